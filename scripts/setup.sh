@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything isla needs to build, run and test on Debian 12.
+# Idempotent: packages already present are not reinstalled, and apt's
+# package lists are refreshed only when something is missing.
+set -euo pipefail
+
+packages=(
+  build-essential pkg-config clang libclang-rt-14-dev   # gcc + clang (libFuzzer, sanitizers)
+  libh2o-evloop-dev libssl-dev                          # HTTP/1.1 + HTTP/2 server
+  zlib1g-dev libdeflate-dev                             # gzip input, CRC-32
+  libcmocka-dev                                         # unit tests
+  libsqlite3-dev sqlite3                                # differential test oracle
+  python3 curl wrk                                      # integration tests, load tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi

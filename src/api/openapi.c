@@ -1,0 +1,108 @@
+#include "api/openapi.h"
+
+#include <string.h>
+
+/* Operation ids getBestOffersByHotel and GetHotelOffers are the ones the
+ * official client (openapi-client-axios) calls by name: keep them. */
+static const char doc_head[] = "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"isla holiday offer search\","
+    "\"version\":\"0.1.0\",\"description\":\"Cheapest offer per hotel and all offers of a hotel "
+    "over the imported offer dump. Every path is also served under /api.\"},\"servers\":[{\"url\":";
+
+#define P_SEARCH \
+    "{\"name\":\"earliestDepartureDate\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"string\",\"format\":\"date\"},\"description\":\"YYYY-MM-DD or ISO datetime (rounded to the nearest midnight)\"}," \
+    "{\"name\":\"latestReturnDate\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"string\",\"format\":\"date\"}}," \
+    "{\"name\":\"duration\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":365},\"description\":\"nights\"}," \
+    "{\"name\":\"countAdults\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":255}}," \
+    "{\"name\":\"countChildren\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":255,\"default\":0}}," \
+    "{\"name\":\"departureAirports\",\"in\":\"query\",\"required\":false,\"style\":\"form\",\"explode\":true,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"description\":\"IATA codes; repeated, [] or comma-separated; empty = any\"}," \
+    "{\"name\":\"mealType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}," \
+    "{\"name\":\"roomType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}," \
+    "{\"name\":\"oceanView\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"boolean\"}}," \
+    "{\"name\":\"minStars\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"number\",\"minimum\":0,\"maximum\":5}}," \
+    "{\"name\":\"maxPrice\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0}}"
+
+#define P_HOTEL_ID \
+    "{\"name\":\"hotelId\",\"in\":\"path\",\"required\":true,\"schema\":{\"type\":\"integer\"}}"
+
+#define ERRORS \
+    "\"400\":{\"description\":\"invalid parameter\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Error\"}}}}," \
+    "\"503\":{\"description\":\"no data generation loaded yet\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Error\"}}}}"
+
+#define OP_BEST(id) \
+    "{\"get\":{\"operationId\":\"" id "\",\"summary\":\"get the best (i.e. cheapest) offer for every hotel that has at least one available offer for a given search\"," \
+    "\"parameters\":[" P_SEARCH "," \
+    "{\"name\":\"sort\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\",\"enum\":[\"price\",\"stars\",\"name\"],\"default\":\"price\"}}," \
+    "{\"name\":\"limit\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":1},\"description\":\"default: all hotels\"}," \
+    "{\"name\":\"offset\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"default\":0}}]," \
+    "\"responses\":{\"200\":{\"description\":\"one item per hotel; X-Total-Count holds the number before paging\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/GetBestHotelOffersResponse\"}}}}," ERRORS "}}}"
+
+#define OP_OFFERS(id) \
+    "{\"get\":{\"operationId\":\"" id "\",\"summary\":\"get available offers for a given hotel\"," \
+    "\"parameters\":[" P_HOTEL_ID "," P_SEARCH "," \
+    "{\"name\":\"limit\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000,\"default\":100}}," \
+    "{\"name\":\"cursor\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\"},\"description\":\"nextCursor of the previous page\"}]," \
+    "\"responses\":{\"200\":{\"description\":\"offers, cheapest first, then by departure\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/GetHotelOffersResponse\"}}}}," \
+    "\"404\":{\"description\":\"unknown hotel\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Error\"}}}}," ERRORS "}}}"
+
+static const char doc_tail[] =
+    "}],\"paths\":{"
+    "\"/bestOffersByHotel\":" OP_BEST("getBestOffersByHotel") ","
+    "\"/hotels/{hotelId}/offers\":" OP_OFFERS("GetHotelOffers") ","
+    "\"/api/bestOffersByHotel\":" OP_BEST("apiGetBestOffersByHotel") ","
+    "\"/api/hotels/{hotelId}/offers\":" OP_OFFERS("apiGetHotelOffers") ","
+    "\"/api/hotels/{hotelId}\":{\"get\":{\"operationId\":\"getHotel\",\"parameters\":[" P_HOTEL_ID "],"
+    "\"responses\":{\"200\":{\"description\":\"the hotel\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Hotel\"}}}},"
+    "\"404\":{\"description\":\"unknown hotel\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Error\"}}}}}}},"
+    "\"/api/health\":{\"get\":{\"operationId\":\"getHealth\",\"responses\":{"
+    "\"200\":{\"description\":\"ready\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Health\"}}}},"
+    "\"503\":{\"description\":\"not ready (no generation loaded)\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Health\"}}}}}}},"
+    "\"/openapi\":{\"get\":{\"operationId\":\"getOpenApi\",\"responses\":{\"200\":{\"description\":\"this document\"}}}}"
+    "},\"components\":{\"schemas\":{"
+    "\"Hotel\":{\"type\":\"object\",\"required\":[\"id\",\"name\",\"stars\"],\"properties\":{"
+    "\"id\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"},\"stars\":{\"type\":\"number\"}}},"
+    "\"BestHotelOffer\":{\"type\":\"object\",\"required\":[\"hotel\",\"minPrice\",\"departureDate\",\"returnDate\",\"countAdults\",\"countChildren\",\"duration\",\"countAvailableOffers\"],\"properties\":{"
+    "\"hotel\":{\"$ref\":\"#/components/schemas/Hotel\"},\"minPrice\":{\"type\":\"number\"},"
+    "\"departureDate\":{\"type\":\"string\",\"format\":\"date\"},\"returnDate\":{\"type\":\"string\",\"format\":\"date\"},"
+    "\"roomType\":{\"type\":\"string\"},\"mealType\":{\"type\":\"string\"},\"oceanView\":{\"type\":\"boolean\"},"
+    "\"countAdults\":{\"type\":\"integer\"},\"countChildren\":{\"type\":\"integer\"},\"duration\":{\"type\":\"integer\"},"
+    "\"countAvailableOffers\":{\"type\":\"integer\"}}},"
+    "\"GetBestHotelOffersResponse\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/BestHotelOffer\"}},"
+    "\"Offer\":{\"type\":\"object\",\"required\":[\"price\",\"countAdults\",\"countChildren\",\"inboundDepartureAirport\",\"inboundDepartureDatetime\",\"inboundArrivalAirport\",\"inboundArrivalDatetime\",\"outboundDepartureAirport\",\"outboundDepartureDatetime\",\"outboundArrivalAirport\",\"outboundArrivalDatetime\",\"mealType\",\"oceanView\",\"roomType\"],\"properties\":{"
+    "\"price\":{\"type\":\"number\"},\"countAdults\":{\"type\":\"integer\"},\"countChildren\":{\"type\":\"integer\"},"
+    "\"inboundDepartureAirport\":{\"type\":\"string\"},\"inboundDepartureDatetime\":{\"type\":\"string\",\"format\":\"date-time\"},"
+    "\"inboundArrivalAirport\":{\"type\":\"string\"},\"inboundArrivalDatetime\":{\"type\":\"string\",\"format\":\"date-time\"},"
+    "\"outboundDepartureAirport\":{\"type\":\"string\"},\"outboundDepartureDatetime\":{\"type\":\"string\",\"format\":\"date-time\"},"
+    "\"outbundDepartureDatetime\":{\"type\":\"string\",\"format\":\"date-time\",\"description\":\"same as outboundDepartureDatetime; the spelling the official client reads\"},"
+    "\"outboundArrivalAirport\":{\"type\":\"string\"},\"outboundArrivalDatetime\":{\"type\":\"string\",\"format\":\"date-time\"},"
+    "\"mealType\":{\"type\":\"string\"},\"oceanView\":{\"type\":\"boolean\"},\"roomType\":{\"type\":\"string\"}}},"
+    "\"GetHotelOffersResponse\":{\"type\":\"object\",\"required\":[\"hotel\",\"items\"],\"properties\":{"
+    "\"hotel\":{\"$ref\":\"#/components/schemas/Hotel\"},\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/Offer\"}},"
+    "\"total\":{\"type\":\"integer\",\"description\":\"all matching offers of the hotel\"},"
+    "\"nextCursor\":{\"type\":\"string\",\"nullable\":true,\"description\":\"pass as cursor for the next page; null on the last page\"}}},"
+    "\"Health\":{\"type\":\"object\",\"properties\":{\"status\":{\"type\":\"string\"},\"generation\":{\"type\":\"integer\",\"nullable\":true},"
+    "\"offers\":{\"type\":\"integer\"},\"hotels\":{\"type\":\"integer\"},\"uptime\":{\"type\":\"number\",\"description\":\"seconds\"},"
+    "\"dataAge\":{\"type\":\"number\",\"description\":\"seconds since the generation was imported\"}}},"
+    "\"Error\":{\"type\":\"object\",\"required\":[\"error\"],\"properties\":{\"error\":{\"type\":\"object\",\"required\":[\"code\",\"message\"],\"properties\":{"
+    "\"code\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"},\"param\":{\"type\":\"string\",\"nullable\":true}}}}}"
+    "}}}";
+
+void openapi_render(buf_t *b, const char *host, size_t host_len, bool tls)
+{
+    buf_put(b, doc_head, sizeof doc_head - 1);
+    /* Host is client input: accept only host[:port] characters. */
+    bool ok = host_len > 0 && host_len < 256;
+    for (size_t i = 0; ok && i < host_len; i++) {
+        char c = host[i];
+        ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+             c == '-' || c == ':' || c == '[' || c == ']';
+    }
+    if (ok) {
+        buf_putc(b, '"');
+        buf_puts(b, tls ? "https://" : "http://");
+        buf_put(b, host, host_len);
+        buf_putc(b, '"');
+    } else {
+        BUF_LIT(b, "\"/\"");
+    }
+    buf_put(b, doc_tail, sizeof doc_tail - 1);
+}

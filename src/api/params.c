@@ -1,0 +1,398 @@
+#include "api/params.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/days.h"
+
+/* Values the dump format defines; a filter value outside both this list
+ * and the data's own dictionary is a typo, not an empty result. */
+static const char *const known_meals[] = {
+    "NONE", "BREAKFAST", "HALFBOARD", "HALFBOARDPLUS", "FULLBOARD", "FULLBOARDPLUS",
+    "ALLINCLUSIVE", "ALLINCLUSIVEPLUS", "ACCORDINGDESCRIPTION", "PROGRAM", NULL};
+static const char *const known_rooms[] = {
+    "APARTMENT", "DOUBLE", "STUDIO", "SINGLE", "SUPERIOR", "ECONOMY", "FAMILY", "TRIPLE",
+    "SUITE", "ACCORDINGDESCRIPTION", "BUNGALOW", "DELUXE", "MULTISHARE", "TWINROOM",
+    "FOURBEDROOM", "VILLA", "HOLIDAYHOUSE", "JUNIORSUITE", "DUPLEX", NULL};
+
+#define MAX_VALUE 256
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20;
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Percent-decodes src into out (at most cap bytes); '+' is a space. */
+static bool url_decode(const char *src, size_t n, char *out, size_t cap, size_t *out_len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = src[i];
+        if (c == '%') {
+            int h, l;
+            if (i + 2 >= n || (h = hexval(src[i + 1])) < 0 || (l = hexval(src[i + 2])) < 0)
+                return false;
+            c = (char)(h << 4 | l);
+            i += 2;
+        } else if (c == '+') {
+            c = ' ';
+        }
+        if (o == cap)
+            return false;
+        out[o++] = c;
+    }
+    *out_len = o;
+    return true;
+}
+
+bool params_query_date(const char *v, size_t n, int32_t *day)
+{
+    iso_datetime dt;
+    if (!parse_iso_datetime(v, n, &dt))
+        return false;
+    *day = dt.day + (dt.has_time && dt.sec >= 12 * 3600);
+    return true;
+}
+
+static bool parse_uint(const char *v, size_t n, uint64_t max, uint64_t *out)
+{
+    if (n == 0 || n > 19)
+        return false;
+    uint64_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return false;
+        x = x * 10 + (uint64_t)(v[i] - '0');
+    }
+    if (x > max)
+        return false;
+    *out = x;
+    return true;
+}
+
+static bool parse_bool(const char *v, size_t n, bool *out)
+{
+    if ((n == 4 && !strncasecmp(v, "true", 4)) || (n == 1 && v[0] == '1'))
+        return *out = true, true;
+    if ((n == 5 && !strncasecmp(v, "false", 5)) || (n == 1 && v[0] == '0'))
+        return *out = false, true;
+    return false;
+}
+
+/* "4", "4.5" -> 40, 45 (0..5 stars). */
+static bool parse_stars(const char *v, size_t n, uint8_t *out)
+{
+    if (n == 0 || v[0] < '0' || v[0] > '5')
+        return false;
+    unsigned x = (unsigned)(v[0] - '0') * 10;
+    if (n > 1) {
+        if (v[1] != '.' || n < 3 || v[2] < '0' || v[2] > '9')
+            return false;
+        x += (unsigned)(v[2] - '0');
+        for (size_t i = 3; i < n; i++)
+            if (v[i] != '0')
+                return false;
+    }
+    if (x > 50)
+        return false;
+    *out = (uint8_t)x;
+    return true;
+}
+
+/* Adds each comma-separated code in v to set via the store dictionary.
+ * Codes not in the data match nothing; malformed ones are an error. */
+static int add_codes(const store_t *s, int dict, const char *const *known, const char *param, const char *v,
+                     size_t n, bitset256 *set, api_response *res)
+{
+    size_t i = 0;
+    while (i <= n) {
+        size_t j = i;
+        while (j < n && v[j] != ',')
+            j++;
+        const char *c = v + i;
+        size_t len = j - i;
+        while (len && *c == ' ')
+            c++, len--;
+        while (len && c[len - 1] == ' ')
+            len--;
+        if (len) {
+            char up[STORE_DICT_STRLEN];
+            bool ok = len < STORE_DICT_STRLEN;
+            for (size_t k = 0; ok && k < len; k++) {
+                unsigned char ch = (unsigned char)c[k];
+                ok = isalnum(ch) || ch == '_';
+                up[k] = (char)toupper(ch);
+            }
+            if (!ok) {
+                api_error(res, 400, "invalid_parameter", param, "'%.*s' is not a valid %s value",
+                          (int)(len > 40 ? 40 : len), c, param);
+                return -1;
+            }
+            up[len] = 0;
+            int id = store_dict_find(s, dict, up, len);
+            if (id >= 0) {
+                bitset_set(set, (unsigned)id);
+            } else if (known) {
+                bool listed = false;
+                for (int k = 0; known[k]; k++)
+                    listed |= !strcmp(known[k], up);
+                if (!listed) {
+                    api_error(res, 400, "invalid_parameter", param, "unknown %s '%s'", param, up);
+                    return -1;
+                }
+            }
+        }
+        i = j + 1;
+    }
+    return 0;
+}
+
+enum {
+    P_EARLIEST, P_LATEST, P_DURATION, P_ADULTS, P_CHILDREN, P_AIRPORTS, P_MEAL, P_ROOM, P_OCEAN,
+    P_MIN_STARS, P_MAX_PRICE, P_SORT, P_LIMIT, P_OFFSET, P_CURSOR, P_COUNT
+};
+static const char *const param_names[P_COUNT] = {
+    "earliestDepartureDate", "latestReturnDate", "duration", "countAdults", "countChildren",
+    "departureAirports", "mealType", "roomType", "oceanView", "minStars", "maxPrice", "sort",
+    "limit", "offset", "cursor"};
+/* Parameters that may repeat (their values accumulate). */
+static const bool param_list[P_COUNT] = {[P_AIRPORTS] = true, [P_MEAL] = true, [P_ROOM] = true};
+
+int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, api_params *out,
+                 api_response *res)
+{
+    memset(out, 0, sizeof *out);
+    search_init(&out->q);
+    out->sort = SORT_PRICE;
+    out->limit = kind == PARAMS_HOTEL_OFFERS ? 100 : 0;
+    bool seen[P_COUNT] = {0};
+    const char *cursor_text = NULL;
+    size_t cursor_len = 0;
+    char cursor_buf[MAX_VALUE];
+    int32_t earliest = 0, latest = 0;
+
+    size_t i = 0;
+    while (i < n) {
+        size_t amp = i;
+        while (amp < n && qs[amp] != '&')
+            amp++;
+        size_t eq = i;
+        while (eq < amp && qs[eq] != '=')
+            eq++;
+        char key[MAX_VALUE], val[MAX_VALUE];
+        size_t kl, vl = 0;
+        if (amp == i) { /* "&&" */
+            i = amp + 1;
+            continue;
+        }
+        if (!url_decode(qs + i, eq - i, key, sizeof key - 1, &kl)) {
+            api_error(res, 400, "invalid_query", NULL, "malformed or oversized parameter name");
+            return -1;
+        }
+        if (eq < amp && !url_decode(qs + eq + 1, amp - eq - 1, val, sizeof val - 1, &vl)) {
+            key[kl > 60 ? 60 : kl] = 0;
+            api_error(res, 400, "invalid_parameter", key, "malformed or oversized value for %s", key);
+            return -1;
+        }
+        i = amp + 1;
+        if (kl >= 2 && key[kl - 2] == '[' && key[kl - 1] == ']')
+            kl -= 2;
+        key[kl] = 0;
+        int p = -1;
+        for (int k = 0; k < P_COUNT; k++)
+            if (!strcmp(key, param_names[k]))
+                p = k;
+        if (p < 0) {
+            if (key[0] == '_') /* cache busters such as jQuery's _=123 */
+                continue;
+            api_error(res, 400, "unknown_parameter", key, "unknown parameter '%.60s'", key);
+            return -1;
+        }
+        if ((p == P_SORT || p == P_OFFSET) && kind != PARAMS_BEST_OFFERS) {
+            api_error(res, 400, "unknown_parameter", key, "'%s' applies to bestOffersByHotel only", key);
+            return -1;
+        }
+        if (p == P_CURSOR && kind != PARAMS_HOTEL_OFFERS) {
+            api_error(res, 400, "unknown_parameter", key, "'cursor' applies to hotel offers only");
+            return -1;
+        }
+        if (seen[p] && !param_list[p]) {
+            api_error(res, 400, "invalid_parameter", key, "%s is given more than once", key);
+            return -1;
+        }
+        seen[p] = true;
+        uint64_t u;
+        bool b;
+        search_t *q = &out->q;
+        switch (p) {
+        case P_EARLIEST:
+        case P_LATEST:
+            if (!params_query_date(val, vl, p == P_EARLIEST ? &earliest : &latest)) {
+                api_error(res, 400, "invalid_parameter", key,
+                          "%s must be a date (YYYY-MM-DD) or an ISO datetime, got '%.40s'", key, val);
+                return -1;
+            }
+            break;
+        case P_DURATION:
+            if (!parse_uint(val, vl, 365, &u)) {
+                api_error(res, 400, "invalid_parameter", key, "duration must be a whole number of nights 0..365");
+                return -1;
+            }
+            q->nights = (uint16_t)u;
+            break;
+        case P_ADULTS:
+        case P_CHILDREN:
+            if (!parse_uint(val, vl, 255, &u)) {
+                api_error(res, 400, "invalid_parameter", key, "%s must be a whole number 0..255", key);
+                return -1;
+            }
+            if (p == P_ADULTS)
+                q->adults = (uint8_t)u;
+            else
+                q->children = (uint8_t)u;
+            break;
+        case P_AIRPORTS:
+            if (add_codes(s, STORE_DICT_AIRPORT, NULL, key, val, vl, &q->airports, res) < 0)
+                return -1;
+            /* an explicit but empty list means "any airport" */
+            for (size_t k = 0; k < vl; k++)
+                if (val[k] != ',' && val[k] != ' ')
+                    q->any_airport = false;
+            break;
+        case P_MEAL:
+            if (add_codes(s, STORE_DICT_MEAL, known_meals, key, val, vl, &q->meals, res) < 0)
+                return -1;
+            if (vl)
+                q->any_meal = false;
+            break;
+        case P_ROOM:
+            if (add_codes(s, STORE_DICT_ROOM, known_rooms, key, val, vl, &q->rooms, res) < 0)
+                return -1;
+            if (vl)
+                q->any_room = false;
+            break;
+        case P_OCEAN:
+            if (!parse_bool(val, vl, &b)) {
+                api_error(res, 400, "invalid_parameter", key, "oceanView must be true or false");
+                return -1;
+            }
+            q->ocean_view = b;
+            break;
+        case P_MIN_STARS:
+            if (!parse_stars(val, vl, &q->min_stars_x10)) {
+                api_error(res, 400, "invalid_parameter", key, "minStars must be a number from 0 to 5");
+                return -1;
+            }
+            break;
+        case P_MAX_PRICE:
+            if (!parse_uint(val, vl, UINT32_MAX - 1, &u)) {
+                api_error(res, 400, "invalid_parameter", key, "maxPrice must be a whole number of euros");
+                return -1;
+            }
+            q->max_price = (uint32_t)u;
+            break;
+        case P_SORT:
+            if (vl == 5 && !memcmp(val, "price", 5))
+                out->sort = SORT_PRICE;
+            else if (vl == 5 && !memcmp(val, "stars", 5))
+                out->sort = SORT_STARS;
+            else if (vl == 4 && !memcmp(val, "name", 4))
+                out->sort = SORT_NAME;
+            else {
+                api_error(res, 400, "invalid_parameter", key, "sort must be price, stars or name");
+                return -1;
+            }
+            break;
+        case P_LIMIT: {
+            uint64_t max = kind == PARAMS_HOTEL_OFFERS ? 1000 : 100000;
+            if (!parse_uint(val, vl, max, &u) || u == 0) {
+                api_error(res, 400, "invalid_parameter", key, "limit must be a whole number 1..%llu",
+                          (unsigned long long)max);
+                return -1;
+            }
+            out->limit = (size_t)u;
+            break;
+        }
+        case P_OFFSET:
+            if (!parse_uint(val, vl, 100000000, &u)) {
+                api_error(res, 400, "invalid_parameter", key, "offset must be a whole number >= 0");
+                return -1;
+            }
+            out->offset = (size_t)u;
+            break;
+        case P_CURSOR:
+            memcpy(cursor_buf, val, vl);
+            cursor_text = cursor_buf;
+            cursor_len = vl;
+            break;
+        }
+    }
+    static const int required[] = {P_EARLIEST, P_LATEST, P_DURATION, P_ADULTS};
+    for (size_t k = 0; k < sizeof required / sizeof *required; k++)
+        if (!seen[required[k]] && !(kind == PARAMS_PRICE_CALENDAR && required[k] <= P_LATEST)) {
+            api_error(res, 400, "missing_parameter", param_names[required[k]], "%s is required",
+                      param_names[required[k]]);
+            return -1;
+        }
+    if (kind == PARAMS_PRICE_CALENDAR && !seen[P_EARLIEST])
+        earliest = 0;
+    if (kind == PARAMS_PRICE_CALENDAR && !seen[P_LATEST])
+        latest = UINT16_MAX;
+    if (latest < earliest) {
+        api_error(res, 400, "invalid_parameter", "latestReturnDate",
+                  "latestReturnDate must not be before earliestDepartureDate");
+        return -1;
+    }
+    out->q.earliest = earliest;
+    out->q.latest = latest;
+    if (cursor_text) {
+        if (cursor_decode(s, &out->q, cursor_text, cursor_len, &out->cursor) < 0) {
+            api_error(res, 400, "invalid_cursor", "cursor",
+                      "cursor is malformed, belongs to another search, or to an older data generation; "
+                      "start again without a cursor");
+            return -1;
+        }
+        out->has_cursor = true;
+    }
+    return 0;
+}
+
+/* FNV-1a over the search, so a cursor only continues the search it came from. */
+static uint32_t search_hash(const store_t *s, const search_t *q)
+{
+    uint64_t h = 1469598103934665603ull ^ s->generation;
+    const unsigned char *p = (const unsigned char *)q;
+    for (size_t i = 0; i < sizeof *q; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return (uint32_t)(h ^ h >> 32);
+}
+
+void cursor_encode(const store_t *s, const search_t *q, const offer_pos *p, char out[96])
+{
+    snprintf(out, 96, "%x.%llx.%x.%x", p->price, (unsigned long long)p->departure, p->offer,
+             search_hash(s, q));
+}
+
+int cursor_decode(const store_t *s, const search_t *q, const char *text, size_t n, offer_pos *p)
+{
+    char buf[96];
+    if (n == 0 || n >= sizeof buf)
+        return -1;
+    memcpy(buf, text, n);
+    buf[n] = 0;
+    unsigned price, offer, check;
+    unsigned long long dep;
+    int used = 0;
+    if (sscanf(buf, "%x.%llx.%x.%x%n", &price, &dep, &offer, &check, &used) != 4 || (size_t)used != n)
+        return -1;
+    if (check != search_hash(s, q) || offer >= s->n_offers)
+        return -1;
+    *p = (offer_pos){price, (int64_t)dep, offer};
+    return 0;
+}

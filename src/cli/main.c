@@ -1,0 +1,53 @@
+/* isla: one binary, one subcommand per job. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "gen/gen.h"
+
+#define ISLA_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fputs("isla " ISLA_VERSION " - holiday-offer search engine\n"
+          "\n"
+          "usage: isla <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  gen      write a realistic generated offer dump (CSV)\n"
+          "  import   import an offer dump into a new data generation\n"
+          "  serve    serve the newest generation over HTTP\n"
+          "  query    run one search and print the API's JSON\n"
+          "  version  print the version\n"
+          "\n"
+          "`isla <command> --help` describes each command's options.\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "gen"))
+        return gen_main(argc - 1, argv + 1);
+    if (!strcmp(cmd, "import"))
+        return cmd_import(argc - 1, argv + 1);
+    if (!strcmp(cmd, "serve"))
+        return cmd_serve(argc - 1, argv + 1);
+    if (!strcmp(cmd, "query"))
+        return cmd_query(argc - 1, argv + 1);
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        puts("isla " ISLA_VERSION);
+        return 0;
+    }
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "isla: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,618 @@
+/* `isla gen`: writes a realistic, deterministic offer dump as CSV.
+ *
+ * The output is a pure function of the options and the seeds: the world
+ * (hotels, airports, flights; gen_world.c) comes from --world-seed, the rows
+ * from --seed through our own xoshiro256** stream. The same seed gives the
+ * same offers in every --format, delimiter and quoting; only their spelling
+ * and the column order change.
+ *
+ * Speed: rows are formatted straight into a 4 MiB buffer with fixed-size
+ * copies of precomputed text (every date of the period, every five-minute
+ * time, every enum value, every hotel id), so a row is a few dozen stores
+ * and one integer conversion (the price); the buffer goes out with write(2).
+ * SIGPIPE is ignored while generating so `isla gen ... | head` ends with a
+ * quiet exit 1 instead of a signal. */
+#include "gen/gen.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gen/gen_world.h"
+#include "util/days.h"
+
+/* ---- columns ---- */
+
+typedef enum {
+    COL_HOTELID,
+    COL_OUTDEP,
+    COL_INDEP,
+    COL_ADULTS,
+    COL_CHILDREN,
+    COL_PRICE,
+    COL_INDEPAIR,
+    COL_OUTARRAIR,
+    COL_INARRDT,
+    COL_OUTDEPAIR,
+    COL_INARRAIR,
+    COL_OUTARRDT,
+    COL_MEAL,
+    COL_OCEAN,
+    COL_ROOM,
+    COL_OUTAIRLINE,
+    COL_INAIRLINE,
+    NCOLS
+} col_kind;
+
+/* The 2023 header, in the order of the real dump. */
+static const char *const col_names[NCOLS] = {
+    "hotelid", "outbounddeparturedatetime", "inbounddeparturedatetime", "countadults",
+    "countchildren", "price", "inbounddepartureairport", "outboundarrivalairport",
+    "inboundarrivaldatetime", "outbounddepartureairport", "inboundarrivalairport",
+    "outboundarrivaldatetime", "mealtype", "oceanview", "roomtype", "outboundairline",
+    "inboundairline",
+};
+
+enum { FMT_2023, FMT_OLD, FMT_NEW };
+
+typedef struct {
+    uint64_t offers, seed, world_seed;
+    uint64_t dup_thr, unknown_thr; /* probability * 2^64 */
+    const char *out, *hotels;
+    int format;
+    char delim;
+    bool quote, header, crlf;
+} options;
+
+/* Precomputed text; every entry is padded so it can be copied with a fixed
+ * size and the write position advanced by its true length. The buffer has
+ * slack at the end, so the padding may land beyond the row. */
+typedef struct {
+    char date[GEN_N_DAYS][16];      /* "YYYY-MM-DD" */
+    char time[GEN_SLOTS_PER_DAY][16]; /* "THH:MM:00+00:00" */
+    char meal[GEN_N_MEALS][24];
+    uint8_t meal_len[GEN_N_MEALS];
+    char room[GEN_N_ROOMS][24];
+    uint8_t room_len[GEN_N_ROOMS];
+    char small[256][4]; /* 0..255 */
+    uint8_t small_len[256];
+    col_kind cols[NCOLS];
+    int ncols;
+    char delim, quote;
+    bool crlf;
+} formatter;
+
+static void formatter_init(formatter *f, const options *o)
+{
+    memset(f, 0, sizeof *f);
+    int32_t base = days_from_civil(GEN_BASE_YEAR, 1, 1);
+    for (int i = 0; i < GEN_N_DAYS; i++)
+        format_date(base + i, f->date[i]);
+    for (int s = 0; s < GEN_SLOTS_PER_DAY; s++) {
+        int h = s / 12, m = s % 12 * 5;
+        char *t = f->time[s];
+        t[0] = 'T';
+        t[1] = (char)('0' + h / 10);
+        t[2] = (char)('0' + h % 10);
+        t[3] = ':';
+        t[4] = (char)('0' + m / 10);
+        t[5] = (char)('0' + m % 10);
+        memcpy(t + 6, ":00+00:00", 9);
+    }
+    for (int i = 0; i < GEN_N_MEALS; i++) {
+        f->meal_len[i] = (uint8_t)strlen(gen_meal_names[i]);
+        memcpy(f->meal[i], gen_meal_names[i], f->meal_len[i]);
+    }
+    for (int i = 0; i < GEN_N_ROOMS; i++) {
+        f->room_len[i] = (uint8_t)strlen(gen_room_names[i]);
+        memcpy(f->room[i], gen_room_names[i], f->room_len[i]);
+    }
+    for (int i = 0; i < 256; i++)
+        f->small_len[i] = (uint8_t)snprintf(f->small[i], 4, "%d", i);
+
+    f->ncols = o->format == FMT_NEW ? NCOLS : COL_OUTAIRLINE;
+    for (int i = 0; i < f->ncols; i++)
+        f->cols[i] = (col_kind)i;
+    if (o->format != FMT_2023) {
+        /* Older and newer dumps: a seed-dependent column order, so importers
+         * must map columns by header name. */
+        gen_rng r;
+        gen_rng_seed(&r, o->seed ^ 0x434f4c554d4e53ULL);
+        for (int i = f->ncols - 1; i > 0; i--) {
+            int j = (int)gen_below(gen_rng_next(&r), (uint32_t)i + 1);
+            col_kind t = f->cols[i];
+            f->cols[i] = f->cols[j];
+            f->cols[j] = t;
+        }
+    }
+    f->delim = o->delim;
+    f->quote = o->quote ? '"' : 0;
+    f->crlf = o->crlf;
+}
+
+static char *put_eol(char *p, const formatter *f)
+{
+    if (f->crlf)
+        *p++ = '\r';
+    *p++ = '\n';
+    return p;
+}
+
+static char *emit_header(char *p, const formatter *f, int format)
+{
+    for (int i = 0; i < f->ncols; i++) {
+        if (i)
+            *p++ = f->delim;
+        const char *name = col_names[f->cols[i]];
+        if (format == FMT_OLD && f->cols[i] == COL_OUTDEP)
+            name = "departuredate";
+        if (format == FMT_OLD && f->cols[i] == COL_INDEP)
+            name = "returndate";
+        size_t n = strlen(name);
+        if (f->quote)
+            *p++ = '"';
+        memcpy(p, name, n);
+        p += n;
+        if (f->quote)
+            *p++ = '"';
+    }
+    return put_eol(p, f);
+}
+
+static inline char *put_dt(char *p, const formatter *f, unsigned day, unsigned slot)
+{
+    memcpy(p, f->date[day], 16);
+    memcpy(p + 10, f->time[slot], 16);
+    return p + 25;
+}
+
+/* Digits end at t[10]; the fixed 10-byte copy may carry up to nine bytes of
+ * the zeroed tail, which the next field overwrites. */
+static inline char *put_u32(char *p, uint32_t v)
+{
+    char t[20] = {0};
+    int i = 10;
+    do {
+        t[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    memcpy(p, t + i, 10);
+    return p + (10 - i);
+}
+
+/* Longest row: 17 fields, none over 25 bytes plus quotes and delimiter,
+ * plus the padding of fixed-size copies. */
+#define MAX_ROW 1024
+
+/* The hot loop: one row of text from one offer. */
+static char *emit_row(char *p, const formatter *f, const gen_world *w, const gen_offer *o)
+{
+    const char q = f->quote;
+    for (int i = 0; i < f->ncols; i++) {
+        if (i)
+            *p++ = f->delim;
+        if (q)
+            *p++ = q;
+        switch (f->cols[i]) {
+        case COL_HOTELID: {
+            const gen_hotel *h = &w->hotels[o->hotel];
+            memcpy(p, h->idstr, sizeof h->idstr);
+            p += h->idlen;
+            break;
+        }
+        case COL_OUTDEP:
+            p = put_dt(p, f, o->out_dep_day, o->out_dep_slot);
+            break;
+        case COL_INDEP:
+            p = put_dt(p, f, o->in_dep_day, o->in_dep_slot);
+            break;
+        case COL_INARRDT:
+            p = put_dt(p, f, o->in_arr_day, o->in_arr_slot);
+            break;
+        case COL_OUTARRDT:
+            p = put_dt(p, f, o->out_arr_day, o->out_arr_slot);
+            break;
+        case COL_ADULTS:
+            memcpy(p, f->small[o->adults], 4);
+            p += f->small_len[o->adults];
+            break;
+        case COL_CHILDREN:
+            memcpy(p, f->small[o->children], 4);
+            p += f->small_len[o->children];
+            break;
+        case COL_PRICE:
+            p = put_u32(p, o->price);
+            break;
+        case COL_INDEPAIR:
+        case COL_OUTARRAIR:
+            memcpy(p, "PMI", 4);
+            p += 3;
+            break;
+        case COL_OUTDEPAIR:
+        case COL_INARRAIR:
+            memcpy(p, gen_airport_codes[o->airport], 4);
+            p += 3;
+            break;
+        case COL_MEAL:
+            memcpy(p, f->meal[o->meal], 24);
+            p += f->meal_len[o->meal];
+            break;
+        case COL_ROOM:
+            memcpy(p, f->room[o->room], 24);
+            p += f->room_len[o->room];
+            break;
+        case COL_OCEAN:
+            if (o->ocean) {
+                memcpy(p, "true", 4);
+                p += 4;
+            } else {
+                memcpy(p, "false", 5);
+                p += 5;
+            }
+            break;
+        case COL_OUTAIRLINE:
+            memcpy(p, gen_airline_codes[o->out_airline], 2);
+            p += 2;
+            break;
+        case COL_INAIRLINE:
+            memcpy(p, gen_airline_codes[o->in_airline], 2);
+            p += 2;
+            break;
+        case NCOLS:
+            break;
+        }
+        if (q)
+            *p++ = q;
+    }
+    return put_eol(p, f);
+}
+
+/* ---- output ---- */
+
+/* Returns 0, or 1 after reporting the error (EPIPE quietly). */
+static int write_all(int fd, const char *p, size_t n, const char *name)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EPIPE)
+                fprintf(stderr, "isla gen: write to %s failed: %s\n", name, strerror(errno));
+            return 1;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* ---- options ---- */
+
+static void usage(FILE *fp)
+{
+    fputs("usage: isla gen --offers N [options]\n"
+          "\n"
+          "Writes a realistic, deterministic offer dump (CSV) for Mallorca: same\n"
+          "options and seed, same bytes.\n"
+          "\n"
+          "options:\n"
+          "  --offers N          number of rows, e.g. 1000, 500k, 2M, 1.5G (required)\n"
+          "  --seed S            seed of the rows (default 1)\n"
+          "  --world-seed S      seed of hotel popularity, airports, flights (default 1)\n"
+          "  --out FILE          output file; '-' is stdout (default)\n"
+          "  --hotels FILE       take hotel ids and stars from a hotels.csv\n"
+          "                      (default: 998 built-in hotels, ids 1..998)\n"
+          "  --format F          2023 (default): the header of the 2023 dump;\n"
+          "                      old: departuredate/returndate instead of\n"
+          "                      outbound/inbounddeparturedatetime;\n"
+          "                      new: 2023 plus outboundairline/inboundairline;\n"
+          "                      old and new shuffle the columns (by seed)\n"
+          "  --delimiter C       ',' (default) or ';'\n"
+          "  --unquoted          no double quotes around fields\n"
+          "  --crlf              CRLF line ends (default LF)\n"
+          "  --no-header         omit the header line (to concatenate shards)\n"
+          "  --duplicates P      fraction of rows repeating an earlier row (default 0.01)\n"
+          "  --unknown-hotels P  fraction of rows with a hotel id not in the hotel\n"
+          "                      list, ids from 100000 up (default 0.005)\n"
+          "  --help              this text\n",
+          fp);
+}
+
+static int bad(const char *opt, const char *val, const char *why)
+{
+    fprintf(stderr, "isla gen: %s: invalid value '%s': %s\n(see isla gen --help)\n", opt, val,
+            why);
+    return 2;
+}
+
+/* "1000", "500k", "2M", "1.5G": a non-negative integer count. */
+static bool parse_count(const char *s, uint64_t *out)
+{
+    uint64_t ip = 0, frac = 0, fscale = 1;
+    const char *p = s;
+    if (*p < '0' || *p > '9')
+        return false;
+    while (*p >= '0' && *p <= '9') {
+        if (ip > (UINT64_MAX - 9) / 10)
+            return false;
+        ip = ip * 10 + (uint64_t)(*p++ - '0');
+    }
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return false;
+        while (*p >= '0' && *p <= '9') {
+            if (fscale >= 1000000000ULL)
+                return false;
+            frac = frac * 10 + (uint64_t)(*p++ - '0');
+            fscale *= 10;
+        }
+    }
+    uint64_t mult = 1;
+    switch (*p) {
+    case 'k': case 'K': mult = 1000ULL; p++; break;
+    case 'm': case 'M': mult = 1000000ULL; p++; break;
+    case 'g': case 'G': case 'b': case 'B': mult = 1000000000ULL; p++; break;
+    default: break;
+    }
+    if (*p)
+        return false;
+    if (ip > 10000000000000ULL / mult) /* 10^13 rows is plenty */
+        return false;
+    if ((frac * mult) % fscale)
+        return false; /* 1.2345k is not a whole number of rows */
+    *out = ip * mult + frac * mult / fscale;
+    return true;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    if (!*s || *s == '-' || *s == '+' || *s == ' ')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* A fraction 0..1, or a percentage like "2%". */
+static bool parse_fraction(const char *s, uint64_t *thr)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno)
+        return false;
+    if (*end == '%') {
+        v /= 100;
+        end++;
+    }
+    if (*end || !(v >= 0 && v <= 1))
+        return false;
+    *thr = v >= 1 ? UINT64_MAX : (uint64_t)(v * 18446744073709551616.0);
+    return true;
+}
+
+/* Returns -1 when the options are fine, else the exit code. */
+static int parse_options(int argc, char **argv, options *o)
+{
+    *o = (options){.seed = 1, .world_seed = 1, .out = "-", .format = FMT_2023, .delim = ',',
+                   .quote = true, .header = true};
+    parse_fraction("0.01", &o->dup_thr);
+    parse_fraction("0.005", &o->unknown_thr);
+    bool have_offers = false;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *val = NULL;
+        char name[32];
+        const char *eq = strchr(arg, '=');
+        if (!strncmp(arg, "--", 2) && eq && (size_t)(eq - arg) < sizeof name) {
+            memcpy(name, arg, (size_t)(eq - arg));
+            name[eq - arg] = 0;
+            val = eq + 1;
+            arg = name;
+        }
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            usage(stdout);
+            return 0;
+        }
+        bool flag = !strcmp(arg, "--unquoted") || !strcmp(arg, "--crlf") ||
+                    !strcmp(arg, "--no-header");
+        if (flag) {
+            if (val) {
+                fprintf(stderr, "isla gen: %s takes no value\n", arg);
+                return 2;
+            }
+            if (!strcmp(arg, "--unquoted"))
+                o->quote = false;
+            else if (!strcmp(arg, "--crlf"))
+                o->crlf = true;
+            else
+                o->header = false;
+            continue;
+        }
+        static const char *const valued[] = {"--offers", "--seed", "--world-seed", "--out",
+                                             "--hotels", "--format", "--delimiter",
+                                             "--duplicates", "--unknown-hotels"};
+        bool known = false;
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+            known |= !strcmp(arg, valued[k]);
+        if (!known) {
+            fprintf(stderr, "isla gen: %s '%s'\n(see isla gen --help)\n",
+                    argv[i][0] == '-' ? "unknown option" : "unexpected argument", argv[i]);
+            return 2;
+        }
+        if (!val) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "isla gen: option %s needs a value\n", arg);
+                return 2;
+            }
+            val = argv[++i];
+        }
+        if (!strcmp(arg, "--offers")) {
+            if (!parse_count(val, &o->offers))
+                return bad(arg, val, "expected a row count like 1000, 500k or 2M");
+            have_offers = true;
+        } else if (!strcmp(arg, "--seed")) {
+            if (!parse_u64(val, &o->seed))
+                return bad(arg, val, "expected an unsigned 64-bit integer");
+        } else if (!strcmp(arg, "--world-seed")) {
+            if (!parse_u64(val, &o->world_seed))
+                return bad(arg, val, "expected an unsigned 64-bit integer");
+        } else if (!strcmp(arg, "--out")) {
+            if (!*val)
+                return bad(arg, val, "expected a file name or '-'");
+            o->out = val;
+        } else if (!strcmp(arg, "--hotels")) {
+            if (!*val)
+                return bad(arg, val, "expected a file name");
+            o->hotels = val;
+        } else if (!strcmp(arg, "--format")) {
+            if (!strcmp(val, "2023"))
+                o->format = FMT_2023;
+            else if (!strcmp(val, "old"))
+                o->format = FMT_OLD;
+            else if (!strcmp(val, "new"))
+                o->format = FMT_NEW;
+            else
+                return bad(arg, val, "expected 2023, old or new");
+        } else if (!strcmp(arg, "--delimiter")) {
+            if (!strcmp(val, ",") || !strcmp(val, "comma"))
+                o->delim = ',';
+            else if (!strcmp(val, ";") || !strcmp(val, "semicolon"))
+                o->delim = ';';
+            else
+                return bad(arg, val, "expected ',' or ';'");
+        } else if (!strcmp(arg, "--duplicates")) {
+            if (!parse_fraction(val, &o->dup_thr))
+                return bad(arg, val, "expected a fraction between 0 and 1");
+        } else if (!strcmp(arg, "--unknown-hotels")) {
+            if (!parse_fraction(val, &o->unknown_thr))
+                return bad(arg, val, "expected a fraction between 0 and 1");
+        }
+    }
+    if (!have_offers) {
+        fprintf(stderr, "isla gen: --offers N is required\n(see isla gen --help)\n");
+        return 2;
+    }
+    return -1;
+}
+
+/* ---- the run ---- */
+
+/* Recent offers that a duplicate may repeat. */
+#define RING 65536
+
+static int generate(const options *o, const gen_world *w, int fd, const char *name)
+{
+    enum { BUFSZ = 4 << 20 };
+    formatter *f = malloc(sizeof *f);
+    char *buf = malloc(BUFSZ + MAX_ROW);
+    gen_offer *ring = malloc(RING * sizeof *ring);
+    if (!f || !buf || !ring) {
+        fprintf(stderr, "isla gen: out of memory\n");
+        free(f);
+        free(buf);
+        free(ring);
+        return 1;
+    }
+    formatter_init(f, o);
+    gen_rng r;
+    gen_rng_seed(&r, o->seed ^ 0x524f5753ULL);
+
+    int rc = 0;
+    char *p = buf;
+    if (o->header)
+        p = emit_header(p, f, o->format);
+    uint64_t fresh = 0; /* offers stored in the ring */
+    for (uint64_t i = 0; i < o->offers; i++) {
+        if (p >= buf + BUFSZ) {
+            if ((rc = write_all(fd, buf, (size_t)(p - buf), name)))
+                break;
+            p = buf;
+        }
+        uint64_t u = gen_rng_next(&r);
+        const gen_offer *of;
+        if (fresh && u < o->dup_thr) {
+            /* An exact repeat of one of the last RING distinct offers. */
+            uint64_t span = fresh < RING ? fresh : RING;
+            uint64_t back = gen_below(gen_rng_next(&r), (uint32_t)span);
+            of = &ring[(fresh - 1 - back) % RING];
+        } else {
+            gen_offer *slot = &ring[fresh % RING];
+            gen_world_offer(w, &r, gen_rng_next(&r) < o->unknown_thr, slot);
+            fresh++;
+            of = slot;
+        }
+        p = emit_row(p, f, w, of);
+    }
+    if (!rc && p > buf)
+        rc = write_all(fd, buf, (size_t)(p - buf), name);
+    free(f);
+    free(buf);
+    free(ring);
+    return rc;
+}
+
+int gen_main(int argc, char **argv)
+{
+    options o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+
+    gen_hotel_in *hotels = NULL;
+    size_t nhotels = 0;
+    if (o.hotels) {
+        char err[512];
+        rc = gen_read_hotels(o.hotels, &hotels, &nhotels, err, sizeof err);
+        if (rc) {
+            fprintf(stderr, "isla gen: --hotels: %s\n", err);
+            return rc;
+        }
+    }
+    gen_world *w = malloc(sizeof *w);
+    if (!w || !gen_world_init(w, hotels, nhotels, o.world_seed)) {
+        fprintf(stderr, "isla gen: out of memory\n");
+        free(w);
+        free(hotels);
+        return 1;
+    }
+    free(hotels);
+
+    bool to_stdout = !strcmp(o.out, "-");
+    int fd = 1;
+    if (!to_stdout) {
+        fd = open(o.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            fprintf(stderr, "isla gen: --out: cannot create %s: %s\n", o.out, strerror(errno));
+            gen_world_free(w);
+            free(w);
+            return 1;
+        }
+    } else {
+        fflush(stdout);
+    }
+
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, &old);
+    rc = generate(&o, w, fd, to_stdout ? "stdout" : o.out);
+    sigaction(SIGPIPE, &old, NULL);
+
+    if (!to_stdout && close(fd) != 0 && !rc) {
+        fprintf(stderr, "isla gen: closing %s failed: %s\n", o.out, strerror(errno));
+        rc = 1;
+    }
+    gen_world_free(w);
+    free(w);
+    return rc;
+}

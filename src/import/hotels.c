@@ -1,0 +1,190 @@
+#include "import/hotels.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "csv/csv.h"
+
+static void trim(const char **p, size_t *n)
+{
+    while (*n && (**p == ' ' || **p == '\t'))
+        (*p)++, (*n)--;
+    while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t'))
+        (*n)--;
+}
+
+static bool valid_utf8(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i], len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+                                              : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (!len || i + len > n)
+            return false;
+        for (unsigned k = 1; k < len; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+        i += len;
+    }
+    return true;
+}
+
+/* "4", "4.0", "4.5" -> 40, 40, 45; false unless 0 <= stars <= 5. */
+static bool parse_stars(const char *p, size_t n, uint8_t *out)
+{
+    if (n == 0 || p[0] < '0' || p[0] > '5')
+        return false;
+    unsigned whole = (unsigned)(p[0] - '0'), tenth = 0;
+    if (n > 1) {
+        if (p[1] != '.' && p[1] != ',')
+            return false;
+        if (n < 3 || p[2] < '0' || p[2] > '9')
+            return false;
+        tenth = (unsigned)(p[2] - '0');
+        for (size_t i = 3; i < n; i++)
+            if (p[i] != '0')
+                return false;
+    }
+    if (whole * 10 + tenth > 50)
+        return false;
+    *out = (uint8_t)(whole * 10 + tenth);
+    return true;
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const hotel_entry *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot open hotels file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0, alloc = 0;
+    ssize_t got;
+    unsigned long lineno = 0;
+    char delim = ',';
+    int col[3] = {-1, -1, -1}, n_fields = 0;
+    csv_field fld[16];
+    const char *why;
+    while ((got = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        size_t n = (size_t)got;
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
+        const char *p = line;
+        if (lineno == 1 && n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+            p += 3, n -= 3;
+        if (lineno == 1) {
+            static const char *names[3] = {"hotelid", "hotelname", "hotelstars"};
+            delim = csv_detect_delimiter(p, n);
+            n_fields = csv_split(p, n, delim, fld, 16, &why);
+            for (int i = 0; i < n_fields; i++) {
+                const char *h = fld[i].p;
+                size_t hl = fld[i].len;
+                trim(&h, &hl);
+                for (int c = 0; c < 3; c++)
+                    if (strlen(names[c]) == hl && !strncasecmp(names[c], h, hl))
+                        col[c] = i;
+            }
+            if (n_fields < 0 || col[0] < 0 || col[1] < 0 || col[2] < 0) {
+                snprintf(err, errlen, "%s: line 1: header must name the columns hotelid, hotelname, hotelstars",
+                         path);
+                goto fail;
+            }
+            continue;
+        }
+        if (n == 0)
+            continue;
+        int nf = csv_split(p, n, delim, fld, 16, &why);
+        if (nf != n_fields) {
+            fprintf(warn, "%s:%lu: rejected: %s\n", path, lineno,
+                    nf < 0 ? why : "wrong number of fields");
+            out->rejected++;
+            continue;
+        }
+        const char *idp = fld[col[0]].p, *sp = fld[col[2]].p;
+        size_t idl = fld[col[0]].len, sl = fld[col[2]].len;
+        trim(&idp, &idl);
+        trim(&sp, &sl);
+        char *end;
+        char idbuf[16] = {0};
+        if (idl == 0 || idl > 10)
+            goto bad_id;
+        memcpy(idbuf, idp, idl);
+        errno = 0;
+        unsigned long long id = strtoull(idbuf, &end, 10);
+        if (*end || errno || id > UINT32_MAX || idbuf[0] == '-' || idbuf[0] == '+') {
+        bad_id:
+            fprintf(warn, "%s:%lu: rejected: hotelid is not a number\n", path, lineno);
+            out->rejected++;
+            continue;
+        }
+        uint8_t stars;
+        if (!parse_stars(sp, sl, &stars)) {
+            fprintf(warn, "%s:%lu: rejected: hotelstars is not a number from 0 to 5\n", path, lineno);
+            out->rejected++;
+            continue;
+        }
+        char *name = malloc(fld[col[1]].len + 1);
+        size_t nl = csv_unescape(&fld[col[1]], name);
+        const char *np = name;
+        trim(&np, &nl);
+        if (!valid_utf8((const unsigned char *)np, nl) || nl > 1000) {
+            fprintf(warn, "%s:%lu: rejected: hotelname is not valid UTF-8 text of at most 1000 bytes\n",
+                    path, lineno);
+            out->rejected++;
+            free(name);
+            continue;
+        }
+        memmove(name, np, nl);
+        name[nl] = 0;
+        if (out->len == alloc) {
+            alloc = alloc ? alloc * 2 : 1024;
+            out->items = realloc(out->items, alloc * sizeof *out->items);
+        }
+        out->items[out->len++] = (hotel_entry){(uint32_t)id, stars, (uint16_t)nl, name};
+    }
+    if (lineno == 0) {
+        snprintf(err, errlen, "%s: the hotels file is empty", path);
+        goto fail;
+    }
+    free(line);
+    fclose(f);
+    qsort(out->items, out->len, sizeof *out->items, by_id);
+    /* Keep the first of repeated ids: the order after qsort is not stable,
+     * so this only promises that exactly one survives. */
+    size_t w = 0;
+    for (size_t i = 0; i < out->len; i++) {
+        if (w && out->items[w - 1].id == out->items[i].id) {
+            fprintf(warn, "%s: hotel id %u appears more than once; keeping one\n", path, out->items[i].id);
+            free(out->items[i].name);
+            out->rejected++;
+            continue;
+        }
+        out->items[w++] = out->items[i];
+    }
+    out->len = w;
+    return 0;
+fail:
+    free(line);
+    fclose(f);
+    hotels_free(out);
+    return -1;
+}
+
+void hotels_free(hotel_list *l)
+{
+    for (size_t i = 0; i < l->len; i++)
+        free(l->items[i].name);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}

@@ -1,0 +1,37 @@
+/* `isla import`: CSV dump -> new published store generation.
+ *
+ * The pipeline (import.c): one reader thread cuts the input into ~8 MiB
+ * chunks at line boundaries; worker threads parse the rows of each chunk
+ * (row.c); the builder (build.c) maps hotels, groups and sorts the offers
+ * and produces the columns; the store (store.c) writes and publishes them.
+ * Rejected rows go to the generation's rejects.csv with their line numbers. */
+#ifndef ISLA_IMPORT_H
+#define ISLA_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+typedef struct {
+    const char *offers_path;  /* "-" = standard input; gzip is detected */
+    const char *hotels_path;
+    const char *data_dir;
+    int64_t max_rejects;      /* abort above this many rejected rows; -1 = no limit */
+    int threads;              /* 0 = one per core */
+    bool progress;            /* progress lines on stderr */
+} import_options;
+
+typedef struct {
+    store_import_stats stats;
+    uint64_t generation;
+    uint64_t hotels_known, hotels_unknown;
+    char gen_dir[4200];
+} import_result;
+
+/* Returns 0 when a generation was published; -1 with err set otherwise
+ * (nothing is published then, and the served generation is untouched). */
+int import_run(const import_options *opt, import_result *res, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,76 @@
+/* One offer row: header mapping, parsing, validation, rejection reasons.
+ *
+ * Columns are found by header name (case-insensitive, any order; older
+ * dumps' departuredate/returndate are aliases; unknown columns such as the
+ * airline ones are ignored). Every value is validated; a row that fails is
+ * rejected with a reason naming the column and the offending value. */
+#ifndef ISLA_ROW_H
+#define ISLA_ROW_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+enum {
+    COL_HOTEL_ID, COL_OUT_DEP_DT, COL_IN_DEP_DT, COL_ADULTS, COL_CHILDREN, COL_PRICE,
+    COL_OUT_DEP_AIRPORT, COL_OUT_ARR_AIRPORT, COL_OUT_ARR_DT, COL_IN_DEP_AIRPORT,
+    COL_IN_ARR_AIRPORT, COL_IN_ARR_DT, COL_MEAL, COL_OCEAN_VIEW, COL_ROOM, COL_COUNT
+};
+
+#define ROW_MAX_FIELDS 64
+
+typedef struct {
+    char delim;
+    int n_fields;             /* fields a row must have */
+    int field_of[COL_COUNT];  /* column -> field position */
+} row_layout;
+
+/* Reads the header line. On error (missing or repeated column, empty
+ * header) returns -1 with a message naming the columns. */
+int row_layout_from_header(const char *line, size_t n, row_layout *out, char *err, size_t errlen);
+
+/* A value dictionary shared by all import threads: ids are assigned on
+ * first sight under a lock; lookups go through a per-thread cache. */
+typedef struct {
+    pthread_mutex_t lock;
+    unsigned max;
+    atomic_uint len;
+    char values[STORE_DICT_MAX][STORE_DICT_STRLEN];
+} import_dict;
+
+void import_dict_init(import_dict *d, unsigned max);
+
+typedef struct {
+    uint64_t k[STORE_DICT_STRLEN / 8];
+    int16_t id;               /* -1: empty slot */
+} dict_cache_slot;
+
+#define DICT_CACHE_SLOTS 1024
+
+/* A parsed row. Hotel ids are still the dump's: the builder maps them. */
+typedef struct {
+    uint32_t hotel_id;
+    uint32_t price;
+    uint16_t dep_day;
+    uint16_t nights;
+    uint8_t adults, children, airport, meal, room_ocean, pad[3];
+    store_detail detail;
+    uint32_t chunk, line;     /* where it came from, for duplicate reports */
+} offer_row;
+
+typedef struct {
+    const row_layout *layout;
+    import_dict *dicts;       /* STORE_DICT_COUNT of them */
+    dict_cache_slot cache[STORE_DICT_COUNT][DICT_CACHE_SLOTS];
+} row_parser;
+
+void row_parser_init(row_parser *p, const row_layout *layout, import_dict *dicts);
+
+/* Parses one line (no line terminator). Returns 0, or -1 with a reason. */
+int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *why, size_t whylen);
+
+#endif

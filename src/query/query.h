@@ -1,0 +1,89 @@
+/* Search execution over one store generation. Pure functions: no I/O, no
+ * allocation except into the caller's result vectors; safe to call from
+ * many threads on the same store.
+ *
+ * Matching (PRODUCT.md): departure day >= earliest, departure day + nights
+ * <= latest (= return day), nights, adults and children equal, airport in
+ * the set (or any), plus the optional filters. */
+#ifndef ISLA_QUERY_H
+#define ISLA_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+typedef struct {
+    uint64_t w[4];
+} bitset256;
+
+static inline void bitset_set(bitset256 *b, unsigned i) { b->w[i >> 6] |= 1ull << (i & 63); }
+static inline bool bitset_has(const bitset256 *b, unsigned i) { return b->w[i >> 6] >> (i & 63) & 1; }
+
+typedef struct {
+    int32_t earliest;         /* day number */
+    int32_t latest;           /* day number */
+    uint16_t nights;
+    uint8_t adults, children;
+    bool any_airport;         /* else: airports */
+    bitset256 airports;       /* of STORE_DICT_AIRPORT ids */
+    bool any_meal, any_room;
+    bitset256 meals, rooms;
+    int8_t ocean_view;        /* -1 any, 0 no, 1 yes */
+    uint8_t min_stars_x10;    /* 0 = no filter */
+    uint32_t max_price;       /* UINT32_MAX = no filter */
+} search_t;
+
+/* Sets the defaults: any airport, no filters. Dates and counts are the
+ * caller's to fill. */
+void search_init(search_t *q);
+
+typedef struct {
+    uint32_t hotel;           /* hotel index */
+    uint32_t min_price;
+    uint32_t count;           /* matching offers of the hotel */
+    uint32_t best;            /* offer index of a cheapest matching offer */
+} hotel_best;
+
+typedef struct {
+    hotel_best *items;
+    size_t len, cap;
+} hotel_best_vec;
+
+typedef enum { SORT_PRICE, SORT_STARS, SORT_NAME } best_sort;
+
+/* Fills out (cleared first) with one entry per hotel with >= 1 match, in
+ * hotel-index order. */
+void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out);
+/* Orders results: PRICE = min price asc, hotel id; STARS = stars desc,
+ * min price, id; NAME = name asc (bytewise), id. */
+void query_sort_best(const store_t *s, hotel_best *v, size_t n, best_sort by);
+
+/* Position of an offer in the hotel-offers order: price asc, outbound
+ * departure datetime asc, offer index asc (a total order). */
+typedef struct {
+    uint32_t price;
+    int64_t departure;        /* day * 86400 + seconds */
+    uint32_t offer;
+} offer_pos;
+
+offer_pos query_offer_pos(const store_t *s, uint32_t offer);
+int offer_pos_cmp(const offer_pos *a, const offer_pos *b);
+
+typedef struct {
+    uint32_t *items;          /* offer indexes, in order */
+    size_t len, cap;
+    size_t total;             /* all matching offers of the hotel */
+    bool more;                /* offers remain after this page */
+} offer_page;
+
+/* The page of matching offers of `hotel` that follow `after` (NULL: from the
+ * start), at most `limit` of them. */
+void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel,
+                        const offer_pos *after, size_t limit, offer_page *out);
+
+void hotel_best_vec_free(hotel_best_vec *v);
+void offer_page_free(offer_page *p);
+
+#endif

@@ -1,0 +1,495 @@
+/* Writing, publishing, opening and verifying store generations.
+ *
+ * Crash safety: a generation is written under DIR/.tmp-PID-N, fsynced, then
+ * renamed to DIR/gen-N and only then named by DIR/CURRENT (itself replaced
+ * by rename). A crash at any point leaves either the old CURRENT or the new
+ * one, and at worst a stray .tmp directory that the next import removes.
+ *
+ * Opening validates the structure (section bounds, run and group ranges,
+ * dictionary sizes) always, and the CRC of every section when asked, so a
+ * truncated or corrupted file is refused instead of served. */
+#include "store/store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libdeflate.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STORE_MAGIC "ISLAGEN1"
+#define STORE_VERSION 1
+#define HEADER_SIZE 4096
+#define SECTION_ALIGN 64
+
+enum {
+    SEC_DEP_DAY, SEC_AIRPORT, SEC_PRICE, SEC_MEAL, SEC_ROOM_OCEAN, SEC_DETAIL,
+    SEC_HOTELS, SEC_NAMES, SEC_GROUPS, SEC_RUNS, SEC_DICTS, SEC_COUNT
+};
+
+typedef struct {
+    uint64_t offset, length;
+    uint32_t crc, pad;
+} section_entry;
+
+typedef struct {
+    char magic[8];
+    uint32_t version, header_size;
+    uint32_t n_offers, n_hotels, n_groups, n_runs;
+    store_import_stats stats;
+    uint8_t dict_len[STORE_DICT_COUNT];
+    uint32_t n_sections;
+    section_entry sec[SEC_COUNT];
+    uint32_t header_crc;      /* CRC-32 of all bytes before this field */
+} file_header;
+
+_Static_assert(sizeof(file_header) <= HEADER_SIZE, "header fits its page");
+_Static_assert(sizeof(store_detail) == 20, "detail record is 20 bytes");
+
+typedef char dict_table[STORE_DICT_COUNT][256][STORE_DICT_STRLEN];
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n > (1u << 30) ? (1u << 30) : n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return -1;
+    int r = fsync(fd);
+    close(fd);
+    return r;
+}
+
+int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_t tmplen,
+                    char *err, size_t errlen)
+{
+    static atomic_uint seq;
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        set_err(err, errlen, "cannot create data directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    snprintf(tmpdir, tmplen, "%s/.tmp-%ld-%u", dir, (long)getpid(), atomic_fetch_add(&seq, 1));
+    if (mkdir(tmpdir, 0755) < 0) {
+        set_err(err, errlen, "cannot create %s: %s", tmpdir, strerror(errno));
+        return -1;
+    }
+    dict_table *dicts = calloc(1, sizeof *dicts);
+    if (!dicts) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int d = 0; d < STORE_DICT_COUNT; d++)
+        for (unsigned i = 0; i < img->dict_len[d]; i++)
+            memcpy((*dicts)[d][i], img->dict[d][i], STORE_DICT_STRLEN);
+
+    const void *data[SEC_COUNT] = {
+        img->dep_day, img->airport, img->price, img->meal, img->room_ocean, img->detail,
+        img->hotels, img->names, img->groups, img->runs, dicts,
+    };
+    uint64_t n = img->n_offers;
+    const uint64_t len[SEC_COUNT] = {
+        n * 2, n, n * 4, n, n, n * sizeof(store_detail),
+        (uint64_t)img->n_hotels * sizeof(store_hotel), img->names_len,
+        (uint64_t)img->n_groups * sizeof(store_group), (uint64_t)img->n_runs * sizeof(store_run),
+        sizeof(dict_table),
+    };
+    file_header *h = calloc(1, HEADER_SIZE);
+    memcpy(h->magic, STORE_MAGIC, 8);
+    h->version = STORE_VERSION;
+    h->header_size = HEADER_SIZE;
+    h->n_offers = img->n_offers;
+    h->n_hotels = img->n_hotels;
+    h->n_groups = img->n_groups;
+    h->n_runs = img->n_runs;
+    h->stats = img->stats;
+    memcpy(h->dict_len, img->dict_len, sizeof h->dict_len);
+    h->n_sections = SEC_COUNT;
+    uint64_t off = HEADER_SIZE;
+    for (int i = 0; i < SEC_COUNT; i++) {
+        h->sec[i].offset = off;
+        h->sec[i].length = len[i];
+        h->sec[i].crc = (uint32_t)libdeflate_crc32(0, data[i], len[i]);
+        off += (len[i] + SECTION_ALIGN - 1) / SECTION_ALIGN * SECTION_ALIGN;
+    }
+    h->header_crc = (uint32_t)libdeflate_crc32(0, h, offsetof(file_header, header_crc));
+
+    char path[4200];
+    snprintf(path, sizeof path, "%s/offers.isla", tmpdir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int rc = -1;
+    if (fd < 0) {
+        set_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        goto out;
+    }
+    static const char zeros[SECTION_ALIGN];
+    if (write_all(fd, h, HEADER_SIZE) < 0)
+        goto werr;
+    for (int i = 0; i < SEC_COUNT; i++) {
+        if (write_all(fd, data[i], len[i]) < 0)
+            goto werr;
+        size_t padding = (size_t)((SECTION_ALIGN - len[i] % SECTION_ALIGN) % SECTION_ALIGN);
+        if (write_all(fd, zeros, padding) < 0)
+            goto werr;
+    }
+    if (fsync(fd) < 0)
+        goto werr;
+    rc = 0;
+    goto out;
+werr:
+    set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+out:
+    if (fd >= 0)
+        close(fd);
+    free(h);
+    free(dicts);
+    return rc;
+}
+
+/* Generation number of a directory entry named gen-N, or 0. */
+static uint64_t gen_number(const char *name)
+{
+    if (strncmp(name, "gen-", 4) != 0 || !name[4])
+        return 0;
+    char *end;
+    unsigned long long v = strtoull(name + 4, &end, 10);
+    return *end ? 0 : v;
+}
+
+static uint64_t read_current(const char *dir)
+{
+    char path[4200], buf[64] = {0};
+    snprintf(path, sizeof path, "%s/CURRENT", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    if (!fgets(buf, sizeof buf, f))
+        buf[0] = 0;
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = 0;
+    return gen_number(buf);
+}
+
+static int remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return unlink(path);
+    struct dirent *e;
+    char sub[4200];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        if (e->d_type == DT_DIR)
+            remove_tree(sub);
+        else
+            unlink(sub);
+    }
+    closedir(d);
+    return rmdir(path);
+}
+
+/* Removes generations older than `keep_from` and temporary directories of
+ * importers that no longer run. A server still mapping a removed file keeps
+ * its mapping (unlink does not invalidate mmap), so this never breaks one. */
+static void cleanup(const char *dir, uint64_t keep_from)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char path[4200];
+    while ((e = readdir(d))) {
+        uint64_t g = gen_number(e->d_name);
+        bool stale = g && g < keep_from;
+        if (!strncmp(e->d_name, ".tmp-", 5)) {
+            long pid = strtol(e->d_name + 5, NULL, 10);
+            stale = pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+        }
+        if (stale) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            remove_tree(path);
+        }
+    }
+    closedir(d);
+}
+
+uint64_t store_publish(const char *dir, const char *tmpdir, char *err, size_t errlen)
+{
+    char path[4200], target[4200];
+    snprintf(path, sizeof path, "%s/.lock", dir);
+    int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock < 0 || flock(lock, LOCK_EX) < 0) {
+        set_err(err, errlen, "cannot lock %s: %s", path, strerror(errno));
+        if (lock >= 0)
+            close(lock);
+        return 0;
+    }
+    uint64_t newest = 0, gen = 0, previous = read_current(dir);
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            uint64_t g = gen_number(e->d_name);
+            if (g > newest)
+                newest = g;
+        }
+        closedir(d);
+    }
+    gen = newest + 1;
+    snprintf(target, sizeof target, "%s/gen-%012llu", dir, (unsigned long long)gen);
+    if (rename(tmpdir, target) < 0) {
+        set_err(err, errlen, "cannot rename %s to %s: %s", tmpdir, target, strerror(errno));
+        gen = 0;
+        goto out;
+    }
+    fsync_dir(dir);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s/CURRENT.tmp", dir);
+    FILE *f = fopen(tmp, "w");
+    if (!f || fprintf(f, "gen-%012llu\n", (unsigned long long)gen) < 0 || fflush(f) != 0 ||
+        fsync(fileno(f)) < 0) {
+        set_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        if (f)
+            fclose(f);
+        gen = 0;
+        goto out;
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/CURRENT", dir);
+    if (rename(tmp, path) < 0) {
+        set_err(err, errlen, "cannot replace %s: %s", path, strerror(errno));
+        gen = 0;
+        goto out;
+    }
+    fsync_dir(dir);
+    /* Keep the new generation and the one served until now (a server that
+     * has not reloaded yet may still open it again after a restart). */
+    cleanup(dir, previous ? previous : gen);
+out:
+    close(lock);
+    return gen;
+}
+
+static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
+{
+    uint64_t n = h->n_offers;
+    const uint64_t want[SEC_COUNT] = {
+        n * 2, n, n * 4, n, n, n * sizeof(store_detail),
+        (uint64_t)h->n_hotels * sizeof(store_hotel), UINT64_MAX,
+        (uint64_t)h->n_groups * sizeof(store_group), (uint64_t)h->n_runs * sizeof(store_run),
+        sizeof(dict_table),
+    };
+    if (h->n_sections != SEC_COUNT) {
+        set_err(err, errlen, "unexpected section count %u", h->n_sections);
+        return -1;
+    }
+    for (int i = 0; i < SEC_COUNT; i++) {
+        const section_entry *e = &h->sec[i];
+        if (e->offset % SECTION_ALIGN || e->offset > s->map_len || e->length > s->map_len - e->offset ||
+            (want[i] != UINT64_MAX && e->length != want[i])) {
+            set_err(err, errlen, "section %d out of bounds or of the wrong size (file truncated?)", i);
+            return -1;
+        }
+    }
+    /* Room and zone ids share their byte with other bits. (Ids read from a
+     * corrupt column still index inside the 256-entry tables.) */
+    if (h->dict_len[STORE_DICT_ROOM] > 128 || h->dict_len[STORE_DICT_ZONE] > STORE_ZONE_MAX + 1) {
+        set_err(err, errlen, "dictionary too large");
+        return -1;
+    }
+    const char *base = s->map;
+    s->dep_day = (const void *)(base + h->sec[SEC_DEP_DAY].offset);
+    s->airport = (const void *)(base + h->sec[SEC_AIRPORT].offset);
+    s->price = (const void *)(base + h->sec[SEC_PRICE].offset);
+    s->meal = (const void *)(base + h->sec[SEC_MEAL].offset);
+    s->room_ocean = (const void *)(base + h->sec[SEC_ROOM_OCEAN].offset);
+    s->detail = (const void *)(base + h->sec[SEC_DETAIL].offset);
+    s->hotels = (const void *)(base + h->sec[SEC_HOTELS].offset);
+    s->names = base + h->sec[SEC_NAMES].offset;
+    s->groups = (const void *)(base + h->sec[SEC_GROUPS].offset);
+    s->runs = (const void *)(base + h->sec[SEC_RUNS].offset);
+    const dict_table *dicts = (const void *)(base + h->sec[SEC_DICTS].offset);
+    for (int d = 0; d < STORE_DICT_COUNT; d++) {
+        s->dict[d] = (*dicts)[d];
+        s->dict_len[d] = h->dict_len[d];
+    }
+    s->n_offers = h->n_offers;
+    s->n_hotels = h->n_hotels;
+    s->n_groups = h->n_groups;
+    s->n_runs = h->n_runs;
+    s->stats = h->stats;
+    /* The ranges every search trusts without checking. */
+    uint64_t names_len = h->sec[SEC_NAMES].length;
+    for (uint32_t i = 0; i < s->n_hotels; i++) {
+        const store_hotel *ht = &s->hotels[i];
+        if ((uint64_t)ht->name_off + ht->name_len > names_len || (i && ht->id <= s->hotels[i - 1].id)) {
+            set_err(err, errlen, "hotel table corrupt at entry %u", i);
+            return -1;
+        }
+    }
+    uint64_t next_run = 0;
+    for (uint32_t g = 0; g < s->n_groups; g++) {
+        const store_group *gr = &s->groups[g];
+        if (gr->first_run != next_run || (uint64_t)gr->first_run + gr->run_count > s->n_runs) {
+            set_err(err, errlen, "group table corrupt at entry %u", g);
+            return -1;
+        }
+        next_run += gr->run_count;
+    }
+    uint64_t next_offer = 0;
+    for (uint32_t r = 0; r < s->n_runs; r++) {
+        const store_run *run = &s->runs[r];
+        if (run->start != next_offer || run->hotel >= s->n_hotels || run->count == 0) {
+            set_err(err, errlen, "run table corrupt at entry %u", r);
+            return -1;
+        }
+        next_offer += run->count;
+    }
+    if (next_run != s->n_runs || next_offer != s->n_offers) {
+        set_err(err, errlen, "directory does not cover all offers");
+        return -1;
+    }
+    return 0;
+}
+
+int store_verify(const store_t *s, char *err, size_t errlen)
+{
+    const file_header *h = s->map;
+    for (int i = 0; i < SEC_COUNT; i++) {
+        const section_entry *e = &h->sec[i];
+        uint32_t crc = (uint32_t)libdeflate_crc32(0, (const char *)s->map + e->offset, e->length);
+        if (crc != e->crc) {
+            set_err(err, errlen, "checksum mismatch in section %d of %s/offers.isla", i, s->path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+store_t *store_open_generation(const char *gen_dir, bool verify, char *err, size_t errlen)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/offers.isla", gen_dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        set_err(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || (size_t)st.st_size < HEADER_SIZE) {
+        set_err(err, errlen, "%s is truncated (%lld bytes)", path, (long long)st.st_size);
+        close(fd);
+        return NULL;
+    }
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) {
+        set_err(err, errlen, "cannot map %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    store_t *s = calloc(1, sizeof *s);
+    s->map = map;
+    s->map_len = (size_t)st.st_size;
+    atomic_init(&s->refs, 1);
+    snprintf(s->path, sizeof s->path, "%s", gen_dir);
+    const char *slash = strrchr(gen_dir, '/');
+    s->generation = gen_number(slash ? slash + 1 : gen_dir);
+    const file_header *h = map;
+    if (memcmp(h->magic, STORE_MAGIC, 8) != 0 || h->version != STORE_VERSION) {
+        set_err(err, errlen, "%s is not an isla store of version %d", path, STORE_VERSION);
+        goto fail;
+    }
+    if (libdeflate_crc32(0, h, offsetof(file_header, header_crc)) != h->header_crc) {
+        set_err(err, errlen, "%s: header checksum mismatch", path);
+        goto fail;
+    }
+    if (validate(s, h, err, errlen) < 0)
+        goto fail;
+    if (verify && store_verify(s, err, errlen) < 0)
+        goto fail;
+    madvise(map, s->map_len, MADV_RANDOM);
+    return s;
+fail:
+    munmap(map, s->map_len);
+    free(s);
+    return NULL;
+}
+
+store_t *store_open(const char *dir, bool verify, char *err, size_t errlen)
+{
+    uint64_t gen = read_current(dir);
+    if (!gen) {
+        set_err(err, errlen, "no generation in %s yet (run isla import)", dir);
+        return NULL;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/gen-%012llu", dir, (unsigned long long)gen);
+    return store_open_generation(path, verify, err, errlen);
+}
+
+void store_retain(store_t *s)
+{
+    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+}
+
+void store_release(store_t *s)
+{
+    if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
+        munmap(s->map, s->map_len);
+        free(s);
+    }
+}
+
+int64_t store_find_hotel(const store_t *s, uint64_t hotel_id)
+{
+    size_t lo = 0, hi = s->n_hotels;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->hotels[mid].id < hotel_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n_hotels && s->hotels[lo].id == hotel_id ? (int64_t)lo : -1;
+}
+
+int store_dict_find(const store_t *s, int dict, const char *v, size_t n)
+{
+    if (n >= STORE_DICT_STRLEN)
+        return -1;
+    for (unsigned i = 0; i < s->dict_len[dict]; i++)
+        if (!strncmp(s->dict[dict][i], v, n) && s->dict[dict][i][n] == 0)
+            return (int)i;
+    return -1;
+}

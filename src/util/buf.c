@@ -1,0 +1,158 @@
+#include "util/buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void buf_reserve_slow(buf_t *b, size_t extra)
+{
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->len < extra)
+        cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        fputs("isla: out of memory\n", stderr);
+        abort();
+    }
+    b->data = p;
+    b->cap = cap;
+}
+
+void buf_free(buf_t *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+size_t u64_to_dec(uint64_t v, char *out)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+void buf_put_u64(buf_t *b, uint64_t v)
+{
+    char *p = buf_reserve(b, 20);
+    b->len += u64_to_dec(v, p);
+}
+
+void buf_put_i64(buf_t *b, int64_t v)
+{
+    if (v < 0) {
+        buf_putc(b, '-');
+        buf_put_u64(b, (uint64_t)0 - (uint64_t)v);
+    } else {
+        buf_put_u64(b, (uint64_t)v);
+    }
+}
+
+void buf_printf(buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    char *p = buf_reserve(b, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, min = 0x10000;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    unsigned cp = c & (0x3F >> (len - 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+void buf_put_json_str(buf_t *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    buf_reserve(b, n + 2);
+    buf_putc(b, '"');
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = u[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            buf_putc(b, (char)c);
+            i++;
+        } else if (c < 0x80) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            if (c == '"' || c == '\\')
+                buf_putc(b, '\\'), buf_putc(b, (char)c);
+            else if (c == '\n')
+                BUF_LIT(b, "\\n");
+            else if (c == '\t')
+                BUF_LIT(b, "\\t");
+            else if (c == '\r')
+                BUF_LIT(b, "\\r");
+            else
+                buf_put(b, esc, 6);
+            i++;
+        } else {
+            size_t len = utf8_seq(u + i, n - i);
+            if (len) {
+                buf_put(b, s + i, len);
+                i += len;
+            } else {
+                BUF_LIT(b, "\xEF\xBF\xBD");
+                i++;
+            }
+        }
+    }
+    buf_putc(b, '"');
+}
+
+void buf_put_clean_text(buf_t *b, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        if (u[i] < 0x20 || u[i] == 0x7f) {
+            buf_putc(b, ' ');
+            i++;
+            continue;
+        }
+        size_t len = utf8_seq(u + i, n - i);
+        if (len) {
+            buf_put(b, s + i, len);
+            i += len;
+        } else {
+            BUF_LIT(b, "\xEF\xBF\xBD");
+            i++;
+        }
+    }
+}

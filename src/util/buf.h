@@ -1,0 +1,55 @@
+/* A growable byte buffer: the one output type every writer in isla uses
+ * (JSON bodies, CSV rows, reject lines). Appends never fail; running out of
+ * memory aborts, because every caller would have to do the same. */
+#ifndef ISLA_BUF_H
+#define ISLA_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} buf_t;
+
+void buf_reserve_slow(buf_t *b, size_t extra);
+void buf_free(buf_t *b);
+
+/* Makes room for `extra` more bytes; returns the write position. */
+static inline char *buf_reserve(buf_t *b, size_t extra)
+{
+    if (b->cap - b->len < extra)
+        buf_reserve_slow(b, extra);
+    return b->data + b->len;
+}
+
+static inline void buf_put(buf_t *b, const void *p, size_t n)
+{
+    memcpy(buf_reserve(b, n), p, n);
+    b->len += n;
+}
+static inline void buf_puts(buf_t *b, const char *s) { buf_put(b, s, strlen(s)); }
+static inline void buf_putc(buf_t *b, char c)
+{
+    *buf_reserve(b, 1) = c;
+    b->len++;
+}
+#define BUF_LIT(b, lit) buf_put((b), (lit), sizeof(lit) - 1)
+
+/* Decimal integers without printf: the JSON hot path writes millions. */
+size_t u64_to_dec(uint64_t v, char *out); /* returns length, no NUL */
+void buf_put_u64(buf_t *b, uint64_t v);
+void buf_put_i64(buf_t *b, int64_t v);
+void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Appends `s` as a JSON string literal, quotes included. Invalid UTF-8 is
+ * replaced by U+FFFD so the output is always valid JSON. */
+void buf_put_json_str(buf_t *b, const char *s, size_t n);
+
+/* Appends text for a human-readable report: invalid UTF-8 becomes U+FFFD
+ * and control characters become spaces, so the report is always clean
+ * UTF-8 text whatever the input held. */
+void buf_put_clean_text(buf_t *b, const char *s, size_t n);
+
+#endif

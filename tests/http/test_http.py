@@ -1,0 +1,514 @@
+#!/usr/bin/env python3
+"""Integration test of `isla serve` over real HTTP.
+
+Generates a small data set, imports it, starts the server on a free port and
+checks what a client sees: health, keep-alive, CORS, HEAD, errors (404, 405,
+414), the root and /api/ routes, /openapi, static files, reload on SIGHUP
+under load, refusal of a corrupt generation, graceful SIGTERM, and 503 before
+the first import.
+
+Python 3 standard library only. ISLA_BIN overrides the binary (e.g.
+build/asan/isla); ISLA_HOTELS overrides the hotels.csv path. Prints one line
+per test and a final "N passed, M failed"; exits 1 if anything failed.
+"""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = os.environ.get("ISLA_BIN") or str(ROOT / "build" / "isla")
+HOTELS = os.environ.get("ISLA_HOTELS") or str((ROOT / ".." / "shared" / "data" / "hotels.csv").resolve())
+
+# The search the official frontend sends, wide enough to match something in
+# 20,000 generated offers.
+SEARCH = ("earliestDepartureDate=2023-01-01&latestReturnDate=2023-12-31&duration=7"
+          "&countAdults=2&countChildren=0")
+
+RESULTS = []
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+def run_test(name, fn, *args):
+    try:
+        fn(*args)
+    except Fail as e:
+        RESULTS.append((name, str(e)))
+        print(f"FAIL {name}: {e}", flush=True)
+        return False
+    except Exception as e:  # a crash of the test itself is a failure too
+        detail = "".join(traceback.format_exception_only(type(e), e)).strip()
+        RESULTS.append((name, detail))
+        print(f"FAIL {name}: {detail}", flush=True)
+        return False
+    RESULTS.append((name, None))
+    print(f"ok {name}", flush=True)
+    return True
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def import_data(data_dir, seed, timeout=120):
+    """isla gen ... | isla import --offers - ... --data data_dir"""
+    gen = subprocess.Popen([BIN, "gen", "--offers", "20000", "--seed", str(seed), "--hotels", HOTELS],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        imp = subprocess.run([BIN, "import", "--offers", "-", "--hotels", HOTELS, "--data", str(data_dir), "--quiet"],
+                             stdin=gen.stdout, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+        gen.stdout.close()
+        gen_rc = gen.wait(timeout=timeout)
+    finally:
+        if gen.poll() is None:
+            gen.kill()
+            gen.wait()
+    if gen_rc != 0 or imp.returncode != 0:
+        raise Fail(f"import (seed {seed}) failed: gen rc {gen_rc}, import rc {imp.returncode}: "
+                   f"{gen.stderr.read().decode(errors='replace')[-500:]} "
+                   f"{imp.stderr.decode(errors='replace')[-500:]}")
+
+
+def generation_dirs(data_dir):
+    return sorted(p for p in Path(data_dir).iterdir() if p.is_dir() and p.name.startswith("gen-"))
+
+
+class Server:
+    def __init__(self, data_dir, web_dir=None):
+        self.port = free_port()
+        self.log_path = Path(tempfile.mkstemp(prefix="isla-serve-", suffix=".log")[1])
+        self.log = open(self.log_path, "wb")
+        args = [BIN, "serve", "--data", str(data_dir), "--port", str(self.port), "--host", "127.0.0.1"]
+        if web_dir is not None:
+            args += ["--web", str(web_dir)]
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
+
+    def conn(self, timeout=10):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def request(self, method, path, headers=None, timeout=10):
+        c = self.conn(timeout)
+        try:
+            c.request(method, path, headers=headers or {})
+            r = c.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        finally:
+            c.close()
+
+    def health(self):
+        status, _, body = self.request("GET", "/api/health")
+        return status, json.loads(body)
+
+    def wait_listening(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise Fail(f"server exited with {self.proc.returncode}: {self.log_tail()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise Fail(f"port {self.port} not open after {timeout} s: {self.log_tail()}")
+
+    def wait_health(self, want=200, timeout=30, pred=None):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise Fail(f"server exited with {self.proc.returncode}: {self.log_tail()}")
+            try:
+                status, body = self.health()
+                last = (status, body)
+                if status == want and (pred is None or pred(body)):
+                    return body
+            except (OSError, http.client.HTTPException, ValueError) as e:
+                last = repr(e)
+            time.sleep(0.05)
+        raise Fail(f"/api/health not {want} after {timeout} s (last: {last}): {self.log_tail()}")
+
+    def log_text(self):
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def log_tail(self, n=800):
+        return self.log_text()[-n:].replace("\n", " | ")
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        self.log.close()
+        try:
+            self.log_path.unlink()
+        except OSError:
+            pass
+
+
+# ---- tests against a running server with data --------------------------------
+
+def t_health(srv):
+    status, h = srv.health()
+    check(status == 200, f"status {status}")
+    for key in ("status", "generation", "offers", "hotels"):
+        check(key in h, f"no '{key}' in {h}")
+    check(any(k.startswith("uptime") for k in h), f"no uptime field in {h}")
+    check(isinstance(h["generation"], int) and h["generation"] >= 1, f"generation {h['generation']!r}")
+    check(isinstance(h["offers"], int) and 0 < h["offers"] <= 20000, f"offers {h['offers']!r}")
+    check(isinstance(h["hotels"], int) and h["hotels"] > 0, f"hotels {h['hotels']!r}")
+
+
+def t_keepalive(srv):
+    c = srv.conn()
+    try:
+        sock = None
+        for i in range(6):
+            path = "/api/health" if i % 2 == 0 else "/bestOffersByHotel?" + SEARCH
+            c.request("GET", path)
+            r = c.getresponse()
+            r.read()
+            check(r.status == 200, f"request {i}: status {r.status}")
+            check((r.getheader("connection") or "").lower() != "close", f"request {i}: Connection: close")
+            if sock is None:
+                sock = c.sock
+            check(c.sock is sock and c.sock is not None, f"request {i} used a new connection")
+    finally:
+        c.close()
+
+
+def t_cors_get(srv):
+    status, h, _ = srv.request("GET", "/bestOffersByHotel?" + SEARCH, {"Origin": "http://example.test"})
+    check(status == 200, f"status {status}")
+    check(h.get("access-control-allow-origin") == "*", f"allow-origin {h.get('access-control-allow-origin')!r}")
+    expose = h.get("access-control-expose-headers", "").lower()
+    check("x-total-count" in expose and "x-request-id" in expose, f"expose-headers {expose!r}")
+    check(h.get("x-total-count", "").isdigit(), f"X-Total-Count {h.get('x-total-count')!r}")
+    # errors carry CORS too, or the browser hides them from the page
+    status, h, _ = srv.request("GET", "/api/no-such-route")
+    check(h.get("access-control-allow-origin") == "*", "no CORS on a 404")
+
+
+def t_cors_preflight(srv):
+    status, h, body = srv.request("OPTIONS", "/bestOffersByHotel", {
+        "Origin": "http://example.test", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "x-custom, content-type"})
+    check(status == 204, f"status {status}")
+    check(body == b"", f"body {body[:80]!r}")
+    check(h.get("access-control-allow-origin") == "*", "allow-origin")
+    methods = h.get("access-control-allow-methods", "")
+    check(all(m in methods for m in ("GET", "HEAD", "OPTIONS")), f"allow-methods {methods!r}")
+    check(h.get("access-control-allow-headers") == "x-custom, content-type",
+          f"allow-headers {h.get('access-control-allow-headers')!r}")
+    check(h.get("access-control-max-age") == "86400", f"max-age {h.get('access-control-max-age')!r}")
+    status, h, _ = srv.request("OPTIONS", "/any/path/at/all")
+    check(status == 204, f"OPTIONS on another path: {status}")
+    check(h.get("access-control-allow-headers") == "*", f"allow-headers without request: {h.get('access-control-allow-headers')!r}")
+
+
+def t_head(srv):
+    path = "/bestOffersByHotel?" + SEARCH
+    c = srv.conn()
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        body = r.read()
+        check(r.status == 200, f"GET status {r.status}")
+        c.request("HEAD", path)
+        r = c.getresponse()
+        head_body = r.read()
+        check(r.status == 200, f"HEAD status {r.status}")
+        check(head_body == b"", "HEAD returned a body")
+        check(r.getheader("content-length") == str(len(body)),
+              f"HEAD Content-Length {r.getheader('content-length')} != GET body {len(body)}")
+        check(r.getheader("content-type", "").startswith("application/json"), "HEAD content-type")
+        # the connection must still be in sync after HEAD
+        c.request("GET", "/api/health")
+        r = c.getresponse()
+        check(r.status == 200 and json.loads(r.read()).get("generation"), "request after HEAD broken")
+    finally:
+        c.close()
+
+
+def t_404(srv):
+    for path in ("/api/definitely-not-here", "/no-such-page-xyz"):
+        status, h, body = srv.request("GET", path)
+        check(status == 404, f"{path}: status {status}")
+        check(h.get("content-type", "").startswith("application/json"), f"{path}: content-type {h.get('content-type')!r}")
+        err = json.loads(body).get("error", {})
+        check(isinstance(err, dict) and err.get("code") and "message" in err and "param" in err,
+              f"{path}: error body {body[:200]!r}")
+
+
+def t_405(srv):
+    for path in ("/bestOffersByHotel?" + SEARCH, "/api/bestOffersByHotel?" + SEARCH):
+        status, h, body = srv.request("POST", path, {"Content-Type": "application/json"})
+        check(status == 405, f"{path}: status {status}")
+        allow = h.get("allow", "")
+        check("GET" in allow, f"Allow {allow!r}")
+        check(json.loads(body).get("error", {}).get("code"), f"error body {body[:200]!r}")
+
+
+def t_414(srv):
+    path = "/bestOffersByHotel?" + SEARCH + "&pad=" + "a" * 9000
+    status, h, body = srv.request("GET", path)
+    check(status == 414, f"status {status}")
+    err = json.loads(body).get("error", {})
+    check(err.get("code") == "uri_too_long", f"code {err.get('code')!r}")
+    check("message" in err and err.get("param", "missing") is None, f"error body {body[:200]!r}")
+    check(h.get("access-control-allow-origin") == "*", "no CORS on 414")
+    # a URL just under the limit is not refused for its length
+    path = "/api/health?pad=" + "a" * 7000
+    status, _, _ = srv.request("GET", path)
+    check(status != 414, "a 7 KB URL got 414")
+
+
+def t_root_and_api_same(srv):
+    q = SEARCH + "&departureAirports=MUC&departureAirports=STR&departureAirports=FRA"
+    s1, h1, b1 = srv.request("GET", "/bestOffersByHotel?" + q)
+    s2, h2, b2 = srv.request("GET", "/api/bestOffersByHotel?" + q)
+    check(s1 == 200 and s2 == 200, f"status {s1} / {s2}: {b1[:200]!r}")
+    check(b1 == b2, "bodies differ")
+    check(len(b1) > 2, f"empty answer {b1[:80]!r}")
+    check(h1.get("x-total-count") == h2.get("x-total-count"), "X-Total-Count differs")
+    json.loads(b1)
+
+
+def t_openapi(srv):
+    c = srv.conn()
+    try:
+        c.putrequest("GET", "/openapi", skip_host=True)
+        c.putheader("Host", "isla.example.test:8123")
+        c.endheaders()
+        r = c.getresponse()
+        body = r.read()
+        check(r.status == 200, f"status {r.status}")
+        doc = json.loads(body)
+        url = doc["servers"][0]["url"]
+        check("isla.example.test:8123" in url, f"servers[0].url {url!r}")
+    finally:
+        c.close()
+
+
+def t_static(srv):
+    status, h, body = srv.request("GET", "/")
+    check(status == 200 and b"isla test page" in body, f"/: {status} {body[:80]!r}")
+    check(h.get("content-type", "").startswith("text/html"), f"/ content-type {h.get('content-type')!r}")
+    status, h, body = srv.request("GET", "/app.js")
+    check(status == 200 and h.get("content-type", "").startswith("text/javascript"), f"/app.js: {status} {h.get('content-type')!r}")
+    status, h, body = srv.request("GET", "/dashboard")
+    check(status == 200 and b"dashboard" in body, f"/dashboard: {status}")
+    etag = h.get("etag")
+    check(etag, "no ETag")
+    status, _, body = srv.request("GET", "/dashboard", {"If-None-Match": etag})
+    check(status == 304 and body == b"", f"If-None-Match: {status}")
+    for bad in ("/../etc/passwd", "/%2e%2e/etc/passwd", "/..%2f..%2fetc/passwd", "/secret.txt"):
+        status, _, body = srv.request("GET", bad)
+        check(status in (400, 404), f"{bad}: {status}")
+        check(b"root:" not in body and b"do not serve" not in body, f"{bad}: leaked a file")
+    # the API wins over files, and /api/... is never a file
+    status, _, body = srv.request("GET", "/api/index.html")
+    check(status == 404, f"/api/index.html: {status}")
+
+
+def t_reload_under_load(srv, data_dir):
+    gen_before = srv.health()[1]["generation"]
+    stop = threading.Event()
+    stats = {"ok": 0, "fail": []}
+
+    def client():
+        c = None
+        while not stop.is_set():
+            try:
+                if c is None:
+                    c = srv.conn(timeout=10)
+                c.request("GET", "/bestOffersByHotel?" + SEARCH)
+                r = c.getresponse()
+                r.read()
+                if r.status == 200:
+                    stats["ok"] += 1
+                else:
+                    stats["fail"].append(f"status {r.status}")
+                if (r.getheader("connection") or "").lower() == "close":
+                    c.close()
+                    c = None
+            except Exception as e:  # any error is a dropped request
+                stats["fail"].append(repr(e))
+                if c is not None:
+                    c.close()
+                c = None
+        if c is not None:
+            c.close()
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.2)
+        import_data(data_dir, seed=8)
+        srv.signal(signal.SIGHUP)
+        srv.wait_health(200, timeout=20, pred=lambda h: h.get("generation") != gen_before)
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=15)
+    check(not any(t.is_alive() for t in threads), "client thread hung")
+    check(not stats["fail"], f"{len(stats['fail'])} failed requests, first: {stats['fail'][:3]}")
+    check(stats["ok"] >= 20, f"only {stats['ok']} requests during the reload")
+    check("reloaded generation" in srv.log_text(), f"no reload line in the log: {srv.log_tail()}")
+
+
+def t_corrupt_refused(srv, data_dir):
+    serving = srv.health()[1]["generation"]
+    import_data(data_dir, seed=9)
+    newest = generation_dirs(data_dir)[-1]
+    offers = newest / "offers.isla"
+    check(offers.exists(), f"no {offers}")
+    size = offers.stat().st_size
+    with open(offers, "r+b") as f:
+        f.truncate(size // 2)
+    log_before = srv.log_text().count("refused")
+    srv.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and srv.log_text().count("refused") == log_before:
+        time.sleep(0.05)
+    check(srv.log_text().count("refused") > log_before, f"no 'refused' line after SIGHUP: {srv.log_tail()}")
+    status, h = srv.health()
+    check(status == 200, f"health {status} after a refused reload")
+    check(h["generation"] == serving, f"generation {h['generation']} != {serving} after a refused reload")
+    status, _, _ = srv.request("GET", "/bestOffersByHotel?" + SEARCH)
+    check(status == 200, f"search {status} after a refused reload")
+
+
+def t_sigterm(srv):
+    # an idle keep-alive connection must not hold the shutdown up
+    idle = srv.conn()
+    idle.request("GET", "/api/health")
+    idle.getresponse().read()
+    t0 = time.monotonic()
+    srv.signal(signal.SIGTERM)
+    try:
+        rc = srv.proc.wait(timeout=8)
+    except subprocess.TimeoutExpired:
+        raise Fail("still running 8 s after SIGTERM")
+    finally:
+        idle.close()
+    took = time.monotonic() - t0
+    check(rc == 0, f"exit code {rc}: {srv.log_tail()}")
+    check(took < 6, f"took {took:.1f} s")
+
+
+# ---- tests with their own server ---------------------------------------------
+
+def t_503_before_first_import(tmp):
+    data = tmp / "empty"
+    data.mkdir()
+    srv = Server(data)
+    try:
+        srv.wait_listening()
+        status, _, body = srv.request("GET", "/api/health")
+        check(status == 503, f"health {status} without a generation")
+        json.loads(body)
+        status, _, _ = srv.request("GET", "/bestOffersByHotel?" + SEARCH)
+        check(status == 503, f"search {status} without a generation")
+        check(srv.proc.poll() is None, "server exited without a generation")
+        import_data(data, seed=7)
+        t0 = time.monotonic()
+        srv.wait_health(200, timeout=10)
+        took = time.monotonic() - t0
+        check(took < 3.5, f"took {took:.1f} s to pick up the first generation")
+    finally:
+        srv.stop()
+
+
+def t_cli_usage(tmp):
+    r = subprocess.run([BIN, "serve", "--help"], capture_output=True, timeout=10)
+    out = r.stdout.decode()
+    check(r.returncode == 0, f"--help exit {r.returncode}")
+    for opt in ("--data", "--port", "--host", "--no-verify", "--web", "8090", "ISLA_PORT"):
+        check(opt in out, f"--help does not mention {opt}")
+    for args, word in ((["--port", "abc", "--data", str(tmp)], "--port"),
+                       (["--port", "70000", "--data", str(tmp)], "--port"),
+                       (["--port", "8090"], "--data"),
+                       (["--data", str(tmp), "--web", str(tmp / "no-such-dir")], "--web"),
+                       (["--data", str(tmp), "--bogus"], "--bogus")):
+        r = subprocess.run([BIN, "serve"] + args, capture_output=True, timeout=10)
+        check(r.returncode == 2, f"{args}: exit {r.returncode}")
+        check(word in r.stderr.decode(), f"{args}: message does not name {word}: {r.stderr.decode()!r}")
+    env = dict(os.environ, ISLA_PORT="notaport")
+    r = subprocess.run([BIN, "serve", "--data", str(tmp)], capture_output=True, timeout=10, env=env)
+    check(r.returncode == 2 and "ISLA_PORT" in r.stderr.decode(), f"bad ISLA_PORT: exit {r.returncode}")
+
+
+def main():
+    if not os.access(BIN, os.X_OK):
+        print(f"FAIL setup: no binary at {BIN} (run make)")
+        print("0 passed, 1 failed")
+        return 1
+    tmp = Path(tempfile.mkdtemp(prefix="isla-http-test-"))
+    srv = None
+    try:
+        data = tmp / "data"
+        web = tmp / "web"
+        web.mkdir()
+        (web / "index.html").write_text("<!doctype html><title>isla test page</title>")
+        (web / "app.js").write_text("console.log('isla');")
+        (web / "dashboard.html").write_text("<p>dashboard</p>")
+        (tmp / "secret.txt").write_text("do not serve")
+        setup_ok = run_test("setup: import", import_data, data, 7)
+        if setup_ok:
+            srv = Server(data, web)
+            setup_ok = run_test("setup: serve", srv.wait_health, 200, 30)
+        if setup_ok:
+            run_test("health", t_health, srv)
+            run_test("keep-alive", t_keepalive, srv)
+            run_test("cors on GET", t_cors_get, srv)
+            run_test("cors preflight", t_cors_preflight, srv)
+            run_test("head", t_head, srv)
+            run_test("404 json", t_404, srv)
+            run_test("405 with Allow", t_405, srv)
+            run_test("414 long url", t_414, srv)
+            run_test("root and /api same body", t_root_and_api_same, srv)
+            run_test("openapi server url from Host", t_openapi, srv)
+            run_test("static files", t_static, srv)
+            run_test("reload under load", t_reload_under_load, srv, data)
+            run_test("corrupt generation refused", t_corrupt_refused, srv, data)
+            run_test("sigterm", t_sigterm, srv)
+        run_test("503 before first import", t_503_before_first_import, tmp)
+        run_test("cli usage", t_cli_usage, tmp)
+    finally:
+        if srv is not None:
+            srv.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    failed = sum(1 for _, err in RESULTS if err is not None)
+    print(f"{len(RESULTS) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
