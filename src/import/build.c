@@ -434,7 +434,8 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     out->dups = own(out, malloc((out->n_dups + 1) * sizeof *out->dups));
     size_t d = 0;
     for (int t = 0; t < T; t++) {
-        memcpy(out->dups + d, c.dups[t], c.n_dups[t] * sizeof *out->dups);
+        if (c.n_dups[t])
+            memcpy(out->dups + d, c.dups[t], c.n_dups[t] * sizeof *out->dups);
         d += c.n_dups[t];
         free(c.dups[t]);
     }
