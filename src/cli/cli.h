@@ -7,5 +7,6 @@
 int cmd_import(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

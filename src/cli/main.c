@@ -18,6 +18,7 @@ static void usage(FILE *f)
           "  import   import an offer dump into a new data generation\n"
           "  serve    serve the newest generation over HTTP\n"
           "  query    run one search and print the API's JSON\n"
+          "  bench    benchmark the search engine on a generation\n"
           "  version  print the version\n"
           "\n"
           "`isla <command> --help` describes each command's options.\n",
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 1, argv + 1);
     if (!strcmp(cmd, "query"))
         return cmd_query(argc - 1, argv + 1);
+    if (!strcmp(cmd, "bench"))
+        return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         puts("isla " ISLA_VERSION);
         return 0;

@@ -1,0 +1,211 @@
+/* `isla bench`: engine figures, in-process, single-threaded per search.
+ *
+ * Times the search alone (query + ordering, no JSON) per class of the
+ * mix, then hotel offers (first page and a deep page by cursor), JSON
+ * encoding throughput, and searches/s with all cores. Medians and tails
+ * are what to compare between runs; the machine is shared and noisy. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/render.h"
+#include "bench/mix.h"
+#include "cli/args.h"
+#include "cli/cli.h"
+#include "query/query.h"
+#include "util/parallel.h"
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void report(const char *name, double *t, size_t n, double results)
+{
+    qsort(t, n, sizeof *t, cmp_double);
+    printf("%-14s %8zu %9.1f %9.1f %9.1f %9.1f %12.1f\n", name, n, t[n / 2], t[n * 9 / 10], t[n * 99 / 100],
+           t[n - 1], results / (double)n);
+}
+
+typedef struct {
+    const store_t *s;
+    uint64_t seed;
+    double seconds;
+    uint64_t done[256];
+} throughput_ctx;
+
+static void throughput_worker(void *arg, int t)
+{
+    throughput_ctx *c = arg;
+    hotel_best_vec v = {0};
+    search_t q;
+    double end = now_us() + c->seconds * 1e6;
+    uint64_t i = 0;
+    while (now_us() < end) {
+        for (int k = 0; k < 16; k++, i++) {
+            mix_search(c->s, (mix_class)(i % MIX_CLASSES), c->seed + 1000 + (uint64_t)t, i, &q);
+            query_best_offers(c->s, &q, &v);
+            query_sort_best(c->s, v.items, v.len, SORT_PRICE);
+        }
+    }
+    c->done[t] = i;
+    hotel_best_vec_free(&v);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    const char *data = NULL, *v;
+    int64_t n = 1000, seed = 1, threads = sysconf(_SC_NPROCESSORS_ONLN);
+    double seconds = 3;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            puts("usage: isla bench --data DIR [--searches N] [--seed S] [--threads N] [--seconds S]\n"
+                 "\n"
+                 "Runs a deterministic search mix against the current generation in DIR,\n"
+                 "in-process: per class (narrow, typical, broad, filtered, hotel offers)\n"
+                 "the latency percentiles of the search alone (no JSON, no HTTP), then\n"
+                 "JSON encoding speed and searches/s using N threads.\n"
+                 "\n"
+                 "  --searches N  searches per class (default 1000)\n"
+                 "  --seed S      seed of the mix (default 1)\n"
+                 "  --threads N   threads for the throughput run (default: cores)\n"
+                 "  --seconds S   length of the throughput run (default 3)");
+            return 0;
+        } else if (arg_value(argc, argv, &i, "--data", &v)) {
+            data = v;
+        } else if (arg_value(argc, argv, &i, "--searches", &v)) {
+            n = arg_int("--searches", v, 10, 100000000);
+        } else if (arg_value(argc, argv, &i, "--seed", &v)) {
+            seed = arg_int("--seed", v, 0, INT64_MAX);
+        } else if (arg_value(argc, argv, &i, "--threads", &v)) {
+            threads = arg_int("--threads", v, 1, 256);
+        } else if (arg_value(argc, argv, &i, "--seconds", &v)) {
+            seconds = (double)arg_int("--seconds", v, 1, 3600);
+        } else {
+            fprintf(stderr, "isla bench: unknown option '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!data) {
+        fprintf(stderr, "isla bench: --data DIR is required\n");
+        return 2;
+    }
+    char err[512];
+    double t0 = now_us();
+    store_t *s = store_open(data, false, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "isla bench: %s\n", err);
+        return 1;
+    }
+    double open_ms = (now_us() - t0) / 1000;
+    if (!s->n_offers) {
+        fprintf(stderr, "isla bench: the generation has no offers\n");
+        store_release(s);
+        return 1;
+    }
+    printf("generation %llu: %u offers, %u hotels; opened in %.1f ms\n", (unsigned long long)s->generation,
+           s->n_offers, s->n_hotels, open_ms);
+    printf("%-14s %8s %9s %9s %9s %9s %12s\n", "class", "searches", "p50 us", "p90 us", "p99 us", "max us",
+           "results/avg");
+    double *t = malloc((size_t)n * sizeof *t);
+    hotel_best_vec res = {0};
+    search_t q;
+    /* warm the page cache and the branch predictors once, untimed */
+    for (int64_t i = 0; i < n / 10; i++) {
+        mix_search(s, (mix_class)(i % MIX_CLASSES), (uint64_t)seed + 99, (uint64_t)i, &q);
+        query_best_offers(s, &q, &res);
+    }
+    for (int c = 0; c < MIX_CLASSES; c++) {
+        double results = 0;
+        for (int64_t i = 0; i < n; i++) {
+            mix_search(s, (mix_class)c, (uint64_t)seed, (uint64_t)i, &q);
+            double a = now_us();
+            query_best_offers(s, &q, &res);
+            query_sort_best(s, res.items, res.len, SORT_PRICE);
+            t[i] = now_us() - a;
+            results += (double)res.len;
+        }
+        report(mix_class_name[c], t, (size_t)n, results);
+    }
+
+    /* Hotel offers: the cheapest hotel of a typical search, first page of
+     * 20 and the page after the 500th offer (by cursor). */
+    offer_page page = {0}, skip = {0};
+    double *t2 = malloc((size_t)n * sizeof *t2);
+    double r1 = 0, r2 = 0;
+    size_t m = 0;
+    for (int64_t i = 0; m < (size_t)n && i < n * 20; i++) {
+        mix_search(s, MIX_BROAD, (uint64_t)seed + 7, (uint64_t)i, &q);
+        query_best_offers(s, &q, &res);
+        if (!res.len)
+            continue;
+        uint32_t hotel = res.items[(size_t)i % res.len].hotel;
+        double a = now_us();
+        query_hotel_offers(s, &q, hotel, NULL, 20, &page);
+        t[m] = now_us() - a;
+        r1 += (double)page.len;
+        query_hotel_offers(s, &q, hotel, NULL, 500, &skip);
+        offer_pos after = skip.len ? query_offer_pos(s, skip.items[skip.len - 1]) : (offer_pos){0, 0, 0};
+        a = now_us();
+        query_hotel_offers(s, &q, hotel, skip.len ? &after : NULL, 20, &page);
+        t2[m] = now_us() - a;
+        r2 += (double)page.len;
+        m++;
+    }
+    if (m) {
+        report("hotel-first20", t, m, r1);
+        report("hotel-deep20", t2, m, r2);
+    }
+
+    /* JSON: full bestOffersByHotel answers of broad searches. */
+    buf_t b = {0};
+    double bytes = 0, enc_us = 0;
+    for (int64_t i = 0; i < 200; i++) {
+        mix_search(s, MIX_BROAD, (uint64_t)seed + 3, (uint64_t)i, &q);
+        query_best_offers(s, &q, &res);
+        query_sort_best(s, res.items, res.len, SORT_PRICE);
+        double a = now_us();
+        b.len = 0;
+        buf_putc(&b, '[');
+        for (size_t k = 0; k < res.len; k++) {
+            if (k)
+                buf_putc(&b, ',');
+            render_best(&b, s, &q, &res.items[k]);
+        }
+        buf_putc(&b, ']');
+        enc_us += now_us() - a;
+        bytes += (double)b.len;
+    }
+    printf("json: %.0f KB per full broad answer, encoded at %.0f MB/s (one core)\n", bytes / 200 / 1024,
+           bytes / enc_us);
+
+    throughput_ctx tc = {s, (uint64_t)seed, seconds, {0}};
+    if (threads > 256)
+        threads = 256;
+    double a = now_us();
+    parallel_run((int)threads, throughput_worker, &tc);
+    double el = (now_us() - a) / 1e6;
+    uint64_t total = 0;
+    for (int i = 0; i < threads; i++)
+        total += tc.done[i];
+    printf("throughput: %.0f searches/s with %lld threads (mixed classes, search only)\n", (double)total / el,
+           (long long)threads);
+    buf_free(&b);
+    free(t);
+    free(t2);
+    hotel_best_vec_free(&res);
+    offer_page_free(&page);
+    offer_page_free(&skip);
+    store_release(s);
+    return 0;
+}
