@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/calendar.h"
 #include "api/openapi.h"
 #include "api/params.h"
 #include "api/render.h"
@@ -210,7 +211,7 @@ void api_handle(store_t *s, const api_env *env, const api_request *req, api_resp
 
     /* Route first, check the method second, so an unknown path is a 404
      * whatever the method and a known one answers 405 with Allow. */
-    enum { R_NONE, R_BEST, R_OFFERS, R_HOTEL, R_HEALTH, R_OPENAPI } route = R_NONE;
+    enum { R_NONE, R_BEST, R_OFFERS, R_HOTEL, R_HEALTH, R_OPENAPI, R_CALENDAR } route = R_NONE;
     const char *id = NULL;
     size_t id_len = 0;
     if (eq(rest, rn, "/bestOffersByHotel"))
@@ -219,6 +220,8 @@ void api_handle(store_t *s, const api_env *env, const api_request *req, api_resp
         route = R_OPENAPI;
     else if (under_api && eq(rest, rn, "/health"))
         route = R_HEALTH;
+    else if (under_api && eq(rest, rn, "/priceCalendar"))
+        route = R_CALENDAR;
     else if (rn > 8 && !memcmp(rest, "/hotels/", 8)) {
         id = rest + 8;
         const char *slash = memchr(id, '/', rn - 8);
@@ -252,6 +255,9 @@ void api_handle(store_t *s, const api_env *env, const api_request *req, api_resp
         break;
     case R_HEALTH:
         handle_health(s, env, res);
+        break;
+    case R_CALENDAR:
+        api_price_calendar(s, req, res);
         break;
     case R_OPENAPI:
         ok_json(res);

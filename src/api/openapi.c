@@ -44,6 +44,22 @@ static const char doc_head[] = "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"isl
     "\"responses\":{\"200\":{\"description\":\"offers, cheapest first, then by departure\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/GetHotelOffersResponse\"}}}}," \
     "\"404\":{\"description\":\"unknown hotel\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Error\"}}}}," ERRORS "}}}"
 
+/* The price calendar takes the search without a required date window, plus
+ * an optional hotelId in the query. */
+#define P_CALENDAR \
+    "{\"name\":\"duration\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":365},\"description\":\"nights\"}," \
+    "{\"name\":\"countAdults\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":255}}," \
+    "{\"name\":\"countChildren\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":255,\"default\":0}}," \
+    "{\"name\":\"earliestDepartureDate\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\",\"format\":\"date\"},\"description\":\"optional: without it, from the first day of the data\"}," \
+    "{\"name\":\"latestReturnDate\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\",\"format\":\"date\"},\"description\":\"optional: without it, to the last day of the data\"}," \
+    "{\"name\":\"hotelId\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\"},\"description\":\"one hotel's calendar; default: all hotels\"}," \
+    "{\"name\":\"departureAirports\",\"in\":\"query\",\"required\":false,\"style\":\"form\",\"explode\":true,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}," \
+    "{\"name\":\"mealType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}," \
+    "{\"name\":\"roomType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}," \
+    "{\"name\":\"oceanView\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"boolean\"}}," \
+    "{\"name\":\"minStars\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"number\",\"minimum\":0,\"maximum\":5}}," \
+    "{\"name\":\"maxPrice\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0}}"
+
 static const char doc_tail[] =
     "}],\"paths\":{"
     "\"/bestOffersByHotel\":" OP_BEST("getBestOffersByHotel") ","
@@ -56,6 +72,10 @@ static const char doc_tail[] =
     "\"/api/health\":{\"get\":{\"operationId\":\"getHealth\",\"responses\":{"
     "\"200\":{\"description\":\"ready\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Health\"}}}},"
     "\"503\":{\"description\":\"not ready (no generation loaded)\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Health\"}}}}}}},"
+    "\"/api/priceCalendar\":{\"get\":{\"operationId\":\"getPriceCalendar\",\"summary\":\"cheapest price and number of matching offers per departure day, over all hotels or one\","
+    "\"parameters\":[" P_CALENDAR "],"
+    "\"responses\":{\"200\":{\"description\":\"days with at least one matching offer, ascending\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/PriceCalendar\"}}}},"
+    "\"404\":{\"description\":\"unknown hotelId\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Error\"}}}}," ERRORS "}}},"
     "\"/openapi\":{\"get\":{\"operationId\":\"getOpenApi\",\"responses\":{\"200\":{\"description\":\"this document\"}}}}"
     "},\"components\":{\"schemas\":{"
     "\"Hotel\":{\"type\":\"object\",\"required\":[\"id\",\"name\",\"stars\"],\"properties\":{"
@@ -82,6 +102,11 @@ static const char doc_tail[] =
     "\"Health\":{\"type\":\"object\",\"properties\":{\"status\":{\"type\":\"string\"},\"generation\":{\"type\":\"integer\",\"nullable\":true},"
     "\"offers\":{\"type\":\"integer\"},\"hotels\":{\"type\":\"integer\"},\"uptime\":{\"type\":\"number\",\"description\":\"seconds\"},"
     "\"dataAge\":{\"type\":\"number\",\"description\":\"seconds since the generation was imported\"}}},"
+    "\"PriceCalendar\":{\"type\":\"object\",\"required\":[\"hotel\",\"days\"],\"properties\":{"
+    "\"hotel\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Hotel\"}],\"nullable\":true,\"description\":\"the hotel of hotelId; null for all hotels\"},"
+    "\"days\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"date\",\"minPrice\",\"offers\"],\"properties\":{"
+    "\"date\":{\"type\":\"string\",\"format\":\"date\",\"description\":\"departure day\"},\"minPrice\":{\"type\":\"integer\"},"
+    "\"offers\":{\"type\":\"integer\",\"description\":\"matching offers departing that day\"}}}}}},"
     "\"Error\":{\"type\":\"object\",\"required\":[\"error\"],\"properties\":{\"error\":{\"type\":\"object\",\"required\":[\"code\",\"message\"],\"properties\":{"
     "\"code\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"},\"param\":{\"type\":\"string\",\"nullable\":true}}}}}"
     "}}}";

@@ -155,12 +155,12 @@ static int add_codes(const store_t *s, int dict, const char *const *known, const
 
 enum {
     P_EARLIEST, P_LATEST, P_DURATION, P_ADULTS, P_CHILDREN, P_AIRPORTS, P_MEAL, P_ROOM, P_OCEAN,
-    P_MIN_STARS, P_MAX_PRICE, P_SORT, P_LIMIT, P_OFFSET, P_CURSOR, P_COUNT
+    P_MIN_STARS, P_MAX_PRICE, P_SORT, P_LIMIT, P_OFFSET, P_CURSOR, P_HOTEL_ID, P_COUNT
 };
 static const char *const param_names[P_COUNT] = {
     "earliestDepartureDate", "latestReturnDate", "duration", "countAdults", "countChildren",
     "departureAirports", "mealType", "roomType", "oceanView", "minStars", "maxPrice", "sort",
-    "limit", "offset", "cursor"};
+    "limit", "offset", "cursor", "hotelId"};
 /* Parameters that may repeat (their values accumulate). */
 static const bool param_list[P_COUNT] = {[P_AIRPORTS] = true, [P_MEAL] = true, [P_ROOM] = true};
 
@@ -200,6 +200,7 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
             api_error(res, 400, "invalid_parameter", key, "malformed or oversized value for %s", key);
             return -1;
         }
+        val[vl] = 0; /* error messages print it with %s */
         i = amp + 1;
         if (kl >= 2 && key[kl - 2] == '[' && key[kl - 1] == ']')
             kl -= 2;
@@ -220,6 +221,10 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
         }
         if (p == P_CURSOR && kind != PARAMS_HOTEL_OFFERS) {
             api_error(res, 400, "unknown_parameter", key, "'cursor' applies to hotel offers only");
+            return -1;
+        }
+        if ((p == P_HOTEL_ID && kind != PARAMS_PRICE_CALENDAR) || (p == P_LIMIT && kind == PARAMS_PRICE_CALENDAR)) {
+            api_error(res, 400, "unknown_parameter", key, "'%s' does not apply to this endpoint", key);
             return -1;
         }
         if (seen[p] && !param_list[p]) {
@@ -325,6 +330,14 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
                 return -1;
             }
             out->offset = (size_t)u;
+            break;
+        case P_HOTEL_ID:
+            if (!parse_uint(val, vl, UINT32_MAX, &u)) {
+                api_error(res, 400, "invalid_parameter", key, "hotelId must be a whole number, got '%.40s'", val);
+                return -1;
+            }
+            out->has_hotel_id = true;
+            out->hotel_id = (uint32_t)u;
             break;
         case P_CURSOR:
             memcpy(cursor_buf, val, vl);

@@ -22,9 +22,13 @@ typedef struct {
     size_t offset;            /* best offers */
     bool has_cursor;          /* hotel offers */
     offer_pos cursor;
+    bool has_hotel_id;        /* price calendar: hotelId given */
+    uint32_t hotel_id;        /* the dump's hotel id (not yet looked up) */
 } api_params;
 
-/* Returns 0, or -1 after writing a 400 error into res. */
+/* Returns 0, or -1 after writing a 400 error into res. PARAMS_PRICE_CALENDAR
+ * makes both dates optional, accepts hotelId and refuses sort, limit, offset
+ * and cursor. */
 int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, api_params *out,
                  api_response *res);
 
