@@ -99,7 +99,8 @@ void render_best(buf_t *b, const store_t *s, const search_t *q, const hotel_best
 void render_offer(buf_t *b, const store_t *s, const search_t *q, uint32_t o)
 {
     const store_detail *d = &s->detail[o];
-    int32_t out_day = s->dep_day[o], in_day = out_day + q->nights;
+    int32_t out_day = s->dep_day[o], in_day = out_day + q->nights, out_delta, in_delta;
+    store_arrival_deltas(s, o, &out_delta, &in_delta);
     uint32_t out_sec = DETAIL_SEC(d->out_dep), in_sec = DETAIL_SEC(d->in_dep);
     BUF_LIT(b, "{\"price\":");
     buf_put_u64(b, s->price[o]);
@@ -114,7 +115,7 @@ void render_offer(buf_t *b, const store_t *s, const search_t *q, uint32_t o)
     BUF_LIT(b, ",\"inboundArrivalAirport\":");
     put_dict(b, s, STORE_DICT_AIRPORT, d->in_arr_airport);
     BUF_LIT(b, ",\"inboundArrivalDatetime\":");
-    put_datetime(b, s, in_day, (int64_t)in_sec + d->in_arr_delta, DETAIL_ARR_ZONE(d->in_dep));
+    put_datetime(b, s, in_day, (int64_t)in_sec + in_delta, DETAIL_ARR_ZONE(d->in_dep));
     BUF_LIT(b, ",\"outboundDepartureAirport\":");
     put_dict(b, s, STORE_DICT_AIRPORT, s->airport[o]);
     BUF_LIT(b, ",\"outboundDepartureDatetime\":");
@@ -130,7 +131,7 @@ void render_offer(buf_t *b, const store_t *s, const search_t *q, uint32_t o)
     BUF_LIT(b, ",\"outboundArrivalAirport\":");
     put_dict(b, s, STORE_DICT_AIRPORT, d->out_arr_airport);
     BUF_LIT(b, ",\"outboundArrivalDatetime\":");
-    put_datetime(b, s, out_day, (int64_t)out_sec + d->out_arr_delta, DETAIL_ARR_ZONE(d->out_dep));
+    put_datetime(b, s, out_day, (int64_t)out_sec + out_delta, DETAIL_ARR_ZONE(d->out_dep));
     BUF_LIT(b, ",\"mealType\":");
     put_dict(b, s, STORE_DICT_MEAL, s->meal[o]);
     if (s->room_ocean[o] & STORE_OCEAN_BIT)

@@ -65,15 +65,16 @@ int cmd_import(int argc, char **argv)
         return 1;
     }
     const store_import_stats *s = &res.stats;
-    double secs = (double)s->duration_ms / 1000.0;
+    double secs = res.seconds_total;
     fprintf(stderr,
             "isla import: generation %llu published in %s\n"
             "  rows %llu: imported %llu, rejected %llu, duplicates %llu; "
             "rows of unknown hotels %llu (%llu hotels, kept with a placeholder name)\n"
-            "  %.2f s, %.2f M rows/s, %.0f MB/s\n",
+            "  %.2f s (parse %.2f, build %.2f, write %.2f), %.2f M rows/s, %.0f MB/s\n",
             (unsigned long long)res.generation, res.gen_dir, (unsigned long long)s->rows,
             (unsigned long long)s->imported, (unsigned long long)s->rejected, (unsigned long long)s->duplicates,
             (unsigned long long)s->unknown_hotel_rows, (unsigned long long)res.hotels_unknown, secs,
+            res.seconds_parse, res.seconds_build, res.seconds_write,
             secs > 0 ? (double)s->rows / secs / 1e6 : 0.0, secs > 0 ? (double)s->bytes / secs / 1e6 : 0.0);
     if (s->rejected || s->duplicates)
         fprintf(stderr, "  rejected and duplicate rows: %s/rejects.csv\n", res.gen_dir);

@@ -118,7 +118,14 @@ typedef struct {
     uint8_t *airport, *meal, *room_ocean;
     uint32_t *price;
     store_detail *detail;
+    store_far_detail **far;   /* per thread */
+    size_t *n_far, *cap_far;
     uint32_t *out_start;
+    uint32_t *lane_count, *day_count;   /* per bucket */
+    uint32_t *lane_start, *day_start;   /* per bucket, after prefix sums */
+    store_lane *lanes;
+    uint16_t *day_day;
+    uint32_t *day_min, *day_best, *day_cum;
 } build_ctx;
 
 static void block_range(const build_ctx *c, int t, size_t *lo, size_t *hi)
@@ -184,15 +191,16 @@ static void pass_scatter(void *arg, int t)
     }
 }
 
-/* Order within a bucket: what searches need first (day, airport, price),
- * then every other field so exact duplicates end up adjacent, then the
- * source position so the earliest copy is the one kept. */
+/* Order within a bucket: what searches need first (airport, then day, then
+ * price: one lane per airport, days ascending), then every other field so
+ * exact duplicates end up adjacent, then the source position so the
+ * earliest copy is the one kept. */
 static int cmp_content(const offer_row *a, const offer_row *b)
 {
-    if (a->dep_day != b->dep_day)
-        return a->dep_day < b->dep_day ? -1 : 1;
     if (a->airport != b->airport)
         return a->airport < b->airport ? -1 : 1;
+    if (a->dep_day != b->dep_day)
+        return a->dep_day < b->dep_day ? -1 : 1;
     if (a->price != b->price)
         return a->price < b->price ? -1 : 1;
     if (a->meal != b->meal)
@@ -244,10 +252,13 @@ static void pass_sort(void *arg, int t)
     }
 }
 
-static void pass_columns(void *arg, int t)
+/* Counts lanes (distinct airports) and, for runs that get a day index,
+ * distinct departure days per bucket. */
+static void pass_count_index(void *arg, int t)
 {
     build_ctx *c = arg;
     (void)t;
+    uint64_t *seen = calloc(65536 / 64, sizeof *seen);
     for (;;) {
         size_t b0 = atomic_fetch_add(&c->next_bucket, 256);
         if (b0 >= c->n_buckets)
@@ -255,22 +266,119 @@ static void pass_columns(void *arg, int t)
         size_t b1 = b0 + 256 < c->n_buckets ? b0 + 256 : c->n_buckets;
         for (size_t b = b0; b < b1; b++) {
             const offer_row *r = c->sorted + c->bucket_start[b];
-            uint32_t o = c->out_start[b];
-            for (uint32_t i = 0; i < c->bucket_keep[b]; i++, o++) {
+            uint32_t n = c->bucket_keep[b], lanes = 0, days = 0;
+            for (uint32_t i = 0; i < n; i++)
+                lanes += i == 0 || r[i].airport != r[i - 1].airport;
+            if (n >= STORE_DAY_INDEX_MIN) {
+                for (uint32_t i = 0; i < n; i++) {
+                    uint16_t d = r[i].dep_day;
+                    if (!(seen[d >> 6] >> (d & 63) & 1)) {
+                        seen[d >> 6] |= 1ull << (d & 63);
+                        days++;
+                    }
+                }
+                for (uint32_t i = 0; i < n; i++)
+                    seen[r[i].dep_day >> 6] = 0;
+            }
+            c->lane_count[b] = lanes;
+            c->day_count[b] = days;
+        }
+    }
+    free(seen);
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static inline bool fits_minutes(int32_t seconds)
+{
+    return seconds % 60 == 0 && seconds / 60 > DETAIL_FAR && seconds / 60 <= INT16_MAX;
+}
+
+static int cmp_far(const void *a, const void *b)
+{
+    uint32_t x = ((const store_far_detail *)a)->offer, y = ((const store_far_detail *)b)->offer;
+    return x < y ? -1 : x > y;
+}
+
+/* Writes the columns, the lanes and the day index of each bucket. */
+static void pass_columns(void *arg, int t)
+{
+    build_ctx *c = arg;
+    uint32_t *dmin = malloc(65536 * sizeof *dmin), *dbest = malloc(65536 * sizeof *dbest);
+    uint32_t *dcnt = calloc(65536, sizeof *dcnt);
+    uint16_t *touched = malloc(65536 * sizeof *touched);
+    for (;;) {
+        size_t b0 = atomic_fetch_add(&c->next_bucket, 256);
+        if (b0 >= c->n_buckets)
+            break;
+        size_t b1 = b0 + 256 < c->n_buckets ? b0 + 256 : c->n_buckets;
+        for (size_t b = b0; b < b1; b++) {
+            const offer_row *r = c->sorted + c->bucket_start[b];
+            uint32_t n = c->bucket_keep[b], o = c->out_start[b], l = c->lane_start[b];
+            for (uint32_t i = 0; i < n; i++, o++) {
                 c->dep_day[o] = r[i].dep_day;
                 c->airport[o] = r[i].airport;
                 c->price[o] = r[i].price;
                 c->meal[o] = r[i].meal;
                 c->room_ocean[o] = r[i].room_ocean;
-                c->detail[o] = r[i].detail;
+                const row_detail *rd = &r[i].detail;
+                store_detail *d = &c->detail[o];
+                *d = (store_detail){rd->out_dep, rd->in_dep, 0, 0, rd->out_arr_airport, rd->in_dep_airport,
+                                    rd->in_arr_airport, 0};
+                if (fits_minutes(rd->out_arr_delta) && fits_minutes(rd->in_arr_delta)) {
+                    d->out_arr_min = (int16_t)(rd->out_arr_delta / 60);
+                    d->in_arr_min = (int16_t)(rd->in_arr_delta / 60);
+                } else {
+                    d->out_arr_min = d->in_arr_min = DETAIL_FAR;
+                    if (c->n_far[t] == c->cap_far[t]) {
+                        c->cap_far[t] = c->cap_far[t] ? c->cap_far[t] * 2 : 64;
+                        c->far[t] = realloc(c->far[t], c->cap_far[t] * sizeof **c->far);
+                    }
+                    c->far[t][c->n_far[t]++] = (store_far_detail){o, rd->out_arr_delta, rd->in_arr_delta};
+                }
+                if (i == 0 || r[i].airport != r[i - 1].airport)
+                    c->lanes[l++] = (store_lane){o, 0, r[i].airport, {0}};
+                c->lanes[l - 1].count++;
+            }
+            if (!c->day_count[b])
+                continue;
+            /* day index: cheapest offer and count per departure day */
+            size_t nt = 0;
+            o = c->out_start[b];
+            for (uint32_t i = 0; i < n; i++, o++) {
+                uint16_t d = r[i].dep_day;
+                if (dcnt[d]++ == 0) {
+                    touched[nt++] = d;
+                    dmin[d] = UINT32_MAX;
+                }
+                if (r[i].price < dmin[d])
+                    dmin[d] = r[i].price, dbest[d] = o;
+            }
+            qsort(touched, nt, sizeof *touched, cmp_u16);
+            uint32_t e = c->day_start[b], cum = 0;
+            for (size_t k = 0; k < nt; k++, e++) {
+                uint16_t d = touched[k];
+                cum += dcnt[d];
+                c->day_day[e] = d;
+                c->day_min[e] = dmin[d];
+                c->day_best[e] = dbest[d];
+                c->day_cum[e] = cum;
+                dcnt[d] = 0;
             }
         }
     }
+    free(dmin);
+    free(dbest);
+    free(dcnt);
+    free(touched);
 }
 
 static void *own(build_output *out, void *p)
 {
-    for (int i = 0; i < 16; i++)
+    for (int i = 0; i < 32; i++)
         if (!out->owned[i]) {
             out->owned[i] = p;
             return p;
@@ -440,23 +548,39 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
         free(c.dups[t]);
     }
 
-    /* 5. directory: one run per non-empty bucket */
+    /* 5. directory: one run per non-empty bucket, its lanes and day index */
+    c.lane_count = calloc(c.n_buckets + 1, sizeof(uint32_t));
+    c.day_count = calloc(c.n_buckets + 1, sizeof(uint32_t));
+    atomic_store(&c.next_bucket, 0);
+    parallel_run(T, pass_count_index, &c);
     c.out_start = malloc((c.n_buckets + 1) * sizeof(uint32_t));
+    c.lane_start = malloc((c.n_buckets + 1) * sizeof(uint32_t));
+    c.day_start = malloc((c.n_buckets + 1) * sizeof(uint32_t));
     size_t n_runs = 0;
-    uint32_t n_offers = 0;
+    uint64_t n_offers = 0, n_lanes = 0, n_days = 0;
     for (size_t b = 0; b < c.n_buckets; b++) {
-        c.out_start[b] = n_offers;
+        c.out_start[b] = (uint32_t)n_offers;
+        c.lane_start[b] = (uint32_t)n_lanes;
+        c.day_start[b] = (uint32_t)n_days;
         n_offers += c.bucket_keep[b];
+        n_lanes += c.lane_count[b];
+        n_days += c.day_count[b];
         n_runs += c.bucket_keep[b] > 0;
     }
-    store_run *runs = own(out, malloc((n_runs + 1) * sizeof *runs));
+    if (n_lanes >= UINT32_MAX || n_days >= UINT32_MAX) {
+        snprintf(err, errlen, "index too large for one generation");
+        goto out;
+    }
+    store_run *runs = own(out, calloc(n_runs + 1, sizeof *runs));
     size_t r = 0;
     for (size_t g = 0; g < n_groups; g++) {
         groups[g].first_run = (uint32_t)r;
         for (size_t h = 0; h < n_hotels; h++) {
             size_t b = g * n_hotels + h;
             if (c.bucket_keep[b])
-                runs[r++] = (store_run){(uint32_t)h, c.out_start[b], c.bucket_keep[b]};
+                runs[r++] = (store_run){.hotel = (uint32_t)h, .start = c.out_start[b], .count = c.bucket_keep[b],
+                                        .first_lane = c.lane_start[b], .n_lanes = c.lane_count[b],
+                                        .first_day = c.day_start[b], .n_days = c.day_count[b]};
         }
         groups[g].run_count = (uint32_t)r - groups[g].first_run;
     }
@@ -468,11 +592,58 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     c.room_ocean = own(out, malloc((size_t)n_offers + 1));
     c.price = own(out, malloc((size_t)n_offers * 4 + 1));
     c.detail = own(out, malloc((size_t)n_offers * sizeof(store_detail) + 1));
+    c.lanes = own(out, calloc(n_lanes + 1, sizeof *c.lanes));
+    c.day_day = own(out, malloc(n_days * 2 + 1));
+    c.day_min = own(out, malloc(n_days * 4 + 1));
+    c.day_best = own(out, malloc(n_days * 4 + 1));
+    c.day_cum = own(out, malloc(n_days * 4 + 1));
+    c.far = calloc((size_t)T, sizeof *c.far);
+    c.n_far = calloc((size_t)T, sizeof *c.n_far);
+    c.cap_far = calloc((size_t)T, sizeof *c.cap_far);
     atomic_store(&c.next_bucket, 0);
     parallel_run(T, pass_columns, &c);
+    size_t n_far = 0;
+    for (int t = 0; t < T; t++)
+        n_far += c.n_far[t];
+    store_far_detail *far = own(out, malloc((n_far + 1) * sizeof *far));
+    for (int t = 0, k = 0; t < T; k += (int)c.n_far[t], t++) {
+        if (c.n_far[t])
+            memcpy(far + k, c.far[t], c.n_far[t] * sizeof *far);
+        free(c.far[t]);
+    }
+    qsort(far, n_far, sizeof *far, cmp_far);
+    /* Per run: its airport mask (the query's quick lane selection) and its
+     * day span and cheapest offer (a search covering the whole span needs
+     * nothing else: count, minimum and best offer are known). */
+    for (size_t k = 0; k < n_runs; k++) {
+        store_run *run = &runs[k];
+        run->min_day = UINT16_MAX;
+        run->min_price = UINT32_MAX;
+        for (uint32_t l = run->first_lane; l < run->first_lane + run->n_lanes; l++) {
+            const store_lane *lane = &c.lanes[l];
+            if (lane->airport < 64)
+                run->airports |= 1ull << lane->airport;
+            if (c.dep_day[lane->start] < run->min_day)
+                run->min_day = c.dep_day[lane->start];
+            if (c.dep_day[lane->start + lane->count - 1] > run->max_day)
+                run->max_day = c.dep_day[lane->start + lane->count - 1];
+            for (uint32_t i = lane->start; i < lane->start + lane->count; i++)
+                if (c.price[i] < run->min_price)
+                    run->min_price = c.price[i], run->best = i;
+        }
+    }
 
     store_image *img = &out->img;
-    img->n_offers = n_offers;
+    img->n_offers = (uint32_t)n_offers;
+    img->n_lanes = (uint32_t)n_lanes;
+    img->n_days = (uint32_t)n_days;
+    img->lanes = c.lanes;
+    img->day_day = c.day_day;
+    img->day_min = c.day_min;
+    img->day_best = c.day_best;
+    img->day_cum = c.day_cum;
+    img->far = far;
+    img->n_far = (uint32_t)n_far;
     img->n_hotels = (uint32_t)n_hotels;
     img->n_groups = (uint32_t)n_groups;
     img->n_runs = (uint32_t)n_runs;
@@ -510,6 +681,13 @@ out:
     free(c.n_dups);
     free(c.cap_dups);
     free(c.out_start);
+    free(c.far);
+    free(c.n_far);
+    free(c.cap_far);
+    free(c.lane_count);
+    free(c.day_count);
+    free(c.lane_start);
+    free(c.day_start);
     if (rc < 0) {
         for (size_t b = 0; b < n_blocks; b++) {
             free(blocks[b].rows);
@@ -522,7 +700,7 @@ out:
 
 void build_free(build_output *out)
 {
-    for (int i = 0; i < 16; i++)
+    for (int i = 0; i < 32; i++)
         free(out->owned[i]);
     memset(out, 0, sizeof *out);
 }

@@ -28,7 +28,7 @@ typedef struct {
     dup_ref *dups;
     size_t n_dups;
     uint64_t unknown_hotel_rows, hotels_known, hotels_unknown;
-    void *owned[16];          /* allocations freed by build_free */
+    void *owned[32];          /* allocations freed by build_free */
 } build_output;
 
 /* Consumes blocks (their rows are freed). dicts holds STORE_DICT_COUNT

@@ -159,7 +159,8 @@ int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t
     }
     free(line);
     fclose(f);
-    qsort(out->items, out->len, sizeof *out->items, by_id);
+    if (out->len) /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(out->items, out->len, sizeof *out->items, by_id);
     /* Keep the first of repeated ids: the order after qsort is not stable,
      * so this only promises that exactly one survives. */
     size_t w = 0;

@@ -584,6 +584,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     if (opt->progress)
         progress(p, &in, t0);
 
+    res->seconds_parse = now_s() - t0;
     row_block *blocks = calloc(p->n_results + 1, sizeof *blocks);
     for (size_t i = 0; i < p->n_results; i++) {
         blocks[i].rows = p->results[i].rows;
@@ -595,6 +596,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     if (brc < 0)
         goto out;
     built = true;
+    res->seconds_build = now_s() - t0 - res->seconds_parse;
     res->stats.imported = bo.img.n_offers;
     res->stats.duplicates = bo.n_dups;
     res->stats.unknown_hotel_rows = bo.unknown_hotel_rows;
@@ -622,6 +624,8 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
         goto out;
     snprintf(res->gen_dir, sizeof res->gen_dir, "%s/gen-%012llu", opt->data_dir,
              (unsigned long long)res->generation);
+    res->seconds_total = now_s() - t0;
+    res->seconds_write = res->seconds_total - res->seconds_parse - res->seconds_build;
     (void)blank;
     rc = 0;
 out:

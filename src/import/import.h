@@ -27,6 +27,7 @@ typedef struct {
     store_import_stats stats;
     uint64_t generation;
     uint64_t hotels_known, hotels_unknown;
+    double seconds_parse, seconds_build, seconds_write, seconds_total; /* phase timings */
     char gen_dir[4200];
 } import_result;
 

@@ -97,29 +97,41 @@ void row_parser_init(row_parser *p, const row_layout *layout, import_dict *dicts
     for (int d = 0; d < STORE_DICT_COUNT; d++)
         for (int i = 0; i < DICT_CACHE_SLOTS; i++)
             p->cache[d][i].id = -1;
+    for (int f = 0; f < SLOT_COUNT; f++)
+        p->last[f].id = -1;
 }
 
 /* Id of value v (shorter than STORE_DICT_STRLEN) in dictionary d, adding
- * it if new; -1 if the dictionary is full. */
-static int dict_id(row_parser *p, int d, const char *v, size_t n)
+ * it if new; -1 if the dictionary is full. Three levels, cheapest first:
+ * the field's previous value, this thread's hash cache, the shared table
+ * under its lock (once per thread and value). */
+static int dict_id(row_parser *p, int d, int field, const char *v, size_t n)
 {
-    enum { WORDS = STORE_DICT_STRLEN / 8 };
-    char key[STORE_DICT_STRLEN] = {0};
-    memcpy(key, v, n);
-    uint64_t k[WORDS];
-    memcpy(k, key, sizeof k);
-    uint64_t h = 0;
-    for (int i = 0; i < WORDS; i++)
-        h = (h ^ k[i]) * 0x9E3779B97F4A7C15ull;
-    unsigned slot = (unsigned)(h >> 54) & (DICT_CACHE_SLOTS - 1);
+    dict_cache_slot *last = &p->last[field];
+    if (last->id >= 0 && last->len == n) {
+        size_t i = 0; /* values are a few bytes: a loop beats a memcmp call */
+        while (i < n && last->v[i] == v[i])
+            i++;
+        if (i == n)
+            return last->id;
+    }
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)v[i]) * 16777619u;
+    unsigned slot = (h ^ h >> 15) & (DICT_CACHE_SLOTS - 1);
+    dict_cache_slot *s;
     for (;;) {
-        dict_cache_slot *s = &p->cache[d][slot];
-        if (s->id >= 0 && !memcmp(s->k, k, sizeof k))
-            return s->id;
+        s = &p->cache[d][slot];
         if (s->id < 0)
             break;
+        if (s->len == n && !memcmp(s->v, v, n)) {
+            *last = *s;
+            return s->id;
+        }
         slot = (slot + 1) & (DICT_CACHE_SLOTS - 1);
     }
+    char key[STORE_DICT_STRLEN] = {0};
+    memcpy(key, v, n);
     import_dict *dict = &p->dicts[d];
     int id = -1;
     pthread_mutex_lock(&dict->lock);
@@ -136,9 +148,10 @@ static int dict_id(row_parser *p, int d, const char *v, size_t n)
     }
     pthread_mutex_unlock(&dict->lock);
     if (id >= 0) {
-        dict_cache_slot *s = &p->cache[d][slot];
-        memcpy(s->k, k, sizeof k);
         s->id = (int16_t)id;
+        s->len = (uint8_t)n;
+        memcpy(s->v, v, n);
+        *last = *s;
     }
     return id;
 }
@@ -190,18 +203,20 @@ static bool token(const char *p, size_t n, char *out)
         return false;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        if (!isalnum(c) && c != '_')
+        if (c >= 'a' && c <= 'z')
+            c -= 'a' - 'A';
+        else if (!(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && c != '_')
             return false;
-        out[i] = (char)toupper(c);
+        out[i] = (char)c;
     }
     return true;
 }
 
-static int zone_id(row_parser *p, const iso_datetime *dt)
+static int zone_id(row_parser *p, int k, const iso_datetime *dt)
 {
     if (!dt->has_time)
-        return dict_id(p, STORE_DICT_ZONE, STORE_ZONE_DATE_ONLY, strlen(STORE_ZONE_DATE_ONLY));
-    return dict_id(p, STORE_DICT_ZONE, dt->zone, dt->zone_len);
+        return dict_id(p, STORE_DICT_ZONE, SLOT_ZONE0 + k, STORE_ZONE_DATE_ONLY, strlen(STORE_ZONE_DATE_ONLY));
+    return dict_id(p, STORE_DICT_ZONE, SLOT_ZONE0 + k, dt->zone, dt->zone_len);
 }
 
 int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *why, size_t whylen)
@@ -271,7 +286,7 @@ int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *w
     out->nights = (uint16_t)(id.day - od.day);
     out->detail.out_arr_delta = (int32_t)((int64_t)(oa.day - od.day) * 86400 + oa.sec - od.sec);
     out->detail.in_arr_delta = (int32_t)((int64_t)(ia.day - id.day) * 86400 + ia.sec - id.sec);
-    int z[4] = {zone_id(p, &od), zone_id(p, &oa), zone_id(p, &id), zone_id(p, &ia)};
+    int z[4] = {zone_id(p, 0, &od), zone_id(p, 1, &oa), zone_id(p, 2, &id), zone_id(p, 3, &ia)};
     for (int k = 0; k < 4; k++)
         if (z[k] < 0 || z[k] > STORE_ZONE_MAX)
             return reject(why, whylen, COL_OUT_DEP_DT, NULL, 0, "too many distinct time-zone suffixes");
@@ -286,7 +301,7 @@ int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *w
         char tok[STORE_DICT_STRLEN];
         if (!token(v[c], len[c], tok))
             return reject(why, whylen, c, v[c], len[c], "not an airport code");
-        if ((ap[k] = dict_id(p, STORE_DICT_AIRPORT, tok, len[c])) < 0)
+        if ((ap[k] = dict_id(p, STORE_DICT_AIRPORT, SLOT_OUT_DEP_AIRPORT + k, tok, len[c])) < 0)
             return reject(why, whylen, c, v[c], len[c], "more than %d distinct airports", STORE_DICT_MAX);
     }
     out->airport = (uint8_t)ap[0];
@@ -298,11 +313,11 @@ int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *w
     int meal, room;
     if (!token(v[COL_MEAL], len[COL_MEAL], tok))
         return reject(why, whylen, COL_MEAL, v[COL_MEAL], len[COL_MEAL], "not a meal type");
-    if ((meal = dict_id(p, STORE_DICT_MEAL, tok, len[COL_MEAL])) < 0)
+    if ((meal = dict_id(p, STORE_DICT_MEAL, SLOT_MEAL, tok, len[COL_MEAL])) < 0)
         return reject(why, whylen, COL_MEAL, v[COL_MEAL], len[COL_MEAL], "too many distinct meal types");
     if (!token(v[COL_ROOM], len[COL_ROOM], tok))
         return reject(why, whylen, COL_ROOM, v[COL_ROOM], len[COL_ROOM], "not a room type");
-    if ((room = dict_id(p, STORE_DICT_ROOM, tok, len[COL_ROOM])) < 0)
+    if ((room = dict_id(p, STORE_DICT_ROOM, SLOT_ROOM, tok, len[COL_ROOM])) < 0)
         return reject(why, whylen, COL_ROOM, v[COL_ROOM], len[COL_ROOM], "too many distinct room types");
     out->meal = (uint8_t)meal;
 

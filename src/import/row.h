@@ -45,11 +45,22 @@ typedef struct {
 void import_dict_init(import_dict *d, unsigned max);
 
 typedef struct {
-    uint64_t k[STORE_DICT_STRLEN / 8];
     int16_t id;               /* -1: empty slot */
+    uint8_t len;
+    char v[STORE_DICT_STRLEN - 1];
 } dict_cache_slot;
 
 #define DICT_CACHE_SLOTS 1024
+
+/* The print-only fields of a parsed row, exact; the builder packs them
+ * into a store_detail. */
+typedef struct {
+    int32_t out_arr_delta;    /* outbound arrival - outbound departure, seconds */
+    int32_t in_arr_delta;     /* inbound arrival - inbound departure, seconds */
+    uint32_t out_dep;         /* DETAIL_PACK(departure time, dep zone, arr zone) */
+    uint32_t in_dep;
+    uint8_t out_arr_airport, in_dep_airport, in_arr_airport, pad;
+} row_detail;
 
 /* A parsed row. Hotel ids are still the dump's: the builder maps them. */
 typedef struct {
@@ -58,13 +69,19 @@ typedef struct {
     uint16_t dep_day;
     uint16_t nights;
     uint8_t adults, children, airport, meal, room_ocean, pad[3];
-    store_detail detail;
+    row_detail detail;
     uint32_t chunk, line;     /* where it came from, for duplicate reports */
 } offer_row;
+
+/* Dictionary-coded fields of a row; each remembers its last value,
+ * because consecutive rows mostly repeat it ("PMI", "+00:00"). */
+enum { SLOT_OUT_DEP_AIRPORT, SLOT_OUT_ARR_AIRPORT, SLOT_IN_DEP_AIRPORT, SLOT_IN_ARR_AIRPORT,
+       SLOT_MEAL, SLOT_ROOM, SLOT_ZONE0, SLOT_COUNT = SLOT_ZONE0 + 4 };
 
 typedef struct {
     const row_layout *layout;
     import_dict *dicts;       /* STORE_DICT_COUNT of them */
+    dict_cache_slot last[SLOT_COUNT];
     dict_cache_slot cache[STORE_DICT_COUNT][DICT_CACHE_SLOTS];
 } row_parser;
 

@@ -34,23 +34,57 @@ static const store_group *find_group(const store_t *s, const search_t *q)
     return NULL;
 }
 
-/* First index in [lo, hi) whose departure day is >= day. */
-static uint32_t lower_day(const uint16_t *days, uint32_t lo, uint32_t hi, int32_t day)
+/* First index in [lo, hi) whose departure day is >= day. Branch-free
+ * halving: the loop runs log2(n) times with no unpredictable branch. */
+static inline uint32_t lower_day(const uint16_t *days, uint32_t lo, uint32_t hi, int32_t day)
 {
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if ((int32_t)days[mid] < day)
-            lo = mid + 1;
-        else
-            hi = mid;
+    uint32_t n = hi - lo;
+    const uint16_t *base = days + lo;
+    while (n > 1) {
+        uint32_t half = n / 2;
+        base = (int32_t)base[half - 1] < day ? base + half : base;
+        n -= half;
     }
-    return lo;
+    return (uint32_t)(base - days) + (n == 1 && (int32_t)*base < day);
+}
+
+/* Minimum of p[0..n). Four independent accumulators: the compiler turns
+ * this into SIMD, and the CPU overlaps the compares. */
+static inline uint32_t min_u32(const uint32_t *p, uint32_t n)
+{
+    uint32_t m0 = UINT32_MAX, m1 = UINT32_MAX, m2 = UINT32_MAX, m3 = UINT32_MAX;
+    uint32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        m0 = p[i] < m0 ? p[i] : m0;
+        m1 = p[i + 1] < m1 ? p[i + 1] : m1;
+        m2 = p[i + 2] < m2 ? p[i + 2] : m2;
+        m3 = p[i + 3] < m3 ? p[i + 3] : m3;
+    }
+    for (; i < n; i++)
+        m0 = p[i] < m0 ? p[i] : m0;
+    m0 = m1 < m0 ? m1 : m0;
+    m2 = m3 < m2 ? m3 : m2;
+    return m2 < m0 ? m2 : m0;
+}
+
+static inline uint32_t first_equal(const uint32_t *p, uint32_t v)
+{
+    uint32_t i = 0;
+    while (p[i] != v)
+        i++;
+    return i;
+}
+
+static inline uint32_t count_le(const uint32_t *p, uint32_t n, uint32_t max)
+{
+    uint32_t c = 0;
+    for (uint32_t i = 0; i < n; i++)
+        c += p[i] <= max;
+    return c;
 }
 
 static inline bool offer_matches(const store_t *s, const search_t *q, uint32_t i)
 {
-    if (!q->any_airport && !bitset_has(&q->airports, s->airport[i]))
-        return false;
     if (s->price[i] > q->max_price)
         return false;
     if (!q->any_meal && !bitset_has(&q->meals, s->meal[i]))
@@ -63,46 +97,129 @@ static inline bool offer_matches(const store_t *s, const search_t *q, uint32_t i
     return true;
 }
 
-/* The offer range of a run that departs inside the search window. */
-static void window(const store_t *s, const search_t *q, const store_run *run, uint32_t *from, uint32_t *to)
+/* Filters that need a look at each offer (price alone does not). */
+static inline bool per_offer_filters(const search_t *q)
+{
+    return !q->any_meal || !q->any_room || q->ocean_view >= 0;
+}
+
+/* Calls fn(ctx, from, to) for the departure-window range of every lane of
+ * the run whose airport the search accepts. With <= 64 airports a run's
+ * lanes are found from its airport mask: lane = popcount of lower bits. */
+typedef void (*range_fn)(void *ctx, uint32_t from, uint32_t to);
+
+static void for_each_lane_range(const store_t *s, const search_t *q, const store_run *run, range_fn fn,
+                                void *ctx)
 {
     int32_t last_day = q->latest - q->nights;
-    uint32_t end = run->start + run->count;
-    if (last_day < q->earliest) {
-        *from = *to = run->start;
+    if (q->any_airport || s->dict_len[STORE_DICT_AIRPORT] > 64) {
+        for (uint32_t l = run->first_lane; l < run->first_lane + run->n_lanes; l++) {
+            const store_lane *lane = &s->lanes[l];
+            if (!q->any_airport && !bitset_has(&q->airports, lane->airport))
+                continue;
+            uint32_t from = lower_day(s->dep_day, lane->start, lane->start + lane->count, q->earliest);
+            uint32_t to = lower_day(s->dep_day, from, lane->start + lane->count, last_day + 1);
+            if (from < to)
+                fn(ctx, from, to);
+        }
         return;
     }
-    *from = lower_day(s->dep_day, run->start, end, q->earliest);
-    *to = lower_day(s->dep_day, *from, end, last_day + 1);
+    uint64_t want = run->airports & q->airports.w[0];
+    while (want) {
+        unsigned a = (unsigned)__builtin_ctzll(want);
+        want &= want - 1;
+        const store_lane *lane =
+            &s->lanes[run->first_lane + (uint32_t)__builtin_popcountll(run->airports & ((1ull << a) - 1))];
+        uint32_t from = lower_day(s->dep_day, lane->start, lane->start + lane->count, q->earliest);
+        uint32_t to = lower_day(s->dep_day, from, lane->start + lane->count, last_day + 1);
+        if (from < to)
+            fn(ctx, from, to);
+    }
+}
+
+typedef struct {
+    const store_t *s;
+    const search_t *q;
+    uint32_t count, min_price, best;
+} run_acc;
+
+/* One lane range: without per-offer filters, the count is the range length
+ * (or a vectorised count of prices <= max) and the cheapest a SIMD min. */
+static void acc_range(void *ctx, uint32_t from, uint32_t to)
+{
+    run_acc *a = ctx;
+    const store_t *s = a->s;
+    const search_t *q = a->q;
+    if (per_offer_filters(q)) {
+        for (uint32_t i = from; i < to; i++) {
+            if (!offer_matches(s, q, i))
+                continue;
+            a->count++;
+            if (s->price[i] < a->min_price)
+                a->min_price = s->price[i], a->best = i;
+        }
+        return;
+    }
+    uint32_t m = min_u32(s->price + from, to - from);
+    if (m > q->max_price)
+        return;
+    a->count += q->max_price == UINT32_MAX ? to - from : count_le(s->price + from, to - from, q->max_price);
+    /* strict <: on equal prices the lane seen first keeps it */
+    if (m < a->min_price) {
+        a->min_price = m;
+        a->best = from + first_equal(s->price + from, m);
+    }
+}
+
+/* True if every airport of the run is accepted, so the day index (which
+ * merges all airports) answers the search exactly. */
+static inline bool covers_run(const store_t *s, const search_t *q, const store_run *run)
+{
+    if (q->any_airport)
+        return true;
+    return s->dict_len[STORE_DICT_AIRPORT] <= 64 && (run->airports & ~q->airports.w[0]) == 0;
+}
+
+/* The day index: two binary searches over at most a few hundred days,
+ * a prefix-count difference and a SIMD min, however many offers match. */
+static void run_by_day_index(const store_t *s, const search_t *q, const store_run *run, run_acc *a)
+{
+    uint32_t end = run->first_day + run->n_days;
+    uint32_t lo = lower_day(s->day_day, run->first_day, end, q->earliest);
+    uint32_t hi = lower_day(s->day_day, lo, end, q->latest - q->nights + 1);
+    if (lo == hi)
+        return;
+    a->count = s->day_cum[hi - 1] - (lo > run->first_day ? s->day_cum[lo - 1] : 0);
+    a->min_price = min_u32(s->day_min + lo, hi - lo);
+    a->best = s->day_best[lo + first_equal(s->day_min + lo, a->min_price)];
 }
 
 void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
 {
     out->len = 0;
     const store_group *g = find_group(s, q);
-    if (!g)
+    if (!g || q->latest - q->nights < q->earliest)
         return;
+    bool day_index_ok = !per_offer_filters(q) && q->max_price == UINT32_MAX;
     for (uint32_t r = g->first_run; r < g->first_run + g->run_count; r++) {
         const store_run *run = &s->runs[r];
         if (q->min_stars_x10 && s->hotels[run->hotel].stars_x10 < q->min_stars_x10)
             continue;
-        uint32_t from, to, count = 0, best = 0, min_price = UINT32_MAX;
-        window(s, q, run, &from, &to);
-        for (uint32_t i = from; i < to; i++) {
-            if (!offer_matches(s, q, i))
-                continue;
-            count++;
-            /* strict <: on equal prices the earliest departure wins */
-            if (s->price[i] < min_price)
-                min_price = s->price[i], best = i;
-        }
-        if (!count)
+        run_acc a = {s, q, 0, UINT32_MAX, 0};
+        if (day_index_ok && covers_run(s, q, run) && q->earliest <= run->min_day &&
+            run->max_day <= q->latest - q->nights)
+            a = (run_acc){s, q, run->count, run->min_price, run->best}; /* the whole run matches */
+        else if (day_index_ok && run->n_days && covers_run(s, q, run))
+            run_by_day_index(s, q, run, &a);
+        else
+            for_each_lane_range(s, q, run, acc_range, &a);
+        if (!a.count)
             continue;
         if (out->len == out->cap) {
             out->cap = out->cap ? out->cap * 2 : 256;
             out->items = realloc(out->items, out->cap * sizeof *out->items);
         }
-        out->items[out->len++] = (hotel_best){run->hotel, min_price, count, best};
+        out->items[out->len++] = (hotel_best){run->hotel, a.min_price, a.count, a.best};
     }
 }
 
@@ -164,6 +281,66 @@ static int pos_cmp(const void *x, const void *y)
     return offer_pos_cmp(x, y);
 }
 
+/* Hotel offers: the page after `after` in (price, departure, offer) order.
+ * Candidates come from the run's lane ranges; a max-heap of size `limit`
+ * keeps the smallest, so a page costs O(matches * log(limit)) and needs no
+ * full sort, however deep the cursor. */
+typedef struct {
+    const store_t *s;
+    const search_t *q;
+    const offer_pos *after;
+    offer_pos *heap;
+    size_t n, limit, total, beyond;
+} page_acc;
+
+static void heap_sift_down(offer_pos *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && offer_pos_cmp(&h[l], &h[m]) > 0)
+            m = l;
+        if (r < n && offer_pos_cmp(&h[r], &h[m]) > 0)
+            m = r;
+        if (m == i)
+            return;
+        offer_pos t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void page_range(void *ctx, uint32_t from, uint32_t to)
+{
+    page_acc *a = ctx;
+    bool filters = per_offer_filters(a->q) || a->q->max_price != UINT32_MAX;
+    for (uint32_t i = from; i < to; i++) {
+        if (filters && !offer_matches(a->s, a->q, i))
+            continue;
+        a->total++;
+        offer_pos p = query_offer_pos(a->s, i);
+        if (a->after && offer_pos_cmp(&p, a->after) <= 0)
+            continue;
+        if (a->n < a->limit) {
+            /* sift up into the max-heap */
+            size_t k = a->n++;
+            a->heap[k] = p;
+            while (k && offer_pos_cmp(&a->heap[(k - 1) / 2], &a->heap[k]) < 0) {
+                offer_pos t = a->heap[k];
+                a->heap[k] = a->heap[(k - 1) / 2];
+                a->heap[(k - 1) / 2] = t;
+                k = (k - 1) / 2;
+            }
+        } else {
+            a->beyond++;
+            if (a->limit && offer_pos_cmp(&p, &a->heap[0]) < 0) {
+                a->heap[0] = p;
+                heap_sift_down(a->heap, a->n, 0);
+            }
+        }
+    }
+}
+
 void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, const offer_pos *after,
                         size_t limit, offer_page *out)
 {
@@ -171,7 +348,8 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
     out->total = 0;
     out->more = false;
     const store_group *g = find_group(s, q);
-    if (!g || (q->min_stars_x10 && s->hotels[hotel].stars_x10 < q->min_stars_x10))
+    if (!g || q->latest - q->nights < q->earliest ||
+        (q->min_stars_x10 && s->hotels[hotel].stars_x10 < q->min_stars_x10))
         return;
     /* runs of a group are in hotel order: binary search for this hotel */
     uint32_t lo = g->first_run, hi = g->first_run + g->run_count;
@@ -184,31 +362,19 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
     }
     if (lo == g->first_run + g->run_count || s->runs[lo].hotel != hotel)
         return;
-    uint32_t from, to;
-    window(s, q, &s->runs[lo], &from, &to);
-    offer_pos *pos = malloc(((size_t)(to - from) + 1) * sizeof *pos);
-    size_t n = 0;
-    for (uint32_t i = from; i < to; i++) {
-        if (!offer_matches(s, q, i))
-            continue;
-        out->total++;
-        offer_pos p = query_offer_pos(s, i);
-        if (after && offer_pos_cmp(&p, after) <= 0)
-            continue;
-        pos[n++] = p;
+    page_acc a = {s, q, after, malloc((limit + 1) * sizeof(offer_pos)), 0, limit, 0, 0};
+    for_each_lane_range(s, q, &s->runs[lo], page_range, &a);
+    qsort(a.heap, a.n, sizeof *a.heap, pos_cmp);
+    if (out->cap < a.n) {
+        out->cap = a.n;
+        out->items = realloc(out->items, a.n * sizeof *out->items);
     }
-    qsort(pos, n, sizeof *pos, pos_cmp);
-    out->more = n > limit;
-    if (n > limit)
-        n = limit;
-    if (out->cap < n) {
-        out->cap = n;
-        out->items = realloc(out->items, n * sizeof *out->items);
-    }
-    for (size_t i = 0; i < n; i++)
-        out->items[i] = pos[i].offer;
-    out->len = n;
-    free(pos);
+    for (size_t i = 0; i < a.n; i++)
+        out->items[i] = a.heap[i].offer;
+    out->len = a.n;
+    out->total = a.total;
+    out->more = a.beyond > 0;
+    free(a.heap);
 }
 
 void hotel_best_vec_free(hotel_best_vec *v)

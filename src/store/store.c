@@ -26,13 +26,14 @@
 #include <unistd.h>
 
 #define STORE_MAGIC "ISLAGEN1"
-#define STORE_VERSION 1
+#define STORE_VERSION 2
 #define HEADER_SIZE 4096
 #define SECTION_ALIGN 64
 
 enum {
     SEC_DEP_DAY, SEC_AIRPORT, SEC_PRICE, SEC_MEAL, SEC_ROOM_OCEAN, SEC_DETAIL,
-    SEC_HOTELS, SEC_NAMES, SEC_GROUPS, SEC_RUNS, SEC_DICTS, SEC_COUNT
+    SEC_HOTELS, SEC_NAMES, SEC_GROUPS, SEC_RUNS, SEC_DICTS, SEC_LANES,
+    SEC_DAY_DAY, SEC_DAY_MIN, SEC_DAY_BEST, SEC_DAY_CUM, SEC_FAR, SEC_COUNT
 };
 
 typedef struct {
@@ -43,7 +44,7 @@ typedef struct {
 typedef struct {
     char magic[8];
     uint32_t version, header_size;
-    uint32_t n_offers, n_hotels, n_groups, n_runs;
+    uint32_t n_offers, n_hotels, n_groups, n_runs, n_lanes, n_days, n_far;
     store_import_stats stats;
     uint8_t dict_len[STORE_DICT_COUNT];
     uint32_t n_sections;
@@ -52,7 +53,7 @@ typedef struct {
 } file_header;
 
 _Static_assert(sizeof(file_header) <= HEADER_SIZE, "header fits its page");
-_Static_assert(sizeof(store_detail) == 20, "detail record is 20 bytes");
+_Static_assert(sizeof(store_detail) == 16, "detail record is 16 bytes");
 
 typedef char dict_table[STORE_DICT_COUNT][256][STORE_DICT_STRLEN];
 
@@ -114,14 +115,17 @@ int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_
 
     const void *data[SEC_COUNT] = {
         img->dep_day, img->airport, img->price, img->meal, img->room_ocean, img->detail,
-        img->hotels, img->names, img->groups, img->runs, dicts,
+        img->hotels, img->names, img->groups, img->runs, dicts, img->lanes,
+        img->day_day, img->day_min, img->day_best, img->day_cum, img->far,
     };
     uint64_t n = img->n_offers;
     const uint64_t len[SEC_COUNT] = {
         n * 2, n, n * 4, n, n, n * sizeof(store_detail),
         (uint64_t)img->n_hotels * sizeof(store_hotel), img->names_len,
         (uint64_t)img->n_groups * sizeof(store_group), (uint64_t)img->n_runs * sizeof(store_run),
-        sizeof(dict_table),
+        sizeof(dict_table), (uint64_t)img->n_lanes * sizeof(store_lane),
+        (uint64_t)img->n_days * 2, (uint64_t)img->n_days * 4, (uint64_t)img->n_days * 4, (uint64_t)img->n_days * 4,
+        (uint64_t)img->n_far * sizeof(store_far_detail),
     };
     file_header *h = calloc(1, HEADER_SIZE);
     memcpy(h->magic, STORE_MAGIC, 8);
@@ -131,6 +135,9 @@ int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_
     h->n_hotels = img->n_hotels;
     h->n_groups = img->n_groups;
     h->n_runs = img->n_runs;
+    h->n_lanes = img->n_lanes;
+    h->n_days = img->n_days;
+    h->n_far = img->n_far;
     h->stats = img->stats;
     memcpy(h->dict_len, img->dict_len, sizeof h->dict_len);
     h->n_sections = SEC_COUNT;
@@ -308,7 +315,9 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
         n * 2, n, n * 4, n, n, n * sizeof(store_detail),
         (uint64_t)h->n_hotels * sizeof(store_hotel), UINT64_MAX,
         (uint64_t)h->n_groups * sizeof(store_group), (uint64_t)h->n_runs * sizeof(store_run),
-        sizeof(dict_table),
+        sizeof(dict_table), (uint64_t)h->n_lanes * sizeof(store_lane),
+        (uint64_t)h->n_days * 2, (uint64_t)h->n_days * 4, (uint64_t)h->n_days * 4, (uint64_t)h->n_days * 4,
+        (uint64_t)h->n_far * sizeof(store_far_detail),
     };
     if (h->n_sections != SEC_COUNT) {
         set_err(err, errlen, "unexpected section count %u", h->n_sections);
@@ -339,6 +348,12 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
     s->names = base + h->sec[SEC_NAMES].offset;
     s->groups = (const void *)(base + h->sec[SEC_GROUPS].offset);
     s->runs = (const void *)(base + h->sec[SEC_RUNS].offset);
+    s->lanes = (const void *)(base + h->sec[SEC_LANES].offset);
+    s->day_day = (const void *)(base + h->sec[SEC_DAY_DAY].offset);
+    s->day_min = (const void *)(base + h->sec[SEC_DAY_MIN].offset);
+    s->day_best = (const void *)(base + h->sec[SEC_DAY_BEST].offset);
+    s->day_cum = (const void *)(base + h->sec[SEC_DAY_CUM].offset);
+    s->far = (const void *)(base + h->sec[SEC_FAR].offset);
     const dict_table *dicts = (const void *)(base + h->sec[SEC_DICTS].offset);
     for (int d = 0; d < STORE_DICT_COUNT; d++) {
         s->dict[d] = (*dicts)[d];
@@ -348,6 +363,9 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
     s->n_hotels = h->n_hotels;
     s->n_groups = h->n_groups;
     s->n_runs = h->n_runs;
+    s->n_lanes = h->n_lanes;
+    s->n_days = h->n_days;
+    s->n_far = h->n_far;
     s->stats = h->stats;
     /* The ranges every search trusts without checking. */
     uint64_t names_len = h->sec[SEC_NAMES].length;
@@ -367,14 +385,42 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
         }
         next_run += gr->run_count;
     }
-    uint64_t next_offer = 0;
+    uint64_t next_offer = 0, next_lane = 0, next_day = 0;
     for (uint32_t r = 0; r < s->n_runs; r++) {
         const store_run *run = &s->runs[r];
-        if (run->start != next_offer || run->hotel >= s->n_hotels || run->count == 0) {
+        if (run->start != next_offer || run->hotel >= s->n_hotels || run->count == 0 ||
+            run->first_lane != next_lane || run->n_lanes == 0 || run->n_lanes > s->n_lanes - next_lane ||
+            run->first_day != next_day || run->n_days > s->n_days - next_day || run->best < run->start ||
+            run->best - run->start >= run->count) {
             set_err(err, errlen, "run table corrupt at entry %u", r);
             return -1;
         }
+        /* lanes tile the run exactly, so every offer index they yield is in range */
+        uint64_t at = run->start;
+        for (uint32_t l = run->first_lane; l < run->first_lane + run->n_lanes; l++) {
+            if (s->lanes[l].start != at || s->lanes[l].count == 0) {
+                set_err(err, errlen, "lane table corrupt at entry %u", l);
+                return -1;
+            }
+            at += s->lanes[l].count;
+        }
+        for (uint32_t d = run->first_day; d < run->first_day + run->n_days; d++)
+            if (s->day_best[d] < run->start || s->day_best[d] - run->start >= run->count ||
+                s->day_cum[d] > run->count) {
+                set_err(err, errlen, "day index corrupt at entry %u", d);
+                return -1;
+            }
+        if (at != (uint64_t)run->start + run->count) {
+            set_err(err, errlen, "lanes of run %u do not cover it", r);
+            return -1;
+        }
         next_offer += run->count;
+        next_lane += run->n_lanes;
+        next_day += run->n_days;
+    }
+    if (next_lane != s->n_lanes || next_day != s->n_days) {
+        set_err(err, errlen, "lane or day index does not match the runs");
+        return -1;
     }
     if (next_run != s->n_runs || next_offer != s->n_offers) {
         set_err(err, errlen, "directory does not cover all offers");
@@ -383,18 +429,45 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
     return 0;
 }
 
+/* Checks every section's CRC by reading the file with pread(), not through
+ * the mapping: reading through the mapping would make the whole file part
+ * of the server's resident memory, while a search touches only a fraction
+ * of it (the hot columns and the index). */
 int store_verify(const store_t *s, char *err, size_t errlen)
 {
     const file_header *h = s->map;
-    for (int i = 0; i < SEC_COUNT; i++) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/offers.isla", s->path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        set_err(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    enum { CHUNK = 4 << 20 };
+    char *buf = malloc(CHUNK);
+    int rc = 0;
+    for (int i = 0; i < SEC_COUNT && rc == 0; i++) {
         const section_entry *e = &h->sec[i];
-        uint32_t crc = (uint32_t)libdeflate_crc32(0, (const char *)s->map + e->offset, e->length);
-        if (crc != e->crc) {
-            set_err(err, errlen, "checksum mismatch in section %d of %s/offers.isla", i, s->path);
-            return -1;
+        uint32_t crc = 0;
+        for (uint64_t off = 0; off < e->length;) {
+            size_t want = e->length - off < CHUNK ? (size_t)(e->length - off) : CHUNK;
+            ssize_t got = pread(fd, buf, want, (off_t)(e->offset + off));
+            if (got <= 0) {
+                set_err(err, errlen, "cannot read %s: %s", path, got < 0 ? strerror(errno) : "file truncated");
+                rc = -1;
+                break;
+            }
+            crc = (uint32_t)libdeflate_crc32(crc, buf, (size_t)got);
+            off += (uint64_t)got;
+        }
+        if (rc == 0 && crc != e->crc) {
+            set_err(err, errlen, "checksum mismatch in section %d of %s", i, path);
+            rc = -1;
         }
     }
-    return 0;
+    free(buf);
+    close(fd);
+    return rc;
 }
 
 store_t *store_open_generation(const char *gen_dir, bool verify, char *err, size_t errlen)
@@ -468,6 +541,30 @@ void store_release(store_t *s)
     if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
         munmap(s->map, s->map_len);
         free(s);
+    }
+}
+
+void store_arrival_deltas(const store_t *s, uint32_t offer, int32_t *out_delta, int32_t *in_delta)
+{
+    const store_detail *d = &s->detail[offer];
+    if (d->out_arr_min != DETAIL_FAR && d->in_arr_min != DETAIL_FAR) {
+        *out_delta = d->out_arr_min * 60;
+        *in_delta = d->in_arr_min * 60;
+        return;
+    }
+    size_t lo = 0, hi = s->n_far;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->far[mid].offer < offer)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < s->n_far && s->far[lo].offer == offer) {
+        *out_delta = s->far[lo].out_arr_delta;
+        *in_delta = s->far[lo].in_arr_delta;
+    } else { /* unreachable in a verified store; a corrupt one prints 0 */
+        *out_delta = *in_delta = 0;
     }
 }
 

@@ -7,13 +7,20 @@
  *
  * Layout of offers.isla: a 4 KiB header with a section table, then sections
  * aligned to 64 bytes, each with its own CRC-32. Offers are stored column-wise
- * and sorted by (adults, children, nights, hotel, departure day, airport,
- * price, ...), so one search touches one contiguous slice per hotel: the
- * "group" directory maps (adults, children, nights) to a list of "runs", one
- * run per hotel, and within a run departure days ascend (binary search).
+ * and sorted by (adults, children, nights, hotel, airport, departure day,
+ * price, ...). The "group" directory maps (adults, children, nights) to a
+ * list of "runs", one per hotel; a run is split into "lanes", one per
+ * departure airport, and inside a lane departure days ascend. So a search
+ * with airports reads, per hotel, one contiguous day range per airport: a
+ * binary search, then count = range length and min = a vectorised min.
+ *
+ * Searches over any airport would have to read every lane; for those each
+ * large run also has a day index: per departure day the cheapest price, its
+ * offer and a running count, so a window is two binary searches and a min
+ * over at most a few hundred entries, whatever the number of offers.
  *
  * The hot columns a search reads are 9 bytes an offer (day, airport, price,
- * meal, room|ocean); the 20-byte detail record is read only to print offers. */
+ * meal, room|ocean); the 16-byte detail record is read only to print offers. */
 #ifndef ISLA_STORE_H
 #define ISLA_STORE_H
 
@@ -39,7 +46,21 @@ typedef struct {
     uint32_t hotel;       /* hotel index (hotels are sorted by id) */
     uint32_t start;       /* first offer index */
     uint32_t count;
+    uint32_t first_lane;  /* lanes of this run: [first_lane, first_lane + n_lanes) */
+    uint32_t n_lanes;
+    uint32_t first_day;   /* day index entries: [first_day, first_day + n_days) */
+    uint32_t n_days;      /* 0: run too small to need a day index */
+    uint16_t min_day, max_day;  /* departure days of the run span [min_day, max_day] */
+    uint32_t min_price;   /* cheapest offer of the whole run ... */
+    uint32_t best;        /* ... and one offer with that price */
+    uint64_t airports;    /* bit a set if the run has a lane for airport id a < 64 */
 } store_run;
+
+/* The offers of one run and one departure airport, sorted by day. */
+typedef struct {
+    uint32_t start, count;
+    uint8_t airport, pad[3];
+} store_lane;
 
 typedef struct {
     uint8_t adults, children;
@@ -47,18 +68,30 @@ typedef struct {
     uint32_t first_run, run_count;
 } store_group;
 
+/* Runs with at least this many offers get a day index. */
+#define STORE_DAY_INDEX_MIN 32
+
 /* Everything about an offer that only printing needs. Datetimes are kept
  * as written: the departure days come from the hot columns (inbound =
  * outbound + nights), the times and arrival offsets from here, and each
  * datetime's zone suffix ("+00:00", "Z", "" ...) is an id into the ZONE
  * dictionary, packed beside the time of day (see DETAIL_* below). */
 typedef struct {
-    int32_t out_arr_delta;    /* outbound arrival - outbound departure, seconds */
-    int32_t in_arr_delta;     /* inbound arrival - inbound departure, seconds */
     uint32_t out_dep;         /* DETAIL_PACK(departure time, dep zone, arr zone) */
     uint32_t in_dep;          /* same for the inbound flight */
+    int16_t out_arr_min;      /* outbound arrival - departure, minutes, or DETAIL_FAR */
+    int16_t in_arr_min;       /* inbound arrival - departure, minutes, or DETAIL_FAR */
     uint8_t out_arr_airport, in_dep_airport, in_arr_airport, pad;
 } store_detail;
+
+/* Flight durations are whole minutes and short, so 16 bits hold them; the
+ * rare offer whose arrival is not a whole minute after departure, or more
+ * than 22 days after it, keeps exact seconds in the "far" table instead. */
+#define DETAIL_FAR INT16_MIN
+typedef struct {
+    uint32_t offer;
+    int32_t out_arr_delta, in_arr_delta; /* seconds */
+} store_far_detail;
 
 /* Bits 0-16: seconds since midnight; 17-23: departure zone; 24-30: arrival zone. */
 #define DETAIL_PACK(sec, dep_zone, arr_zone) \
@@ -81,7 +114,7 @@ typedef struct {
 typedef struct store {
     uint64_t generation;
     char path[4096];          /* the generation directory */
-    uint32_t n_offers, n_hotels, n_groups, n_runs;
+    uint32_t n_offers, n_hotels, n_groups, n_runs, n_lanes, n_days, n_far;
     /* hot columns, n_offers each */
     const uint16_t *dep_day;  /* days since 1970-01-01 */
     const uint8_t *airport;   /* outbound departure airport id */
@@ -89,10 +122,17 @@ typedef struct store {
     const uint8_t *meal;
     const uint8_t *room_ocean;
     const store_detail *detail;
+    const store_far_detail *far; /* sorted by offer */
     const store_hotel *hotels;
     const char *names;
     const store_group *groups;
     const store_run *runs;
+    const store_lane *lanes;
+    /* the day index, n_days entries each */
+    const uint16_t *day_day;  /* departure day */
+    const uint32_t *day_min;  /* cheapest price that day */
+    const uint32_t *day_best; /* an offer with that price */
+    const uint32_t *day_cum;  /* offers of the run up to and including that day */
     uint8_t dict_len[STORE_DICT_COUNT];
     const char (*dict[STORE_DICT_COUNT])[STORE_DICT_STRLEN];
     store_import_stats stats;
@@ -103,16 +143,20 @@ typedef struct store {
 
 /* Everything the importer built, to be written as one generation. */
 typedef struct {
-    uint32_t n_offers, n_hotels, n_groups, n_runs;
+    uint32_t n_offers, n_hotels, n_groups, n_runs, n_lanes, n_days, n_far;
     const uint16_t *dep_day;
     const uint8_t *airport, *meal, *room_ocean;
     const uint32_t *price;
     const store_detail *detail;
+    const store_far_detail *far;
     const store_hotel *hotels;
     const char *names;
     size_t names_len;
     const store_group *groups;
     const store_run *runs;
+    const store_lane *lanes;
+    const uint16_t *day_day;
+    const uint32_t *day_min, *day_best, *day_cum;
     uint8_t dict_len[STORE_DICT_COUNT];
     char dict[STORE_DICT_COUNT][STORE_DICT_MAX][STORE_DICT_STRLEN];
     store_import_stats stats;
@@ -137,6 +181,9 @@ int store_verify(const store_t *s, char *err, size_t errlen);
  * requests: store_open returns one reference; the last release unmaps. */
 void store_retain(store_t *s);
 void store_release(store_t *s);
+
+/* Arrival minus departure, in seconds, of an offer's two flights. */
+void store_arrival_deltas(const store_t *s, uint32_t offer, int32_t *out_delta, int32_t *in_delta);
 
 /* Hotel index for a dump hotel id, or -1. */
 int64_t store_find_hotel(const store_t *s, uint64_t hotel_id);

@@ -176,6 +176,25 @@ def main():
             if p.returncode == 0:
                 roundtrip(vdata, header, rows, label)
 
+        # Datetimes the compact store must still reproduce exactly: arrival
+        # seconds, an arrival weeks later, other zone suffixes, bare dates.
+        odd = [r[:] for r in rows[:4]]
+        col = {name: i for i, name in enumerate(header)}
+        odd[0][col["outboundarrivaldatetime"]] = odd[0][col["outbounddeparturedatetime"]][:11] + "17:25:31+00:00"
+        odd[1][col["inboundarrivaldatetime"]] = "2023-12-24T06:00:00+00:00"
+        odd[2][col["outbounddeparturedatetime"]] = odd[2][col["outbounddeparturedatetime"]][:19] + "Z"
+        odd[2][col["inboundarrivaldatetime"]] = odd[2][col["inboundarrivaldatetime"]][:19] + "+02:00"
+        odd[3][col["outbounddeparturedatetime"]] = odd[3][col["outbounddeparturedatetime"]][:10]
+        odd[3][col["inbounddeparturedatetime"]] = odd[3][col["inbounddeparturedatetime"]][:10]
+        opath = os.path.join(tmp, "odd.csv")
+        write_variant(opath, header, odd)
+        odata = os.path.join(tmp, "odd")
+        p = isla_import(opath, odata)
+        check("unusual datetimes imported", p.returncode == 0 and summary(odata)[0]["imported"] == 4,
+              p.stderr.decode()[-300:])
+        if p.returncode == 0:
+            roundtrip(odata, header, odd, "unusual datetimes (seconds, far arrival, zones, bare dates)")
+
         gz = os.path.join(tmp, "sample.csv.gz")
         with open(SAMPLE, "rb") as f, gzip.open(gz, "wb") as g:
             g.write(f.read())
