@@ -112,7 +112,20 @@ void mix_query_string(const store_t *s, const search_t *q, char *out, size_t cap
     format_date(q->latest, l);
     int n = snprintf(out, cap, "earliestDepartureDate=%s&latestReturnDate=%s&duration=%u&countAdults=%u&countChildren=%u",
                      e, l, q->nights, q->adults, q->children);
-    for (unsigned a = 0; !q->any_airport && a < s->dict_len[STORE_DICT_AIRPORT] && n > 0 && (size_t)n < cap; a++)
-        if (bitset_has(&q->airports, a))
-            n += snprintf(out + n, cap - (size_t)n, "&departureAirports=%s", store_dict_str(s, STORE_DICT_AIRPORT, a));
+    static const struct {
+        int dict;
+        const char *name;
+    } lists[] = {{STORE_DICT_AIRPORT, "departureAirports"}, {STORE_DICT_MEAL, "mealType"}, {STORE_DICT_ROOM, "roomType"}};
+    const bitset256 *sets[] = {&q->airports, &q->meals, &q->rooms};
+    const bool any[] = {q->any_airport, q->any_meal, q->any_room};
+    for (int l = 0; l < 3; l++)
+        for (unsigned a = 0; !any[l] && a < s->dict_len[lists[l].dict] && n > 0 && (size_t)n < cap; a++)
+            if (bitset_has(sets[l], a))
+                n += snprintf(out + n, cap - (size_t)n, "&%s=%s", lists[l].name, store_dict_str(s, lists[l].dict, a));
+    if (q->ocean_view >= 0 && n > 0 && (size_t)n < cap)
+        n += snprintf(out + n, cap - (size_t)n, "&oceanView=%s", q->ocean_view ? "true" : "false");
+    if (q->min_stars_x10 && n > 0 && (size_t)n < cap)
+        n += snprintf(out + n, cap - (size_t)n, "&minStars=%u.%u", q->min_stars_x10 / 10, q->min_stars_x10 % 10);
+    if (q->max_price != UINT32_MAX && n > 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, "&maxPrice=%u", q->max_price);
 }

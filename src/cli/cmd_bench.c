@@ -62,9 +62,42 @@ static void throughput_worker(void *arg, int t)
     hotel_best_vec_free(&v);
 }
 
+/* The same searches the timed run uses, as API requests. */
+static int emit_mix(store_t *s, const char *path, uint64_t seed, size_t n)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+    if (!f) {
+        perror(path);
+        store_release(s);
+        return 1;
+    }
+    char qs[2048];
+    search_t q;
+    hotel_best_vec res = {0};
+    for (int c = 0; c < MIX_CLASSES; c++)
+        for (size_t i = 0; i < n; i++) {
+            mix_search(s, (mix_class)c, seed, i, &q);
+            mix_query_string(s, &q, qs, sizeof qs);
+            fprintf(f, "%s\t/bestOffersByHotel?%s\n", mix_class_name[c], qs);
+        }
+    for (size_t i = 0, m = 0; m < n && i < n * 20; i++) {
+        mix_search(s, MIX_BROAD, seed + 7, i, &q);
+        query_best_offers(s, &q, &res);
+        if (!res.len)
+            continue;
+        mix_query_string(s, &q, qs, sizeof qs);
+        fprintf(f, "hotel-first20\t/hotels/%u/offers?%s&limit=20\n", s->hotels[res.items[i % res.len].hotel].id, qs);
+        m++;
+    }
+    hotel_best_vec_free(&res);
+    int rc = f != stdout ? fclose(f) : fflush(f);
+    store_release(s);
+    return rc ? 1 : 0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
-    const char *data = NULL, *v;
+    const char *data = NULL, *emit = NULL, *v;
     int64_t n = 1000, seed = 1, threads = sysconf(_SC_NPROCESSORS_ONLN);
     double seconds = 3;
     for (int i = 1; i < argc; i++) {
@@ -79,7 +112,10 @@ int cmd_bench(int argc, char **argv)
                  "  --searches N  searches per class (default 1000)\n"
                  "  --seed S      seed of the mix (default 1)\n"
                  "  --threads N   threads for the throughput run (default: cores)\n"
-                 "  --seconds S   length of the throughput run (default 3)");
+                 "  --seconds S   length of the throughput run (default 3)\n"
+                 "  --emit FILE   write the mix as API requests (class TAB path?query per\n"
+                 "                line) instead of running it, to replay it elsewhere\n"
+                 "                (DuckDB, SQLite, wrk) with exactly the same searches");
             return 0;
         } else if (arg_value(argc, argv, &i, "--data", &v)) {
             data = v;
@@ -89,6 +125,8 @@ int cmd_bench(int argc, char **argv)
             seed = arg_int("--seed", v, 0, INT64_MAX);
         } else if (arg_value(argc, argv, &i, "--threads", &v)) {
             threads = arg_int("--threads", v, 1, 256);
+        } else if (arg_value(argc, argv, &i, "--emit", &v)) {
+            emit = v;
         } else if (arg_value(argc, argv, &i, "--seconds", &v)) {
             seconds = (double)arg_int("--seconds", v, 1, 3600);
         } else {
@@ -113,6 +151,8 @@ int cmd_bench(int argc, char **argv)
         store_release(s);
         return 1;
     }
+    if (emit)
+        return emit_mix(s, emit, (uint64_t)seed, (size_t)n);
     printf("generation %llu: %u offers, %u hotels; opened in %.1f ms\n", (unsigned long long)s->generation,
            s->n_offers, s->n_hotels, open_ms);
     printf("%-14s %8s %9s %9s %9s %9s %12s\n", "class", "searches", "p50 us", "p90 us", "p99 us", "max us",
