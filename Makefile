@@ -10,7 +10,7 @@ BUILD   ?= build
 # h2o's header switches to the libuv API unless told otherwise.
 CPPFLAGS += -Isrc -D_GNU_SOURCE -DH2O_USE_LIBUV=0
 CFLAGS  += -std=c17 -Wall -Wextra -pthread -fno-strict-aliasing
-LDLIBS  += -lh2o-evloop -lssl -lcrypto -lz -ldeflate -lpthread -lm
+LDLIBS  += -lh2o-evloop -lssl -lcrypto -lz -ldeflate -lbrotlienc -lcurl -lpthread -lm
 
 LIB_SRC  := $(sort $(filter-out src/cli/main.c,$(wildcard src/*/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

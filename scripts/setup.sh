@@ -7,10 +7,13 @@ set -euo pipefail
 packages=(
   build-essential pkg-config clang libclang-rt-14-dev   # gcc + clang (libFuzzer, sanitizers)
   libh2o-evloop-dev libssl-dev                          # HTTP/1.1 + HTTP/2 server
-  zlib1g-dev libdeflate-dev                             # gzip input, CRC-32
+  zlib1g-dev libdeflate-dev                             # gzip input, CRC-32, gzip responses
+  libbrotli-dev                                         # brotli responses
+  libcurl4-openssl-dev                                  # alert webhooks (HTTPS)
   libcmocka-dev                                         # unit tests
   libsqlite3-dev sqlite3                                # differential test oracle
   python3 curl wrk                                      # integration tests, load tests
+  openssl prometheus                                    # TLS test certificates, a real scraper
 )
 
 missing=()

@@ -237,6 +237,10 @@ void api_handle(store_t *s, const api_env *env, const api_request *req, api_resp
         api_error(res, 404, "not_found", NULL, "no such endpoint: %.*s", (int)(n > 200 ? 200 : n), path);
         return;
     }
+    static const char *const route_names[] = {
+        [R_BEST] = "bestOffersByHotel", [R_OFFERS] = "hotelOffers", [R_HOTEL] = "hotel",
+        [R_HEALTH] = "health",          [R_OPENAPI] = "openapi",    [R_CALENDAR] = "calendar"};
+    res->route = route_names[route];
     if (!get) {
         res->allow = "GET, HEAD, OPTIONS";
         api_error(res, 405, "method_not_allowed", NULL, "%.*s is not allowed here; use GET",
@@ -266,4 +270,72 @@ void api_handle(store_t *s, const api_env *env, const api_request *req, api_resp
     case R_NONE:
         break;
     }
+}
+
+/* ---- cache keys ---------------------------------------------------------- */
+
+static void key_bits(buf_t *k, const char *name, bool any, const bitset256 *b)
+{
+    buf_puts(k, name);
+    if (any) {
+        BUF_LIT(k, "*");
+        return;
+    }
+    buf_printf(k, "%016llx%016llx%016llx%016llx", (unsigned long long)b->w[0], (unsigned long long)b->w[1],
+               (unsigned long long)b->w[2], (unsigned long long)b->w[3]);
+}
+
+/* The parsed search, field by field: parsing already made it canonical
+ * (dates are day numbers, codes are dictionary bits, lists are sets). */
+static void key_params(buf_t *k, const api_params *p)
+{
+    const search_t *q = &p->q;
+    buf_printf(k, "|e%d|l%d|n%u|a%u|c%u", q->earliest, q->latest, q->nights, q->adults, q->children);
+    key_bits(k, "|ap", q->any_airport, &q->airports);
+    key_bits(k, "|m", q->any_meal, &q->meals);
+    key_bits(k, "|r", q->any_room, &q->rooms);
+    buf_printf(k, "|o%d|s%u|p%u|sort%d|lim%zu|off%zu", q->ocean_view, q->min_stars_x10, q->max_price, (int)p->sort,
+               p->limit, p->offset);
+    if (p->has_cursor)
+        buf_printf(k, "|cur%x.%llx.%x", p->cursor.price, (unsigned long long)p->cursor.departure, p->cursor.offer);
+}
+
+bool api_cache_key(store_t *s, const api_request *req, buf_t *key)
+{
+    if (s == NULL || !(eq(req->method, req->method_len, "GET") || eq(req->method, req->method_len, "HEAD")))
+        return false;
+    const char *path = req->path;
+    size_t n = req->path_len;
+    bool under_api = n >= 5 && !memcmp(path, "/api/", 5);
+    const char *rest = under_api ? path + 4 : path;
+    size_t rn = under_api ? n - 4 : n;
+    api_response scratch;
+    memset(&scratch, 0, sizeof scratch);
+    api_params p;
+    bool ok = false;
+    if (eq(rest, rn, "/bestOffersByHotel")) {
+        if (params_parse(s, req->query, req->query_len, PARAMS_BEST_OFFERS, &p, &scratch) == 0) {
+            BUF_LIT(key, "best");
+            key_params(key, &p);
+            ok = true;
+        }
+    } else if (rn > 8 && !memcmp(rest, "/hotels/", 8)) {
+        const char *id = rest + 8;
+        const char *slash = memchr(id, '/', rn - 8);
+        size_t id_len = slash ? (size_t)(slash - id) : rn - 8;
+        int64_t hid = parse_id(id, id_len);
+        if (hid >= 0 && store_find_hotel(s, (uint64_t)hid) >= 0) {
+            if (!slash && under_api) {
+                buf_printf(key, "hotel|%lld", (long long)hid);
+                ok = req->query_len == 0;
+            } else if (slash && eq(slash, (size_t)(rest + rn - slash), "/offers") &&
+                       params_parse(s, req->query, req->query_len, PARAMS_HOTEL_OFFERS, &p, &scratch) == 0) {
+                buf_printf(key, "offers|%lld", (long long)hid);
+                key_params(key, &p);
+                ok = true;
+            }
+        }
+    }
+    api_response_free(&scratch);
+    return ok;
 }

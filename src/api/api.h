@@ -34,6 +34,8 @@ typedef struct {
     const char *allow;        /* set on 405: the Allow header */
     bool has_total;           /* X-Total-Count: bestOffersByHotel before paging */
     uint64_t total;
+    const char *route;        /* static name of the route for metrics ("bestOffersByHotel",
+                                 "hotelOffers", "hotel", "health", "openapi"); NULL if none */
 } api_response;
 
 /* What the API reports about the process, owned by the server. */
@@ -45,6 +47,16 @@ typedef struct {
  * search 503 too. Never fails: errors become 4xx/5xx responses. */
 void api_handle(store_t *s, const api_env *env, const api_request *req, api_response *res);
 void api_response_free(api_response *res);
+
+/* The normalised form of a cacheable request (GET/HEAD of bestOffersByHotel,
+ * hotel offers or a hotel), written to key: the route plus the parsed,
+ * canonical parameters, so every spelling of one search (repeated or
+ * comma-separated airports in any order and case, dates as dates or
+ * datetimes, parameters in any order, cache busters) gives the same key.
+ * The key is only meaningful for the generation s. Returns false (key
+ * unspecified) for other routes and for requests that do not parse: those
+ * are answered by api_handle, uncached. */
+bool api_cache_key(store_t *s, const api_request *req, buf_t *key);
 
 /* Writes the error body and status. */
 void api_error(api_response *res, int status, const char *code, const char *param,

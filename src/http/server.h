@@ -1,24 +1,26 @@
-/* The HTTP front end: h2o's event loop, one listener, CORS, and the glue
- * from h2o requests to api_handle. All h2o calls live in this module, since
- * libh2o's API is officially unstable (see docs/ARCHITECTURE.md).
+/* The HTTP front end: libh2o's event loops, one per serving thread, glued
+ * to the API, the result cache, the rate limiter and the metrics. All h2o
+ * calls live in this module, since libh2o's API is officially unstable.
  *
- * Reload: SIGHUP opens DIR/CURRENT again; a generation that fails to open or
- * verify is refused and the old one keeps serving. The swap happens between
- * requests, and the old store is released when its last user finishes. */
+ * Endpoints served here rather than by the API (they are about the process,
+ * not the data): GET /metrics, GET /api/stats, GET /api/stats/stream,
+ * GET /api/health/live, GET /api/health/ready (= /api/health),
+ * POST /api/admin/reload.
+ *
+ * Reload: SIGHUP or POST /api/admin/reload opens DIR/CURRENT again; a
+ * generation that fails to open or verify is refused (logged, alerted) and
+ * the old one keeps serving. The swap happens between requests, and the
+ * old store is released when its last user finishes. SIGTERM/SIGINT stop
+ * accepting, drain requests in flight (bounded by --drain-timeout) and
+ * return 0. */
 #ifndef ISLA_SERVER_H
 #define ISLA_SERVER_H
 
-#include <stdbool.h>
+#include "config/config.h"
 
-typedef struct {
-    const char *data_dir;
-    const char *host;         /* listen address, default 0.0.0.0 */
-    int port;                 /* default 8090 */
-    bool verify;              /* check checksums when opening a generation */
-    const char *web_dir;      /* static files for the UI, or NULL */
-} server_options;
-
-/* Runs until SIGINT/SIGTERM; returns the process exit code. */
-int server_run(const server_options *opt);
+/* Runs until SIGINT/SIGTERM; returns the process exit code (0 after a
+ * graceful stop, 1 if the server could not start, 2 for a configuration
+ * that fails only at start, such as an unusable TLS key). */
+int server_run(const server_config *cfg);
 
 #endif

@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "http/compress.h"
+
 #define MAX_DEPTH 8
 #define MAX_FILES 4096
 #define MAX_FILE_BYTES (32u << 20)
@@ -87,6 +89,24 @@ static uint64_t fnv1a(const char *p, size_t n)
     return h;
 }
 
+/* "name.<8+ hex>.ext" or "name-<8+ hex>.ext": a build tool's content hash. */
+static bool has_fingerprint(const char *url)
+{
+    const char *base = strrchr(url, '/');
+    base = base != NULL ? base + 1 : url;
+    const char *ext = strrchr(base, '.');
+    if (ext == NULL)
+        return false;
+    const char *p = ext;
+    size_t hex = 0;
+    while (p > base && ((p[-1] >= '0' && p[-1] <= '9') || (p[-1] >= 'a' && p[-1] <= 'f') ||
+                        (p[-1] >= 'A' && p[-1] <= 'F'))) {
+        p--;
+        hex++;
+    }
+    return hex >= 8 && p > base && (p[-1] == '.' || p[-1] == '-');
+}
+
 static int read_file(const char *fs_path, size_t size, char **out, scan_state *st)
 {
     int fd = open(fs_path, O_RDONLY | O_CLOEXEC);
@@ -152,6 +172,11 @@ static int add_file(scan_state *st, const char *fs_path, const char *url, size_t
     f->len = size;
     f->content_type = content_type_for(url);
     snprintf(f->etag, sizeof(f->etag), "\"%016llx\"", (unsigned long long)fnv1a(f->data, size));
+    f->fingerprinted = has_fingerprint(url);
+    if (compress_applies(f->content_type, size)) {
+        f->gz = compress_body_level(CACHE_GZIP, f->data, size, 9);
+        f->br = compress_body_level(CACHE_BR, f->data, size, 9);
+    }
     st->n++;
     st->bytes += size;
     return 0;
@@ -202,6 +227,8 @@ static void free_files(static_file *files, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(files[i].path);
         free(files[i].data);
+        free(files[i].gz);
+        free(files[i].br);
     }
     free(files);
 }

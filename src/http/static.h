@@ -6,12 +6,20 @@
  * names that were found by the scan can ever be served.
  *
  * A site is immutable once loaded and reference counted, so a reload can
- * replace it while responses still point into the old one. */
+ * replace it while responses still point into the old one.
+ *
+ * Caching: every file has an ETag (a hash of its bytes) for cheap 304s.
+ * A file whose name carries a hash (app.3f9a2c1d.js, app-3f9a2c1d.css),
+ * or that is requested with a version (?v=...), is served as immutable
+ * for a year: its URL changes when its bytes do. */
 #ifndef ISLA_HTTP_STATIC_H
 #define ISLA_HTTP_STATIC_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "cache/cache.h"
 
 typedef struct {
     char *path;              /* URL path, "/index.html", "/js/app.js" */
@@ -20,6 +28,10 @@ typedef struct {
     size_t len;
     const char *content_type;
     char etag[24];           /* "\"<16 hex digits>\"" */
+    /* Compressed once at load, at the best levels (the files are small and
+     * served many times); NULL when not worth it. */
+    cache_blob *gz, *br;
+    bool fingerprinted;      /* name carries a content hash: app.3f9a2c1d.js */
 } static_file;
 
 typedef struct {
