@@ -1,19 +1,21 @@
-/* The price calendar, straight on the store's hot columns.
+/* The price calendar, straight on the store's columns.
  *
- * A search's offers live in one group (adults, children, nights) as one
- * contiguous run per hotel. The calendar reads every offer of the runs it
- * needs (all of the group's runs, or the one run of the hotel) and keeps,
- * per departure day, the cheapest matching price and a count, in an array
- * indexed by day. It deliberately does not rely on the order of offers
- * inside a run: one pass over a run's dep_day/price/... columns is a
- * sequential read, it needs no binary search to stay correct whatever the
- * importer's sort key inside a run is, and a calendar without a date window
- * (its usual form) reads the whole run anyway.
+ * A search's offers live in one group (adults, children, nights) as one run
+ * per hotel; a run is split into lanes, one per departure airport, and in a
+ * lane departure days ascend. The calendar keeps, per departure day, the
+ * cheapest matching price and a count in an array indexed by day, and fills
+ * it per run in the cheapest way the search allows:
  *
- * The per-day array spans the search's possible departure days, at most
- * 65,536 entries (days are uint16_t). It is calloc'ed: the kernel hands
- * out zero pages lazily, so only the pages of days that really occur are
- * touched, and the final pass walks just the touched range. */
+ *  - no offer-level filter (any airport, meal, room, ocean view and price):
+ *    the run's day index already holds each day's cheapest price and a
+ *    running count, so a run costs one step per departure day, not per offer;
+ *  - otherwise each lane that can match (its airport is searched for) is
+ *    binary-searched to the date window and only the offers inside it are
+ *    tested.
+ *
+ * The day array spans the departure days the searched runs can have
+ * (their min_day..max_day, clipped to the window), at most a few hundred
+ * entries for a season of data. */
 #include "query/calendar.h"
 
 #include <stdlib.h>
@@ -68,25 +70,81 @@ typedef struct {
     uint32_t lo, hi;          /* touched range [lo, hi]; lo = UINT32_MAX while empty */
 } day_table;
 
-static void scan_run(const store_t *s, const search_t *q, const store_run *run, day_table *t)
+/* First index in [lo, hi) whose departure day is >= day. */
+static uint32_t lower_day(const uint16_t *days, uint32_t lo, uint32_t hi, int32_t day)
+{
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if ((int32_t)days[mid] < day)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static inline void add(day_table *t, uint32_t d, uint32_t min, uint32_t n)
+{
+    day_acc *a = &t->acc[d];
+    if (a->count == 0 || min < a->min)
+        a->min = min;
+    a->count += n;
+    if (d < t->lo)
+        t->lo = d;
+    if (d > t->hi)
+        t->hi = d;
+}
+
+static bool unfiltered(const search_t *q)
+{
+    return q->any_airport && q->any_meal && q->any_room && q->ocean_view < 0 && q->max_price == UINT32_MAX;
+}
+
+/* Offers [from, to) sorted by day: those departing in the table's window. */
+static void scan_sorted(const store_t *s, const search_t *q, uint32_t from, uint32_t to, day_table *t)
 {
     const uint16_t *dep = s->dep_day;
-    const uint32_t *price = s->price;
-    uint32_t end = run->start + run->count;
-    for (uint32_t i = run->start; i < end; i++) {
-        /* one unsigned compare tests both ends of the window */
-        uint32_t d = (uint32_t)((int32_t)dep[i] - t->first);
-        if (d >= t->span || !matches(s, q, i))
-            continue;
-        day_acc *a = &t->acc[d];
-        if (a->count == 0 || price[i] < a->min)
-            a->min = price[i];
-        a->count++;
-        if (d < t->lo)
-            t->lo = d;
-        if (d > t->hi)
-            t->hi = d;
+    int32_t last = t->first + (int32_t)t->span - 1;
+    for (uint32_t i = lower_day(dep, from, to, t->first); i < to && (int32_t)dep[i] <= last; i++)
+        if (matches(s, q, i))
+            add(t, (uint32_t)(dep[i] - t->first), s->price[i], 1);
+}
+
+static void scan_run(const store_t *s, const search_t *q, const store_run *run, day_table *t)
+{
+    if (run->n_days && unfiltered(q)) {
+        uint32_t prev = 0;
+        for (uint32_t k = run->first_day; k < run->first_day + run->n_days; k++) {
+            uint32_t d = (uint32_t)((int32_t)s->day_day[k] - t->first);
+            if (d < t->span)
+                add(t, d, s->day_min[k], s->day_cum[k] - prev);
+            prev = s->day_cum[k];
+        }
+        return;
     }
+    if (!run->n_lanes) { /* a run without lanes: every offer, in any order */
+        for (uint32_t i = run->start; i < run->start + run->count; i++) {
+            uint32_t d = (uint32_t)((int32_t)s->dep_day[i] - t->first);
+            if (d < t->span && matches(s, q, i))
+                add(t, d, s->price[i], 1);
+        }
+        return;
+    }
+    for (uint32_t l = run->first_lane; l < run->first_lane + run->n_lanes; l++) {
+        const store_lane *lane = &s->lanes[l];
+        if (!q->any_airport && !bitset_has(&q->airports, lane->airport))
+            continue;
+        scan_sorted(s, q, lane->start, lane->start + lane->count, t);
+    }
+}
+
+/* Narrows the table's day range to what the runs can hold. */
+static void fit_run(const store_run *run, int32_t *lo, int32_t *hi)
+{
+    if (run->min_day < *lo)
+        *lo = run->min_day;
+    if (run->max_day > *hi)
+        *hi = run->max_day;
 }
 
 /* Index of the run of `hotel` in group g, or -1. Runs are in hotel order. */
@@ -105,37 +163,43 @@ static int64_t find_run(const store_t *s, const store_group *g, uint32_t hotel)
     return lo;
 }
 
+static bool stars_ok(const store_t *s, const search_t *q, uint32_t hotel)
+{
+    return !q->min_stars_x10 || s->hotels[hotel].stars_x10 >= q->min_stars_x10;
+}
+
 void query_price_calendar(const store_t *s, const search_t *q, int64_t hotel, calendar_vec *out)
 {
     out->len = 0;
     const store_group *g = find_group(s, q);
     if (!g)
         return;
-    /* Departure days that can match: earliest .. latest - nights, within
-     * the uint16_t range of the dep_day column. */
-    int32_t first = q->earliest > 0 ? q->earliest : 0;
+    /* the runs to read: one hotel's, or the whole group's */
+    uint32_t r0 = g->first_run, r1 = g->first_run + g->run_count;
+    if (hotel >= 0) {
+        int64_t r = find_run(s, g, (uint32_t)hotel);
+        if (r < 0 || !stars_ok(s, q, (uint32_t)hotel))
+            return;
+        r0 = (uint32_t)r, r1 = (uint32_t)r + 1;
+    }
+    /* Departure days that can match: the window (earliest .. latest - nights)
+     * cut to the days the runs have. */
+    int32_t lo = INT32_MAX, hi = INT32_MIN;
+    for (uint32_t r = r0; r < r1; r++)
+        fit_run(&s->runs[r], &lo, &hi);
+    int32_t first = q->earliest > lo ? q->earliest : lo;
     int32_t last = q->latest - (int32_t)q->nights;
-    if (last > UINT16_MAX)
-        last = UINT16_MAX;
+    if (last > hi)
+        last = hi;
     if (last < first)
         return;
     day_table t = {.first = first, .span = (uint32_t)(last - first + 1), .lo = UINT32_MAX, .hi = 0};
     t.acc = calloc(t.span, sizeof *t.acc);
     if (!t.acc)
         abort(); /* as buf_t does: every caller would have to */
-
-    if (hotel >= 0) {
-        int64_t r = find_run(s, g, (uint32_t)hotel);
-        if (r >= 0 && !(q->min_stars_x10 && s->hotels[hotel].stars_x10 < q->min_stars_x10))
+    for (uint32_t r = r0; r < r1; r++)
+        if (stars_ok(s, q, s->runs[r].hotel))
             scan_run(s, q, &s->runs[r], &t);
-    } else {
-        for (uint32_t r = g->first_run; r < g->first_run + g->run_count; r++) {
-            const store_run *run = &s->runs[r];
-            if (q->min_stars_x10 && s->hotels[run->hotel].stars_x10 < q->min_stars_x10)
-                continue;
-            scan_run(s, q, run, &t);
-        }
-    }
 
     if (t.lo != UINT32_MAX) {
         size_t n = 0;

@@ -399,6 +399,36 @@ def t_differential(srv, db):
     print(f"    {SEARCHES} searches, {nonempty} with days, {hotel_searches} for one hotel", flush=True)
 
 
+def t_big_runs(srv, db):
+    """Searches without offer-level filters over the groups whose hotels have
+    many offers: these read the store's per-run day index instead of the
+    offers, and must agree with the oracle too."""
+    rng = random.Random(99)
+    groups = db.execute("SELECT adults, children, nights, COUNT(*) AS n FROM offers"
+                        " GROUP BY adults, children, nights ORDER BY n DESC LIMIT 3").fetchall()
+    checked = 0
+    for adults, children, nights_, _ in groups:
+        big = [h for (h,) in db.execute(
+            "SELECT hotel FROM offers WHERE adults = ? AND children = ? AND nights = ?"
+            " GROUP BY hotel HAVING COUNT(*) >= 32 ORDER BY COUNT(*) DESC LIMIT 12", (adults, children, nights_))]
+        for n in range(30):
+            s = {"countAdults": adults, "countChildren": children, "duration": nights_}
+            if n % 3:
+                start = date(2023, 1, 1) + timedelta(days=rng.randrange(0, 330))
+                s["earliest"] = iso(start)
+                s["latest"] = iso(start + timedelta(days=rng.randrange(nights_, 150)))
+            if n % 2 and big:
+                s["hotelId"] = rng.choice(big)
+            if n % 5 == 4:
+                s["minStars"] = rng.choice([3, 4])
+            qs = to_query(s, rng)
+            status, _, body = srv.get_json("/api/priceCalendar?" + qs)
+            check(status == 200, f"{qs}: status {status}")
+            check(body["days"] == oracle_calendar(db, s), f"{qs}: days differ from the oracle")
+            checked += 1
+    check(checked >= 60, f"only {checked} searches")
+
+
 def t_consistent_with_best_offers(srv):
     rng = random.Random(7)
     for n in range(60):
@@ -467,6 +497,7 @@ def main():
                 run_test("calendar_bad_input", t_bad_input, srv)
                 run_test("calendar_empty", t_empty, srv)
                 run_test("calendar_differential_sqlite", t_differential, srv, db)
+                run_test("calendar_day_index_runs", t_big_runs, srv, db)
                 run_test("calendar_consistent_with_best_offers", t_consistent_with_best_offers, srv)
             finally:
                 srv.stop()
