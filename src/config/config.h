@@ -68,7 +68,7 @@ typedef struct {
     access_log_mode access_log;
     uint64_t access_log_every;   /* sampled:N */
     char *access_log_file;       /* NULL or "-" = stderr */
-    uint64_t slow_ms;            /* 0 = off */
+    double slow_ms;              /* 0 = off */
     uint64_t stats_window_s;
     uint64_t stream_interval_ms;
 

@@ -14,12 +14,13 @@
 
 static struct {
     access_log_mode mode;
-    uint64_t every, slow_ms;
+    uint64_t every;
+    double slow_ms;
     int fd;
     char *path;               /* NULL = stderr */
 } L = {.fd = STDERR_FILENO};
 
-bool accesslog_open(access_log_mode mode, uint64_t every, const char *path, uint64_t slow_ms, char *err,
+bool accesslog_open(access_log_mode mode, uint64_t every, const char *path, double slow_ms, char *err,
                     size_t errlen)
 {
     L.mode = mode;
@@ -63,7 +64,7 @@ void accesslog_close(void)
 
 bool accesslog_is_slow(double ms, bool api_route)
 {
-    return api_route && L.slow_ms > 0 && ms >= (double)L.slow_ms;
+    return api_route && L.slow_ms > 0 && ms >= L.slow_ms;
 }
 
 bool accesslog_want(accesslog_buf *b, int status, double ms)
@@ -74,7 +75,7 @@ bool accesslog_want(accesslog_buf *b, int status, double ms)
     case ACCESS_LOG_FULL:
         return true;
     case ACCESS_LOG_SAMPLED:
-        if (status >= 500 || (L.slow_ms > 0 && ms >= (double)L.slow_ms))
+        if (status >= 500 || (L.slow_ms > 0 && ms >= L.slow_ms))
             return true;
         return b->counter++ % L.every == 0;
     }

@@ -22,7 +22,7 @@
 #include "util/buf.h"
 
 /* Opens the destination; false (err filled) if the file cannot be opened. */
-bool accesslog_open(access_log_mode mode, uint64_t every, const char *path, uint64_t slow_ms, char *err,
+bool accesslog_open(access_log_mode mode, uint64_t every, const char *path, double slow_ms, char *err,
                     size_t errlen);
 /* Reopens the file (after rotation); no-op for stderr. */
 void accesslog_reopen(void);

@@ -173,7 +173,7 @@ void ops_render_stats(buf_t *b, const ops_view *v)
             if (metrics_status_label(k)[0] == '5')
                 errors += t.requests[r][k];
         }
-        if (r != ROUTE_STATS_STREAM)
+        if (r != ROUTE_STATS_STREAM && r != ROUTE_ADMIN)
             total += route_total[r];
     }
     const store_t *s = v->store;

@@ -102,7 +102,8 @@ void metrics_totals_read(metrics_totals *t);
 extern const double METRICS_PROM_LE[METRICS_PROM_BUCKETS]; /* seconds */
 
 /* The sliding window: counts, 5xx errors and latency percentiles (ms),
- * per route and overall. seconds = the time the window covers (less than
+ * per route and overall ("all" leaves out the stats stream and admin
+ * requests, whose duration is not a measure of service). seconds = the time the window covers (less than
  * the configured window right after start). */
 typedef struct {
     uint64_t count, errors;
