@@ -206,6 +206,10 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
             kl -= 2;
         key[kl] = 0;
         int p = -1;
+        if (strlen(key) != kl) { /* an encoded NUL must not shorten a name */
+            api_error(res, 400, "unknown_parameter", NULL, "parameter name contains a NUL byte");
+            return -1;
+        }
         for (int k = 0; k < P_COUNT; k++)
             if (!strcmp(key, param_names[k]))
                 p = k;

@@ -628,8 +628,9 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
             if (c.dep_day[lane->start + lane->count - 1] > run->max_day)
                 run->max_day = c.dep_day[lane->start + lane->count - 1];
             for (uint32_t i = lane->start; i < lane->start + lane->count; i++)
-                if (c.price[i] < run->min_price)
-                    run->min_price = c.price[i], run->best = i;
+                if (c.price[i] < run->min_price ||
+                    (c.price[i] == run->min_price && c.dep_day[i] < c.dep_day[run->best]))
+                    run->min_price = c.price[i], run->best = i; /* ties: earliest departure */
         }
     }
 

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "csv/csv.h"
+#include "util/buf.h"
 
 static void trim(const char **p, size_t *n)
 {
@@ -14,21 +15,6 @@ static void trim(const char **p, size_t *n)
         (*p)++, (*n)--;
     while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t'))
         (*n)--;
-}
-
-static bool valid_utf8(const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i], len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-                                              : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-        if (!len || i + len > n)
-            return false;
-        for (unsigned k = 1; k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-        i += len;
-    }
-    return true;
 }
 
 /* "4", "4.0", "4.5" -> 40, 40, 45; false unless 0 <= stars <= 5. */
@@ -138,7 +124,7 @@ int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t
         size_t nl = csv_unescape(&fld[col[1]], name);
         const char *np = name;
         trim(&np, &nl);
-        if (!valid_utf8((const unsigned char *)np, nl) || nl > 1000) {
+        if (!utf8_valid(np, nl) || nl > 1000) {
             fprintf(warn, "%s:%lu: rejected: hotelname is not valid UTF-8 text of at most 1000 bytes\n",
                     path, lineno);
             out->rejected++;

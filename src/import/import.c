@@ -401,7 +401,8 @@ static void csv_quote(buf_t *b, const char *s)
 
 typedef struct {
     uint64_t line;
-    const char *reason, *excerpt;
+    const char *reason;       /* NULL: see dup_reason */
+    const char *excerpt;
     char dup_reason[64];
 } reject_line;
 
@@ -433,7 +434,7 @@ static int64_t write_rejects(const char *path, pipeline *p, const uint64_t *base
         all[k].line = base[d->chunk] + d->line;
         snprintf(all[k].dup_reason, sizeof all[k].dup_reason, "duplicate of line %llu",
                  (unsigned long long)(base[d->of_chunk] + d->of_line));
-        all[k].reason = all[k].dup_reason;
+        all[k].reason = NULL; /* dup_reason: the array moves when sorted */
         all[k].excerpt = "";
         k++;
     }
@@ -448,7 +449,7 @@ static int64_t write_rejects(const char *path, pipeline *p, const uint64_t *base
     for (size_t i = 0; i < k; i++) {
         buf_put_u64(&b, all[i].line);
         buf_putc(&b, ',');
-        csv_quote(&b, all[i].reason);
+        csv_quote(&b, all[i].reason ? all[i].reason : all[i].dup_reason);
         buf_putc(&b, ',');
         csv_quote(&b, all[i].excerpt);
         buf_putc(&b, '\n');

@@ -256,12 +256,14 @@ int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *w
     size_t plen = len[COL_PRICE];
     const char *dot = memchr(v[COL_PRICE], '.', plen);
     if (dot) {
+        if (dot + 1 == v[COL_PRICE] + plen) /* "1606." */
+            return reject(why, whylen, COL_PRICE, v[COL_PRICE], plen, "not a price in euros");
         for (const char *q = dot + 1; q < v[COL_PRICE] + plen; q++)
             if (*q != '0')
                 return reject(why, whylen, COL_PRICE, v[COL_PRICE], plen, "not a whole euro amount");
         plen = (size_t)(dot - v[COL_PRICE]);
     }
-    if (!parse_u32(v[COL_PRICE], plen, &out->price))
+    if (!parse_u32(v[COL_PRICE], plen, &out->price) || out->price == UINT32_MAX) /* MAX means "no limit" */
         return reject(why, whylen, COL_PRICE, v[COL_PRICE], len[COL_PRICE], "not a price in euros");
 
     iso_datetime od, oa, id, ia;

@@ -155,7 +155,8 @@ static void acc_range(void *ctx, uint32_t from, uint32_t to)
             if (!offer_matches(s, q, i))
                 continue;
             a->count++;
-            if (s->price[i] < a->min_price)
+            if (s->price[i] < a->min_price ||
+                (s->price[i] == a->min_price && s->dep_day[i] < s->dep_day[a->best]))
                 a->min_price = s->price[i], a->best = i;
         }
         return;
@@ -164,10 +165,12 @@ static void acc_range(void *ctx, uint32_t from, uint32_t to)
     if (m > q->max_price)
         return;
     a->count += q->max_price == UINT32_MAX ? to - from : count_le(s->price + from, to - from, q->max_price);
-    /* strict <: on equal prices the lane seen first keeps it */
-    if (m < a->min_price) {
+    /* on equal prices the earliest departure wins (a lane's first
+     * occurrence of its minimum is its earliest day) */
+    uint32_t at = from + first_equal(s->price + from, m);
+    if (m < a->min_price || (m == a->min_price && s->dep_day[at] < s->dep_day[a->best])) {
         a->min_price = m;
-        a->best = from + first_equal(s->price + from, m);
+        a->best = at;
     }
 }
 
@@ -258,7 +261,8 @@ static int by_name(const void *x, const void *y)
 void query_sort_best(const store_t *s, hotel_best *v, size_t n, best_sort by)
 {
     tl_store = s;
-    qsort(v, n, sizeof *v, by == SORT_STARS ? by_stars : by == SORT_NAME ? by_name : by_price);
+    if (n > 1) /* v is NULL when nothing matched: qsort(NULL, 0, ...) is undefined */
+        qsort(v, n, sizeof *v, by == SORT_STARS ? by_stars : by == SORT_NAME ? by_name : by_price);
 }
 
 offer_pos query_offer_pos(const store_t *s, uint32_t offer)

@@ -480,7 +480,12 @@ store_t *store_open_generation(const char *gen_dir, bool verify, char *err, size
         return NULL;
     }
     struct stat st;
-    if (fstat(fd, &st) < 0 || (size_t)st.st_size < HEADER_SIZE) {
+    if (fstat(fd, &st) < 0) {
+        set_err(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if ((size_t)st.st_size < HEADER_SIZE) {
         set_err(err, errlen, "%s is truncated (%lld bytes)", path, (long long)st.st_size);
         close(fd);
         return NULL;

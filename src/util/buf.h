@@ -4,6 +4,7 @@
 #ifndef ISLA_BUF_H
 #define ISLA_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -51,5 +52,9 @@ void buf_put_json_str(buf_t *b, const char *s, size_t n);
  * and control characters become spaces, so the report is always clean
  * UTF-8 text whatever the input held. */
 void buf_put_clean_text(buf_t *b, const char *s, size_t n);
+
+/* True if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
+ * points above U+10FFFF). */
+bool utf8_valid(const char *s, size_t n);
 
 #endif

@@ -62,6 +62,8 @@ static inline void tu_write_str(const char *path, const char *s) { tu_write(path
 /* Whole file, NUL-terminated (malloc'd); NULL if it cannot be read. */
 static inline char *tu_slurp(const char *path, size_t *len)
 {
+    if (len)
+        *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
@@ -92,7 +94,8 @@ static inline const char *tu_path(const char *dir, const char *name)
     static char bufs[8][4400];
     static int k;
     k = (k + 1) % 8;
-    snprintf(bufs[k], sizeof bufs[k], "%s/%s", dir, name);
+    if (snprintf(bufs[k], sizeof bufs[k], "%s/%s", dir, name) >= (int)sizeof bufs[k])
+        abort();
     return bufs[k];
 }
 
@@ -164,8 +167,9 @@ static inline int tu_import_csv(const char *dir, const char *csv, size_t len, in
                                 import_result *res, char *err, size_t errlen)
 {
     char offers[4400], data[4400];
-    snprintf(offers, sizeof offers, "%s/offers.csv", dir);
-    snprintf(data, sizeof data, "%s/data", dir);
+    if (snprintf(offers, sizeof offers, "%s/offers.csv", dir) >= (int)sizeof offers ||
+        snprintf(data, sizeof data, "%s/data", dir) >= (int)sizeof data)
+        abort();
     tu_write(offers, csv, len);
     import_options opt = {
         .offers_path = offers,

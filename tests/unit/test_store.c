@@ -1,0 +1,418 @@
+/* Unit tests of store/store: opening and verifying a generation, refusing
+ * corrupted, truncated and foreign files, publishing generations (CURRENT,
+ * retention of the previous one, removal of older ones and of stale
+ * temporary directories), and an image written directly. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "query/query.h"
+#include "store/store.h"
+#include "util/days.h"
+#include "testutil.h"
+
+static char *dir;
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = tu_mkdtemp("store");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tu_rmtree(dir);
+    free(dir);
+    return 0;
+}
+
+/* A fixture whose rows differ by price (so nothing is a duplicate). */
+static buf_t fixture(unsigned rows, unsigned price0)
+{
+    buf_t b = {0};
+    BUF_LIT(&b, TU_HEADER_2023);
+    for (unsigned i = 0; i < rows; i++)
+        tu_offer(&b, 1 + i % 5, "2023-07-10", "10:00", "2023-07-17", "12:00", 2, i % 2, price0 + i, "HAM",
+                 "BREAKFAST", i % 3 == 0, "DOUBLE");
+    return b;
+}
+
+static uint64_t import_into(const char *sub, unsigned rows, unsigned price0)
+{
+    char d[4400];
+    snprintf(d, sizeof d, "%s/%s", dir, sub);
+    mkdir(d, 0755);
+    buf_t b = fixture(rows, price0);
+    import_result res;
+    char err[1024] = "";
+    int rc = tu_import_csv(d, b.data, b.len, -1, &res, err, sizeof err);
+    buf_free(&b);
+    if (rc != 0)
+        fail_msg("import failed: %s", err);
+    return res.generation;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    size_t n;
+    char *d = tu_slurp(from, &n);
+    assert_non_null(d);
+    tu_write(to, d, n);
+    free(d);
+}
+
+/* Copies sub's current generation to sub/<name>/offers.isla; returns the
+ * directory. */
+static const char *copy_generation(const char *sub, const char *name)
+{
+    static char out[4400];
+    char src[4400];
+    snprintf(src, sizeof src, "%s/%s/data/CURRENT", dir, sub);
+    char *cur = tu_slurp(src, NULL);
+    assert_non_null(cur);
+    cur[strcspn(cur, "\n")] = 0;
+    snprintf(src, sizeof src, "%s/%s/data/%s/offers.isla", dir, sub, cur);
+    free(cur);
+    snprintf(out, sizeof out, "%s/%s/%s", dir, sub, name);
+    mkdir(out, 0755);
+    copy_file(src, tu_path(out, "offers.isla"));
+    return out;
+}
+
+static void patch(const char *path, long off, const void *bytes, size_t n)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, off, SEEK_SET), 0);
+    assert_int_equal(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return (long)st.st_size;
+}
+
+static void test_open_and_verify(void **state)
+{
+    (void)state;
+    assert_int_equal(import_into("a", 10, 100), 1);
+    char err[512] = "";
+    store_t *s = store_open(tu_path(dir, "a/data"), true, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(s->generation, 1);
+    assert_int_equal(s->n_offers, 10);
+    assert_int_equal(s->n_hotels, 998);
+    assert_int_equal(s->stats.imported, 10);
+    assert_int_equal(s->stats.rows, 10);
+    assert_int_equal(s->stats.rejected, 0);
+    assert_int_equal(store_verify(s, err, sizeof err), 0);
+    assert_non_null(strstr(s->path, "gen-000000000001"));
+    /* two groups: (2,0,7) and (2,1,7) */
+    assert_int_equal(s->n_groups, 2);
+    assert_int_equal(s->n_runs, 10);
+
+    /* dictionaries: exact and case-sensitive */
+    int ham = store_dict_find(s, STORE_DICT_AIRPORT, "HAM", 3);
+    assert_true(ham >= 0);
+    assert_string_equal(store_dict_str(s, STORE_DICT_AIRPORT, (unsigned)ham), "HAM");
+    assert_int_equal(store_dict_find(s, STORE_DICT_AIRPORT, "ham", 3), -1);
+    assert_int_equal(store_dict_find(s, STORE_DICT_AIRPORT, "HA", 2), -1);
+    assert_int_equal(store_dict_find(s, STORE_DICT_AIRPORT, "HAMX", 4), -1);
+    assert_int_equal(store_dict_find(s, STORE_DICT_AIRPORT, "HAMX", 3), ham);
+    assert_true(store_dict_find(s, STORE_DICT_MEAL, "BREAKFAST", 9) >= 0);
+    assert_int_equal(store_dict_find(s, STORE_DICT_MEAL, "NONE", 4), -1);
+    static char long_value[STORE_DICT_STRLEN + 8];
+    memset(long_value, 'A', sizeof long_value - 1);
+    assert_int_equal(store_dict_find(s, STORE_DICT_MEAL, long_value, sizeof long_value - 1), -1);
+
+    /* hotels */
+    assert_int_equal(store_find_hotel(s, 1), 0);
+    assert_int_equal(store_find_hotel(s, 998), 997);
+    assert_int_equal(store_find_hotel(s, 999), -1);
+    assert_int_equal(store_find_hotel(s, UINT64_MAX), -1);
+
+    /* references: one more retain keeps it alive past one release */
+    store_retain(s);
+    store_release(s);
+    assert_int_equal(s->n_offers, 10);
+    assert_int_equal(s->dep_day[0], days_from_civil(2023, 7, 10));
+    store_release(s);
+    store_release(NULL);
+}
+
+static void test_flipped_byte_fails_checksum(void **state)
+{
+    (void)state;
+    if (!tu_exists(tu_path(dir, "a/data/CURRENT")))
+        import_into("a", 10, 100);
+    const char *g = copy_generation("a", "flipped");
+    const char *f = tu_path(g, "offers.isla");
+    /* the first hot column starts right after the 4 KiB header */
+    char *d = tu_slurp(f, NULL);
+    char flipped = (char)(d[4096] ^ 0x01);
+    free(d);
+    patch(f, 4096, &flipped, 1);
+
+    char err[512] = "";
+    store_t *s = store_open_generation(g, true, err, sizeof err);
+    assert_null(s);
+    assert_non_null(strstr(err, "checksum"));
+
+    /* without verification it opens, and store_verify finds the damage */
+    s = store_open_generation(g, false, err, sizeof err);
+    assert_non_null(s);
+    err[0] = 0;
+    assert_int_equal(store_verify(s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "checksum"));
+    store_release(s);
+
+    /* the original is untouched */
+    s = store_open(tu_path(dir, "a/data"), true, err, sizeof err);
+    assert_non_null(s);
+    store_release(s);
+}
+
+/* A flipped byte in the last section (the dictionaries). */
+static void test_flipped_byte_at_end(void **state)
+{
+    (void)state;
+    if (!tu_exists(tu_path(dir, "a/data/CURRENT")))
+        import_into("a", 10, 100);
+    const char *g = copy_generation("a", "flipped_end");
+    const char *f = tu_path(g, "offers.isla");
+    size_t n;
+    char *d = tu_slurp(f, &n);
+    /* the first dictionary entry's first byte: find "HAM" */
+    char *ham = memmem(d + 4096, n - 4096, "HAM\0", 4);
+    assert_non_null(ham);
+    long off = ham - d;
+    free(d);
+    patch(f, off, "X", 1);
+    char err[512] = "";
+    assert_null(store_open_generation(g, true, err, sizeof err));
+    assert_non_null(strstr(err, "checksum"));
+}
+
+static void test_truncated_file_fails_without_verify(void **state)
+{
+    (void)state;
+    if (!tu_exists(tu_path(dir, "a/data/CURRENT")))
+        import_into("a", 10, 100);
+    const char *g = copy_generation("a", "truncated");
+    const char *f = tu_path(g, "offers.isla");
+    long size = file_size(f);
+    static const long cuts[] = {1, 64, 4096, 5000};
+    for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
+        g = copy_generation("a", "truncated");
+        f = tu_path(g, "offers.isla");
+        assert_int_equal(truncate(f, size - cuts[i]), 0);
+        char err[512] = "";
+        store_t *s = store_open_generation(g, false, err, sizeof err);
+        if (s)
+            fail_msg("file cut by %ld bytes opened", cuts[i]);
+        assert_true(strlen(err) > 0);
+    }
+    /* shorter than the header, and empty */
+    assert_int_equal(truncate(f, 100), 0);
+    char err[512] = "";
+    assert_null(store_open_generation(g, false, err, sizeof err));
+    assert_int_equal(truncate(f, 0), 0);
+    assert_null(store_open_generation(g, false, err, sizeof err));
+    assert_non_null(strstr(err, "truncated"));
+}
+
+static void test_header_garbage(void **state)
+{
+    (void)state;
+    if (!tu_exists(tu_path(dir, "a/data/CURRENT")))
+        import_into("a", 10, 100);
+    char err[512];
+
+    const char *g = copy_generation("a", "magic");
+    patch(tu_path(g, "offers.isla"), 0, "NOTISLA!", 8);
+    err[0] = 0;
+    assert_null(store_open_generation(g, false, err, sizeof err));
+    assert_true(strlen(err) > 0);
+
+    /* a changed count without a matching header checksum */
+    g = copy_generation("a", "count");
+    uint32_t big = 0x7fffffff;
+    patch(tu_path(g, "offers.isla"), 16, &big, sizeof big);
+    err[0] = 0;
+    assert_null(store_open_generation(g, false, err, sizeof err));
+    assert_true(strlen(err) > 0);
+
+    /* all 4 KiB of the header random-ish */
+    g = copy_generation("a", "noise");
+    char noise[4096];
+    for (size_t i = 0; i < sizeof noise; i++)
+        noise[i] = (char)(i * 131 + 7);
+    patch(tu_path(g, "offers.isla"), 0, noise, sizeof noise);
+    err[0] = 0;
+    assert_null(store_open_generation(g, false, err, sizeof err));
+    assert_true(strlen(err) > 0);
+
+    /* not there at all */
+    err[0] = 0;
+    assert_null(store_open_generation(tu_path(dir, "a/nothing"), false, err, sizeof err));
+    assert_true(strlen(err) > 0);
+    err[0] = 0;
+    mkdir(tu_path(dir, "empty"), 0755);
+    assert_null(store_open(tu_path(dir, "empty"), false, err, sizeof err));
+    assert_true(strlen(err) > 0);
+    /* CURRENT naming a generation that is gone */
+    tu_write_str(tu_path(dir, "empty/CURRENT"), "gen-000000000042\n");
+    err[0] = 0;
+    assert_null(store_open(tu_path(dir, "empty"), false, err, sizeof err));
+    assert_true(strlen(err) > 0);
+    tu_write_str(tu_path(dir, "empty/CURRENT"), "garbage\n");
+    assert_null(store_open(tu_path(dir, "empty"), false, err, sizeof err));
+}
+
+static char *current_of(const char *sub)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s/data/CURRENT", dir, sub);
+    return tu_slurp(p, NULL);
+}
+
+static bool gen_exists(const char *sub, unsigned g)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s/data/gen-%012u/offers.isla", dir, sub, g);
+    return tu_exists(p);
+}
+
+static void test_publish_generations(void **state)
+{
+    (void)state;
+    assert_int_equal(import_into("p", 4, 100), 1);
+    char *cur = current_of("p");
+    assert_string_equal(cur, "gen-000000000001\n");
+    free(cur);
+
+    char err[512] = "";
+    store_t *old = store_open(tu_path(dir, "p/data"), true, err, sizeof err);
+    assert_non_null(old);
+    assert_int_equal(old->n_offers, 4);
+
+    assert_int_equal(import_into("p", 6, 200), 2);
+    cur = current_of("p");
+    assert_string_equal(cur, "gen-000000000002\n");
+    free(cur);
+    assert_true(gen_exists("p", 1));
+    assert_true(gen_exists("p", 2));
+    assert_true(tu_exists(tu_path(dir, "p/data/gen-000000000002/rejects.csv")));
+    assert_true(tu_exists(tu_path(dir, "p/data/gen-000000000002/import.json")));
+
+    store_t *s = store_open(tu_path(dir, "p/data"), true, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(s->generation, 2);
+    assert_int_equal(s->n_offers, 6);
+    store_release(s);
+
+    /* a stale temporary directory of an importer that is gone */
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    waitpid(child, NULL, 0);
+    char stale[4400], mine[4400];
+    snprintf(stale, sizeof stale, "%s/p/data/.tmp-%ld-7", dir, (long)child);
+    snprintf(mine, sizeof mine, "%s/p/data/.tmp-%ld-999", dir, (long)getpid());
+    mkdir(stale, 0755);
+    tu_write_str(tu_path(stale, "offers.isla"), "partial");
+    mkdir(mine, 0755);
+
+    assert_int_equal(import_into("p", 8, 300), 3);
+    cur = current_of("p");
+    assert_string_equal(cur, "gen-000000000003\n");
+    free(cur);
+    assert_false(gen_exists("p", 1)); /* older than the previous one */
+    assert_true(gen_exists("p", 2));
+    assert_true(gen_exists("p", 3));
+    assert_false(tu_exists(stale));
+    assert_true(tu_exists(mine)); /* ours: maybe still being written */
+    rmdir(mine);
+
+    /* a store opened before its files were removed keeps working */
+    assert_int_equal(old->n_offers, 4);
+    assert_int_equal(old->price[0] >= 100 && old->price[0] < 104, 1);
+    search_t q;
+    search_init(&q);
+    q.earliest = days_from_civil(2023, 7, 1);
+    q.latest = days_from_civil(2023, 7, 31);
+    q.nights = 7;
+    q.adults = 2;
+    hotel_best_vec v = {0};
+    query_best_offers(old, &q, &v);
+    assert_int_equal(v.len, 2); /* rows 0 and 2 (children 0) */
+    hotel_best_vec_free(&v);
+    store_release(old);
+}
+
+/* An image written directly: zero offers, a couple of hotels. */
+static void test_write_empty_image(void **state)
+{
+    (void)state;
+    store_image *img = calloc(1, sizeof *img);
+    store_hotel hotels[2] = {{5, 30, 1, 3, 0}, {9, 0, 0, 4, 3}};
+    img->n_hotels = 2;
+    img->hotels = hotels;
+    img->names = "FooBarr";
+    img->names_len = 7;
+    img->dict_len[STORE_DICT_AIRPORT] = 1;
+    strcpy(img->dict[STORE_DICT_AIRPORT][0], "HAM");
+    img->stats.rows = 3;
+    char tmp[4400], err[512] = "";
+    const char *d = tu_path(dir, "img");
+    assert_int_equal(store_write_tmp(d, img, tmp, sizeof tmp, err, sizeof err), 0);
+    uint64_t gen = store_publish(d, tmp, err, sizeof err);
+    assert_int_equal(gen, 1);
+    free(img);
+    store_t *s = store_open(d, true, err, sizeof err);
+    if (!s)
+        fail_msg("open: %s", err);
+    assert_int_equal(s->n_offers, 0);
+    assert_int_equal(s->n_hotels, 2);
+    assert_int_equal(s->stats.rows, 3);
+    assert_int_equal(store_find_hotel(s, 9), 1);
+    assert_memory_equal(s->names + s->hotels[1].name_off, "Barr", 4);
+    assert_int_equal(store_dict_find(s, STORE_DICT_AIRPORT, "HAM", 3), 0);
+    search_t q;
+    search_init(&q);
+    q.latest = 30000;
+    hotel_best_vec v = {0};
+    query_best_offers(s, &q, &v);
+    assert_int_equal(v.len, 0);
+    hotel_best_vec_free(&v);
+    store_release(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_and_verify),
+        cmocka_unit_test(test_flipped_byte_fails_checksum),
+        cmocka_unit_test(test_flipped_byte_at_end),
+        cmocka_unit_test(test_truncated_file_fails_without_verify),
+        cmocka_unit_test(test_header_garbage),
+        cmocka_unit_test(test_publish_generations),
+        cmocka_unit_test(test_write_empty_image),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
