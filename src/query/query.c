@@ -183,46 +183,159 @@ static inline bool covers_run(const store_t *s, const search_t *q, const store_r
     return s->dict_len[STORE_DICT_AIRPORT] <= 64 && (run->airports & ~q->airports.w[0]) == 0;
 }
 
-/* The day index: two binary searches over at most a few hundred days,
- * a prefix-count difference and a SIMD min, however many offers match. */
-static void run_by_day_index(const store_t *s, const search_t *q, const store_run *run, run_acc *a)
+/* Best offers run in three phases so that memory latency overlaps:
+ *  1. per run, choose the path; runs whose summary answers are done, the
+ *     others queue "window jobs" (a day range to find in a lane, or in the
+ *     run's day index);
+ *  2. all jobs' binary searches run interleaved, BATCH at a time, each step
+ *     prefetching every search's next probe: the cache misses of a batch
+ *     are in flight together instead of one after another (at 100M offers
+ *     the searches are what a narrow search spends its time on);
+ *  3. each job's range is reduced: count and SIMD min. */
+enum { JOB_LANE, JOB_DAYS };
+
+typedef struct {
+    const uint16_t *days;     /* dep_day (lanes) or day_day (day index) */
+    uint32_t lo, hi;          /* the lane or day-index range */
+    uint32_t from, to;        /* the departure window inside it */
+    uint32_t slot;            /* accumulator (run within the group) */
+    uint32_t kind;
+} window_job;
+
+#define BATCH 16
+
+/* For every job, the first index in [start, hi) whose day is >= key,
+ * where start is lo (first pass) or the already found `from`. */
+static void lower_bound_batch(window_job *jobs, size_t n, int32_t key, bool second)
 {
-    uint32_t end = run->first_day + run->n_days;
-    uint32_t lo = lower_day(s->day_day, run->first_day, end, q->earliest);
-    uint32_t hi = lower_day(s->day_day, lo, end, q->latest - q->nights + 1);
-    if (lo == hi)
-        return;
-    a->count = s->day_cum[hi - 1] - (lo > run->first_day ? s->day_cum[lo - 1] : 0);
-    a->min_price = min_u32(s->day_min + lo, hi - lo);
-    a->best = s->day_best[lo + first_equal(s->day_min + lo, a->min_price)];
+    for (size_t b = 0; b < n; b += BATCH) {
+        size_t m = n - b < BATCH ? n - b : BATCH;
+        const uint16_t *base[BATCH];
+        uint32_t len[BATCH];
+        for (size_t k = 0; k < m; k++) {
+            const window_job *j = &jobs[b + k];
+            uint32_t start = second ? j->from : j->lo;
+            base[k] = j->days + start;
+            len[k] = j->hi - start;
+            if (len[k] > 1)
+                __builtin_prefetch(base[k] + len[k] / 2 - 1);
+        }
+        for (bool more = true; more;) {
+            more = false;
+            for (size_t k = 0; k < m; k++) {
+                if (len[k] <= 1)
+                    continue;
+                uint32_t half = len[k] / 2;
+                base[k] = (int32_t)base[k][half - 1] < key ? base[k] + half : base[k];
+                len[k] -= half;
+                if (len[k] > 1)
+                    __builtin_prefetch(base[k] + len[k] / 2 - 1);
+                more = true;
+            }
+        }
+        for (size_t k = 0; k < m; k++) {
+            window_job *j = &jobs[b + k];
+            uint32_t at = (uint32_t)(base[k] - j->days) + (len[k] == 1 && (int32_t)*base[k] < key);
+            if (second)
+                j->to = at;
+            else
+                j->from = at;
+        }
+    }
+}
+
+/* Per-thread scratch, reused from search to search (no malloc per search). */
+static _Thread_local window_job *tl_jobs;
+static _Thread_local size_t tl_jobs_cap;
+static _Thread_local run_acc *tl_acc;
+static _Thread_local size_t tl_acc_cap;
+
+static window_job *push_job(size_t *n)
+{
+    if (*n == tl_jobs_cap) {
+        tl_jobs_cap = tl_jobs_cap ? tl_jobs_cap * 2 : 1024;
+        tl_jobs = realloc(tl_jobs, tl_jobs_cap * sizeof *tl_jobs);
+    }
+    return &tl_jobs[(*n)++];
 }
 
 void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
 {
     out->len = 0;
     const store_group *g = find_group(s, q);
-    if (!g || q->latest - q->nights < q->earliest)
+    int32_t last_day = q->latest - q->nights;
+    if (!g || last_day < q->earliest)
         return;
+    if (tl_acc_cap < g->run_count) {
+        tl_acc_cap = g->run_count;
+        tl_acc = realloc(tl_acc, tl_acc_cap * sizeof *tl_acc);
+    }
+    run_acc *acc = tl_acc;
+    size_t n_jobs = 0;
     bool day_index_ok = !per_offer_filters(q) && q->max_price == UINT32_MAX;
-    for (uint32_t r = g->first_run; r < g->first_run + g->run_count; r++) {
-        const store_run *run = &s->runs[r];
+    bool mask_lanes = !q->any_airport && s->dict_len[STORE_DICT_AIRPORT] <= 64;
+
+    /* 1. choose each run's path */
+    for (uint32_t k = 0; k < g->run_count; k++) {
+        const store_run *run = &s->runs[g->first_run + k];
+        acc[k] = (run_acc){s, q, 0, UINT32_MAX, 0};
         if (q->min_stars_x10 && s->hotels[run->hotel].stars_x10 < q->min_stars_x10)
             continue;
-        run_acc a = {s, q, 0, UINT32_MAX, 0};
-        if (day_index_ok && covers_run(s, q, run) && q->earliest <= run->min_day &&
-            run->max_day <= q->latest - q->nights)
-            a = (run_acc){s, q, run->count, run->min_price, run->best}; /* the whole run matches */
-        else if (day_index_ok && run->n_days && covers_run(s, q, run))
-            run_by_day_index(s, q, run, &a);
-        else
-            for_each_lane_range(s, q, run, acc_range, &a);
-        if (!a.count)
+        bool covers = day_index_ok && covers_run(s, q, run);
+        if (covers && q->earliest <= run->min_day && run->max_day <= last_day) {
+            acc[k] = (run_acc){s, q, run->count, run->min_price, run->best}; /* the whole run matches */
+        } else if (covers && run->n_days) {
+            *push_job(&n_jobs) = (window_job){s->day_day, run->first_day, run->first_day + run->n_days, 0, 0, k,
+                                              JOB_DAYS};
+        } else if (mask_lanes) {
+            /* lanes of the accepted airports: lane = popcount of the lower bits */
+            uint64_t want = run->airports & q->airports.w[0];
+            while (want) {
+                unsigned a = (unsigned)__builtin_ctzll(want);
+                want &= want - 1;
+                const store_lane *lane =
+                    &s->lanes[run->first_lane + (uint32_t)__builtin_popcountll(run->airports & ((1ull << a) - 1))];
+                *push_job(&n_jobs) = (window_job){s->dep_day, lane->start, lane->start + lane->count, 0, 0, k,
+                                                  JOB_LANE};
+            }
+        } else {
+            for (uint32_t l = run->first_lane; l < run->first_lane + run->n_lanes; l++) {
+                const store_lane *lane = &s->lanes[l];
+                if (q->any_airport || bitset_has(&q->airports, lane->airport))
+                    *push_job(&n_jobs) = (window_job){s->dep_day, lane->start, lane->start + lane->count, 0, 0, k,
+                                                      JOB_LANE};
+            }
+        }
+    }
+
+    /* 2. all binary searches, interleaved */
+    window_job *jobs = tl_jobs;
+    lower_bound_batch(jobs, n_jobs, q->earliest, false);
+    lower_bound_batch(jobs, n_jobs, last_day + 1, true);
+
+    /* 3. reduce each window */
+    for (size_t i = 0; i < n_jobs; i++) {
+        const window_job *j = &jobs[i];
+        if (j->from >= j->to)
+            continue;
+        run_acc *a = &acc[j->slot];
+        if (j->kind == JOB_LANE) {
+            acc_range(a, j->from, j->to);
+        } else {
+            a->count = s->day_cum[j->to - 1] - (j->from > j->lo ? s->day_cum[j->from - 1] : 0);
+            a->min_price = min_u32(s->day_min + j->from, j->to - j->from);
+            a->best = s->day_best[j->from + first_equal(s->day_min + j->from, a->min_price)];
+        }
+    }
+    for (uint32_t k = 0; k < g->run_count; k++) {
+        if (!acc[k].count)
             continue;
         if (out->len == out->cap) {
             out->cap = out->cap ? out->cap * 2 : 256;
             out->items = realloc(out->items, out->cap * sizeof *out->items);
         }
-        out->items[out->len++] = (hotel_best){run->hotel, a.min_price, a.count, a.best};
+        out->items[out->len++] = (hotel_best){s->runs[g->first_run + k].hotel, acc[k].min_price, acc[k].count,
+                                              acc[k].best};
     }
 }
 
