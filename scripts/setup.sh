@@ -14,7 +14,12 @@ packages=(
   libsqlite3-dev sqlite3                                # differential test oracle
   python3 curl wrk                                      # integration tests, load tests
   openssl prometheus                                    # TLS test certificates, a real scraper
+  chromium                                              # browser tests of the web UI
 )
+# Node runs the browser tests (playwright-core); Debian's only if none is there.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -27,4 +32,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# playwright-core for the browser tests, pinned by package-lock.json. It
+# drives Debian's chromium, so no browser download happens (none could).
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "$root/node_modules/playwright-core" ]; then
+  echo "setup: npm ci (playwright-core)" >&2
+  (cd "$root" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2)
 fi

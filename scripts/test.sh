@@ -73,6 +73,8 @@ run http python3 tests/http/test_http.py
 ISLA_BIN=build/asan/isla run asan-http python3 tests/http/test_http.py
 run calendar python3 tests/calendar/test_calendar.py
 ISLA_BIN=build/asan/isla CALENDAR_SEARCHES=150 run asan-calendar python3 tests/calendar/test_calendar.py
+run browser node tests/browser/run.mjs
+ISLA_BIN=build/asan/isla BROWSER_OUT="$out/browser-asan" run asan-browser node tests/browser/run.mjs
 run sample-data python3 tests/sample/test_sample.py
 ISLA_BIN=build/asan/isla run asan-sample-data python3 tests/sample/test_sample.py
 
