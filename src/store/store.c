@@ -549,6 +549,21 @@ void store_release(store_t *s)
     }
 }
 
+void store_drop_cold_pages(const store_t *s)
+{
+    const file_header *h = s->map;
+    static const int cold[] = {SEC_DETAIL, SEC_FAR};
+    long page = sysconf(_SC_PAGESIZE);
+    for (size_t i = 0; i < sizeof cold / sizeof *cold; i++) {
+        const section_entry *e = &h->sec[cold[i]];
+        uintptr_t from = ((uintptr_t)s->map + e->offset + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+        uintptr_t to = ((uintptr_t)s->map + e->offset + e->length) & ~((uintptr_t)page - 1);
+        /* a read-only file mapping: dropping pages loses nothing */
+        if (to > from)
+            madvise((void *)from, to - from, MADV_DONTNEED);
+    }
+}
+
 void store_arrival_deltas(const store_t *s, uint32_t offer, int32_t *out_delta, int32_t *in_delta)
 {
     const store_detail *d = &s->detail[offer];

@@ -182,6 +182,12 @@ int store_verify(const store_t *s, char *err, size_t errlen);
 void store_retain(store_t *s);
 void store_release(store_t *s);
 
+/* Drops the cold print-only sections (offer details) from the process's
+ * resident set; they stay in the page cache and fault back in on use.
+ * Searches never read them, so a server calls this from time to time to
+ * keep its resident memory at the hot columns and the index. */
+void store_drop_cold_pages(const store_t *s);
+
 /* Arrival minus departure, in seconds, of an offer's two flights. */
 void store_arrival_deltas(const store_t *s, uint32_t offer, int32_t *out_delta, int32_t *in_delta);
 
