@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every isla test:
 #   unit tests (cmocka), HTTP integration tests against the real server,
+#   the operations suites (tests/ops: caching, limits, TLS/HTTP/2, metrics
+#   with a real Prometheus, alerts, reload under load, drain),
 #   the differential test against SQLite (200k and 2M offers), the 29 real
 #   offer rows, fuzz smoke runs (libFuzzer), and all of that again under
 #   AddressSanitizer + UndefinedBehaviorSanitizer where it makes sense.
@@ -75,6 +77,10 @@ run calendar python3 tests/calendar/test_calendar.py
 ISLA_BIN=build/asan/isla CALENDAR_SEARCHES=150 run asan-calendar python3 tests/calendar/test_calendar.py
 run browser node tests/browser/run.mjs
 ISLA_BIN=build/asan/isla BROWSER_OUT="$out/browser-asan" run asan-browser node tests/browser/run.mjs
+run ops-protocol python3 tests/ops/test_protocol.py
+ISLA_BIN=build/asan/isla run asan-ops-protocol python3 tests/ops/test_protocol.py
+run ops-runtime python3 tests/ops/test_runtime.py
+ISLA_BIN=build/asan/isla run asan-ops-runtime python3 tests/ops/test_runtime.py
 run sample-data python3 tests/sample/test_sample.py
 ISLA_BIN=build/asan/isla run asan-sample-data python3 tests/sample/test_sample.py
 
