@@ -221,6 +221,71 @@ static int cmp_row(const void *x, const void *y)
     return a->line < b->line ? -1 : a->line > b->line;
 }
 
+/* The search key of a row as one integer, so most comparisons are one
+ * 64-bit compare; cmp_row breaks the (rare) ties. */
+static inline uint64_t row_key(const offer_row *r)
+{
+    return (uint64_t)r->airport << 48 | (uint64_t)r->dep_day << 32 | r->price;
+}
+
+static inline bool row_less(const offer_row *a, uint64_t ka, const offer_row *b, uint64_t kb)
+{
+    return ka != kb ? ka < kb : cmp_row(a, b) < 0;
+}
+
+/* Sorts a bucket by cmp_row's order: quicksort with median-of-three and an
+ * insertion sort below 24 rows. Specialised because qsort's indirect
+ * compare calls dominated the import's sort pass. */
+static void sort_rows(offer_row *r, size_t n)
+{
+    while (n > 24) {
+        size_t mid = n / 2;
+        /* median of three to r[0] as pivot */
+        offer_row *a = &r[0], *b = &r[mid], *c = &r[n - 1], t;
+        if (row_less(b, row_key(b), a, row_key(a)))
+            t = *a, *a = *b, *b = t;
+        if (row_less(c, row_key(c), b, row_key(b))) {
+            t = *b, *b = *c, *c = t;
+            if (row_less(b, row_key(b), a, row_key(a)))
+                t = *a, *a = *b, *b = t;
+        }
+        t = r[0], r[0] = r[mid], r[mid] = t;
+        offer_row pivot = r[0];
+        uint64_t kp = row_key(&pivot);
+        size_t i = 1, j = n - 1;
+        for (;;) {
+            while (i <= j && row_less(&r[i], row_key(&r[i]), &pivot, kp))
+                i++;
+            while (j >= i && row_less(&pivot, kp, &r[j], row_key(&r[j])))
+                j--;
+            if (i >= j)
+                break;
+            t = r[i], r[i] = r[j], r[j] = t;
+            i++, j--;
+        }
+        t = r[0], r[0] = r[j], r[j] = t;
+        /* recurse into the smaller side, loop on the larger */
+        if (j < n - j - 1) {
+            sort_rows(r, j);
+            r += j + 1;
+            n -= j + 1;
+        } else {
+            sort_rows(r + j + 1, n - j - 1);
+            n = j;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        offer_row x = r[i];
+        uint64_t kx = row_key(&x);
+        size_t j = i;
+        while (j > 0 && row_less(&x, kx, &r[j - 1], row_key(&r[j - 1]))) {
+            r[j] = r[j - 1];
+            j--;
+        }
+        r[j] = x;
+    }
+}
+
 static void pass_sort(void *arg, int t)
 {
     build_ctx *c = arg;
@@ -234,7 +299,7 @@ static void pass_sort(void *arg, int t)
             if (!n)
                 continue;
             offer_row *r = c->sorted + c->bucket_start[b];
-            qsort(r, n, sizeof *r, cmp_row);
+            sort_rows(r, n);
             uint32_t w = 1;
             for (uint32_t i = 1; i < n; i++) {
                 if (cmp_content(&r[w - 1], &r[i]) == 0) {
