@@ -63,7 +63,7 @@ function update(st) {
   setText('v-p95', ms(num(lat.p95)));
   setText('v-p99', ms(num(lat.p99)));
   setText('v-error-rate', pct(num(req.errorRate)));
-  setText('v-errors', `${count(num(req.errors))} server errors since start`);
+  setText('v-errors', `${count(num(req.errors))} server ${num(req.errors) === 1 ? 'error' : 'errors'} since start`);
   setText('v-hit-rate', pct(num(cache.hitRate)));
   setText('v-cache', `${count(num(cache.hits))} hits · ${count(num(cache.misses))} misses · ` +
     `${count(num(cache.entries))} entries, ${bytes(num(cache.bytes))} · ${count(num(cache.evictions))} evicted`);
