@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@
 typedef struct chunk {
     uint32_t seq;
     bool oversized;           /* one line longer than CHUNK_SIZE: rejected whole */
+    bool borrowed;            /* data points into the mapped input: not ours to free */
     char *data;
     size_t len;
     struct chunk *next;
@@ -152,7 +154,11 @@ static void parse_chunk(pipeline *p, row_parser *rp, chunk *c, chunk_result *r)
         line++;
         if (n && s[n - 1] == '\r')
             n--;
-        if (n == 0) {
+        if (n > CHUNK_SIZE) { /* only a mapped input hands out such lines */
+            snprintf(why, sizeof why, "line longer than %u bytes", CHUNK_SIZE);
+            add_reject(r, &rej_cap, line, why, s, n);
+            rejected++;
+        } else if (n == 0) {
             r->n_blank++;
         } else {
             if (r->n_rows == cap) {
@@ -189,17 +195,22 @@ static void *worker(void *arg)
         pthread_mutex_lock(&p->lock);
         p->results[c->seq] = r;
         pthread_mutex_unlock(&p->lock);
-        free(c->data);
+        if (!c->borrowed)
+            free(c->data);
         free(c);
     }
     free(rp);
     return NULL;
 }
 
-/* Input: a file or stdin, gzip-compressed or plain (zlib passes plain
- * input through, reading large requests straight into our buffer). */
+/* Input: a plain regular file is memory-mapped and chunks point straight
+ * into it (no copy at all); anything else - a pipe, stdin, a gzip file - is
+ * read through zlib, which passes plain input through and reads large
+ * requests straight into our buffer. */
 typedef struct {
     gzFile gz;
+    const char *map;          /* the mapped file, or NULL */
+    size_t pos;               /* mapped mode: where the next chunk starts */
     int64_t size;             /* -1 if unknown (a pipe) */
     uint64_t bytes;           /* uncompressed bytes read */
 } input;
@@ -214,6 +225,18 @@ static int input_open(input *in, const char *path, char *err, size_t errlen)
     struct stat st;
     in->size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
     in->bytes = 0;
+    in->map = NULL;
+    in->pos = 0;
+    unsigned char magic[2];
+    if (in->size > 2 && pread(fd, magic, 2, 0) == 2 && !(magic[0] == 0x1f && magic[1] == 0x8b)) {
+        void *m = mmap(NULL, (size_t)in->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            madvise(m, (size_t)in->size, MADV_SEQUENTIAL);
+            in->map = m;
+            close(fd);
+            return 0;
+        }
+    }
     in->gz = gzdopen(fd, "rb");
     if (!in->gz) {
         close(fd);
@@ -264,7 +287,7 @@ static void progress(pipeline *p, input *in, double t0)
     char r[32], rs[32];
     human(r, sizeof r, rows);
     human(rs, sizeof rs, rows / dt);
-    int64_t pos = gzoffset(in->gz);
+    int64_t pos = in->map ? (int64_t)in->pos : gzoffset(in->gz);
     if (in->size > 0 && pos > 0) {
         double frac = (double)pos / (double)in->size;
         double eta = frac > 0 ? dt / frac - dt : 0;
@@ -278,6 +301,21 @@ static void progress(pipeline *p, input *in, double t0)
 /* Reads the header line and returns what followed it in *rest. */
 static int read_header(pipeline *p, input *in, char **rest, size_t *rest_len, char *err, size_t errlen)
 {
+    if (in->map) {
+        size_t n = (size_t)in->size < MAX_HEADER ? (size_t)in->size : MAX_HEADER;
+        const char *nl = memchr(in->map, '\n', n);
+        if (!nl && n == MAX_HEADER) {
+            snprintf(err, errlen, "header (line 1) longer than %u bytes", MAX_HEADER);
+            return -1;
+        }
+        size_t hl = nl ? (size_t)(nl - in->map) : n;
+        in->pos = nl ? hl + 1 : n;
+        in->bytes = in->pos;
+        *rest = NULL;
+        *rest_len = 0;
+        size_t h = hl && in->map[hl - 1] == '\r' ? hl - 1 : hl;
+        return row_layout_from_header(in->map, h, &p->layout, err, errlen);
+    }
     char *buf = malloc(MAX_HEADER);
     size_t len = 0;
     char *nl = NULL;
@@ -318,9 +356,43 @@ static int read_header(pipeline *p, input *in, char **rest, size_t *rest_len, ch
     return 0;
 }
 
+/* Mapped input: chunks are slices of the file that end at a newline. */
+static void map_chunks(pipeline *p, input *in)
+{
+    uint32_t seq = 0;
+    double t0 = now_s(), last = t0;
+    size_t size = (size_t)in->size;
+    while (in->pos < size && !atomic_load(&p->abort)) {
+        size_t end = size - in->pos > CHUNK_SIZE ? in->pos + CHUNK_SIZE : size;
+        if (end < size) {
+            const char *nl = memchr(in->map + end - 1, '\n', size - end + 1);
+            end = nl ? (size_t)(nl - in->map) + 1 : size;
+        }
+        chunk *c = calloc(1, sizeof *c);
+        c->seq = seq++;
+        c->borrowed = true;
+        c->data = (char *)in->map + in->pos;
+        c->len = end - in->pos;
+        in->pos = end;
+        in->bytes = end;
+        push_chunk(p, c);
+        if (p->opt->max_rejects >= 0 && (int64_t)atomic_load(&p->rejected) > p->opt->max_rejects)
+            atomic_store(&p->abort, true);
+        double t = now_s();
+        if (p->opt->progress && t - last >= 1.0) {
+            progress(p, in, t0);
+            last = t;
+        }
+    }
+}
+
 /* The reader loop: fills chunks that end at a newline. */
 static int read_chunks(pipeline *p, input *in, char *carry, size_t carry_len, char *err, size_t errlen)
 {
+    if (in->map) {
+        map_chunks(p, in);
+        return 0;
+    }
     uint32_t seq = 0;
     double t0 = now_s(), last = t0;
     bool eof = false;
@@ -525,7 +597,8 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     if (read_header(p, &in, &rest, &carry_len, err, errlen) < 0)
         goto out;
     carry = malloc(CHUNK_SIZE);
-    memcpy(carry, rest, carry_len);
+    if (carry_len)
+        memcpy(carry, rest, carry_len);
     free(rest);
     for (; started < threads; started++)
         pthread_create(&tids[started], NULL, worker, p);
@@ -640,6 +713,8 @@ out:
     }
     if (in.gz)
         gzclose(in.gz);
+    if (in.map)
+        munmap((void *)in.map, (size_t)in.size);
     if (built)
         build_free(&bo);
     for (size_t i = 0; i < p->n_results; i++) {
@@ -650,7 +725,8 @@ out:
     }
     for (chunk *c = p->head, *next; c; c = next) {
         next = c->next;
-        free(c->data);
+        if (!c->borrowed)
+            free(c->data);
         free(c);
     }
     free(p->results);

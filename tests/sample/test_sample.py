@@ -239,6 +239,19 @@ def main():
             check("bad rows: every reason is specific", all(rej.get(n) for n in expect), str(rej))
             check("bad rows: price reason names the column",
                   any("price" in r for r in rej.values()), str(rej))
+        # The same through a pipe (the streaming reader, not the mapped
+        # file) and with a line longer than the 8 MiB chunk in the middle.
+        big = good[:10] + ['"' + "x" * (9 << 20) + '"'] + good[10:]
+        pdata = os.path.join(tmp, "piped")
+        p = isla_import("-", pdata, stdin=("\n".join(big) + "\n").encode())
+        s, gen = summary(pdata) if p.returncode == 0 else ({}, None)
+        check("piped dump with a 9 MiB line: 29 imported, 1 rejected",
+              s.get("imported") == 29 and s.get("rejected") == 1, p.stderr.decode()[-300:])
+        if gen:
+            with open(os.path.join(gen, "rejects.csv"), newline="") as f:
+                rej = list(csv.DictReader(f))
+            check("piped dump: the long line is reported as line 11",
+                  len(rej) == 1 and rej[0]["line"] == "11" and "longer than" in rej[0]["reason"], str(rej)[:300])
         p = isla_import(bpath, os.path.join(tmp, "strict"), "--max-rejects", "2")
         check("--max-rejects 2 aborts the import and publishes nothing",
               p.returncode == 1 and not os.path.exists(os.path.join(tmp, "strict", "CURRENT")),
