@@ -3,7 +3,7 @@
  * so the same code serves `isla serve`, `isla query` and the unit tests.
  *
  * Routes (each also under /api/): GET /bestOffersByHotel,
- * GET /hotels/{id}/offers, GET /api/hotels/{id}, GET /openapi,
+ * GET /hotels/{id}/offers, GET /api/hotels/{id}, GET /api/priceCalendar, GET /openapi,
  * GET /api/health. Errors are JSON: {"error":{"code","message","param"}}. */
 #ifndef ISLA_API_H
 #define ISLA_API_H

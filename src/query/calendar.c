@@ -26,62 +26,12 @@ typedef struct {
     uint32_t count;
 } day_acc;
 
-static const store_group *find_group(const store_t *s, const search_t *q)
-{
-    uint32_t key = (uint32_t)q->adults << 24 | (uint32_t)q->children << 16 | q->nights;
-    size_t lo = 0, hi = s->n_groups;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const store_group *g = &s->groups[mid];
-        uint32_t k = (uint32_t)g->adults << 24 | (uint32_t)g->children << 16 | g->nights;
-        if (k < key)
-            lo = mid + 1;
-        else if (k > key)
-            hi = mid;
-        else
-            return g;
-    }
-    return NULL;
-}
-
-/* The filters of a search other than the group and the date window; the
- * same rules as query.c's matcher (the SQLite differential test in
- * tests/calendar checks both against one oracle). */
-static inline bool matches(const store_t *s, const search_t *q, uint32_t i)
-{
-    if (!q->any_airport && !bitset_has(&q->airports, s->airport[i]))
-        return false;
-    if (s->price[i] > q->max_price)
-        return false;
-    if (!q->any_meal && !bitset_has(&q->meals, s->meal[i]))
-        return false;
-    uint8_t ro = s->room_ocean[i];
-    if (!q->any_room && !bitset_has(&q->rooms, ro & 0x7F))
-        return false;
-    if (q->ocean_view >= 0 && (bool)(ro & STORE_OCEAN_BIT) != (bool)q->ocean_view)
-        return false;
-    return true;
-}
-
 typedef struct {
     day_acc *acc;
     int32_t first;            /* day of acc[0] */
     uint32_t span;            /* entries in acc */
     uint32_t lo, hi;          /* touched range [lo, hi]; lo = UINT32_MAX while empty */
 } day_table;
-
-/* First index in [lo, hi) whose departure day is >= day. */
-static uint32_t lower_day(const uint16_t *days, uint32_t lo, uint32_t hi, int32_t day)
-{
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if ((int32_t)days[mid] < day)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
 
 static inline void add(day_table *t, uint32_t d, uint32_t min, uint32_t n)
 {
@@ -105,8 +55,8 @@ static void scan_sorted(const store_t *s, const search_t *q, uint32_t from, uint
 {
     const uint16_t *dep = s->dep_day;
     int32_t last = t->first + (int32_t)t->span - 1;
-    for (uint32_t i = lower_day(dep, from, to, t->first); i < to && (int32_t)dep[i] <= last; i++)
-        if (matches(s, q, i))
+    for (uint32_t i = query_lower_day(dep, from, to, t->first); i < to && (int32_t)dep[i] <= last; i++)
+        if (query_offer_passes_filters(s, q, i))
             add(t, (uint32_t)(dep[i] - t->first), s->price[i], 1);
 }
 
@@ -119,14 +69,6 @@ static void scan_run(const store_t *s, const search_t *q, const store_run *run, 
             if (d < t->span)
                 add(t, d, s->day_min[k], s->day_cum[k] - prev);
             prev = s->day_cum[k];
-        }
-        return;
-    }
-    if (!run->n_lanes) { /* a run without lanes: every offer, in any order */
-        for (uint32_t i = run->start; i < run->start + run->count; i++) {
-            uint32_t d = (uint32_t)((int32_t)s->dep_day[i] - t->first);
-            if (d < t->span && matches(s, q, i))
-                add(t, d, s->price[i], 1);
         }
         return;
     }
@@ -147,22 +89,6 @@ static void fit_run(const store_run *run, int32_t *lo, int32_t *hi)
         *hi = run->max_day;
 }
 
-/* Index of the run of `hotel` in group g, or -1. Runs are in hotel order. */
-static int64_t find_run(const store_t *s, const store_group *g, uint32_t hotel)
-{
-    uint32_t lo = g->first_run, hi = g->first_run + g->run_count;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (s->runs[mid].hotel < hotel)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == g->first_run + g->run_count || s->runs[lo].hotel != hotel)
-        return -1;
-    return lo;
-}
-
 static bool stars_ok(const store_t *s, const search_t *q, uint32_t hotel)
 {
     return !q->min_stars_x10 || s->hotels[hotel].stars_x10 >= q->min_stars_x10;
@@ -171,13 +97,13 @@ static bool stars_ok(const store_t *s, const search_t *q, uint32_t hotel)
 void query_price_calendar(const store_t *s, const search_t *q, int64_t hotel, calendar_vec *out)
 {
     out->len = 0;
-    const store_group *g = find_group(s, q);
+    const store_group *g = query_find_group(s, q);
     if (!g)
         return;
     /* the runs to read: one hotel's, or the whole group's */
     uint32_t r0 = g->first_run, r1 = g->first_run + g->run_count;
     if (hotel >= 0) {
-        int64_t r = find_run(s, g, (uint32_t)hotel);
+        int64_t r = query_find_run(s, g, (uint32_t)hotel);
         if (r < 0 || !stars_ok(s, q, (uint32_t)hotel))
             return;
         r0 = (uint32_t)r, r1 = (uint32_t)r + 1;

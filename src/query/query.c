@@ -16,7 +16,7 @@ void search_init(search_t *q)
     q->max_price = UINT32_MAX;
 }
 
-static const store_group *find_group(const store_t *s, const search_t *q)
+const store_group *query_find_group(const store_t *s, const search_t *q)
 {
     uint32_t key = (uint32_t)q->adults << 24 | (uint32_t)q->children << 16 | q->nights;
     size_t lo = 0, hi = s->n_groups;
@@ -36,7 +36,7 @@ static const store_group *find_group(const store_t *s, const search_t *q)
 
 /* First index in [lo, hi) whose departure day is >= day. Branch-free
  * halving: the loop runs log2(n) times with no unpredictable branch. */
-static inline uint32_t lower_day(const uint16_t *days, uint32_t lo, uint32_t hi, int32_t day)
+uint32_t query_lower_day(const uint16_t *days, uint32_t lo, uint32_t hi, int32_t day)
 {
     uint32_t n = hi - lo;
     const uint16_t *base = days + lo;
@@ -83,7 +83,7 @@ static inline uint32_t count_le(const uint32_t *p, uint32_t n, uint32_t max)
     return c;
 }
 
-static inline bool offer_matches(const store_t *s, const search_t *q, uint32_t i)
+bool query_offer_passes_filters(const store_t *s, const search_t *q, uint32_t i)
 {
     if (s->price[i] > q->max_price)
         return false;
@@ -117,8 +117,8 @@ static void for_each_lane_range(const store_t *s, const search_t *q, const store
             const store_lane *lane = &s->lanes[l];
             if (!q->any_airport && !bitset_has(&q->airports, lane->airport))
                 continue;
-            uint32_t from = lower_day(s->dep_day, lane->start, lane->start + lane->count, q->earliest);
-            uint32_t to = lower_day(s->dep_day, from, lane->start + lane->count, last_day + 1);
+            uint32_t from = query_lower_day(s->dep_day, lane->start, lane->start + lane->count, q->earliest);
+            uint32_t to = query_lower_day(s->dep_day, from, lane->start + lane->count, last_day + 1);
             if (from < to)
                 fn(ctx, from, to);
         }
@@ -130,8 +130,8 @@ static void for_each_lane_range(const store_t *s, const search_t *q, const store
         want &= want - 1;
         const store_lane *lane =
             &s->lanes[run->first_lane + (uint32_t)__builtin_popcountll(run->airports & ((1ull << a) - 1))];
-        uint32_t from = lower_day(s->dep_day, lane->start, lane->start + lane->count, q->earliest);
-        uint32_t to = lower_day(s->dep_day, from, lane->start + lane->count, last_day + 1);
+        uint32_t from = query_lower_day(s->dep_day, lane->start, lane->start + lane->count, q->earliest);
+        uint32_t to = query_lower_day(s->dep_day, from, lane->start + lane->count, last_day + 1);
         if (from < to)
             fn(ctx, from, to);
     }
@@ -152,7 +152,7 @@ static void acc_range(void *ctx, uint32_t from, uint32_t to)
     const search_t *q = a->q;
     if (per_offer_filters(q)) {
         for (uint32_t i = from; i < to; i++) {
-            if (!offer_matches(s, q, i))
+            if (!query_offer_passes_filters(s, q, i))
                 continue;
             a->count++;
             if (s->price[i] < a->min_price ||
@@ -262,7 +262,7 @@ static window_job *push_job(size_t *n)
 void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
 {
     out->len = 0;
-    const store_group *g = find_group(s, q);
+    const store_group *g = query_find_group(s, q);
     int32_t last_day = q->latest - q->nights;
     if (!g || last_day < q->earliest)
         return;
@@ -378,6 +378,19 @@ void query_sort_best(const store_t *s, hotel_best *v, size_t n, best_sort by)
         qsort(v, n, sizeof *v, by == SORT_STARS ? by_stars : by == SORT_NAME ? by_name : by_price);
 }
 
+int64_t query_find_run(const store_t *s, const store_group *g, uint32_t hotel)
+{
+    uint32_t lo = g->first_run, hi = g->first_run + g->run_count;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->runs[mid].hotel < hotel)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < g->first_run + g->run_count && s->runs[lo].hotel == hotel ? (int64_t)lo : -1;
+}
+
 offer_pos query_offer_pos(const store_t *s, uint32_t offer)
 {
     return (offer_pos){s->price[offer],
@@ -432,7 +445,7 @@ static void page_range(void *ctx, uint32_t from, uint32_t to)
     page_acc *a = ctx;
     bool filters = per_offer_filters(a->q) || a->q->max_price != UINT32_MAX;
     for (uint32_t i = from; i < to; i++) {
-        if (filters && !offer_matches(a->s, a->q, i))
+        if (filters && !query_offer_passes_filters(a->s, a->q, i))
             continue;
         a->total++;
         offer_pos p = query_offer_pos(a->s, i);
@@ -464,23 +477,15 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
     out->len = 0;
     out->total = 0;
     out->more = false;
-    const store_group *g = find_group(s, q);
+    const store_group *g = query_find_group(s, q);
     if (!g || q->latest - q->nights < q->earliest ||
         (q->min_stars_x10 && s->hotels[hotel].stars_x10 < q->min_stars_x10))
         return;
-    /* runs of a group are in hotel order: binary search for this hotel */
-    uint32_t lo = g->first_run, hi = g->first_run + g->run_count;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (s->runs[mid].hotel < hotel)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo == g->first_run + g->run_count || s->runs[lo].hotel != hotel)
+    int64_t r = query_find_run(s, g, hotel);
+    if (r < 0)
         return;
     page_acc a = {s, q, after, malloc((limit + 1) * sizeof(offer_pos)), 0, limit, 0, 0};
-    for_each_lane_range(s, q, &s->runs[lo], page_range, &a);
+    for_each_lane_range(s, q, &s->runs[r], page_range, &a);
     qsort(a.heap, a.n, sizeof *a.heap, pos_cmp);
     if (out->cap < a.n) {
         out->cap = a.n;

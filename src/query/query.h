@@ -83,6 +83,18 @@ typedef struct {
 void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel,
                         const offer_pos *after, size_t limit, offer_page *out);
 
+/* Building blocks shared by the searches (query.c, calendar.c). */
+
+/* The (adults, children, nights) group of the search, or NULL. */
+const store_group *query_find_group(const store_t *s, const search_t *q);
+/* Index of hotel's run in group g, or -1 (runs are in hotel order). */
+int64_t query_find_run(const store_t *s, const store_group *g, uint32_t hotel);
+/* First index in [lo, hi) of an ascending day column whose day >= day. */
+uint32_t query_lower_day(const uint16_t *days, uint32_t lo, uint32_t hi, int32_t day);
+/* The offer-level filters (price, meal, room, ocean view); airports, group
+ * and dates are the caller's (lanes and windows select them). */
+bool query_offer_passes_filters(const store_t *s, const search_t *q, uint32_t offer);
+
 void hotel_best_vec_free(hotel_best_vec *v);
 void offer_page_free(offer_page *p);
 
