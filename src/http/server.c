@@ -95,6 +95,7 @@ typedef struct {
     unsigned id;
     pthread_t thread;
     bool started;
+    atomic_bool drained;      /* done serving; the thread is parked */
     int listen_fd;
     h2o_evloop_t *loop;
     h2o_context_t ctx;
@@ -430,21 +431,23 @@ static void finish(worker *w, h2o_req_t *req, req_state *st, int status, const c
     const char *ename = compress_name(enc);
     if (ename != NULL)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_ENCODING, NULL, ename, strlen(ename));
+    bool nobody = st->head || len == 0 || status == 204 || status == 304;
+    uint64_t sent = nobody ? 0 : len;
+    /* Counted before it is sent: a client that reads /metrics right after
+     * its answer must find it there. */
+    metrics_record(w->m, st->route, status, t1 - st->t0, sent);
+    metrics_add(&w->m->compressed[enc], 1);
+    if (status == 304)
+        metrics_add(&w->m->not_modified, 1);
+    log_request(w, req, st, status, sent, ms, enc);
+
     req->res.status = status;
     req->res.reason = reason_phrase(status);
     /* 204 and 304 carry no Content-Length (RFC 9110 8.6). */
     req->res.content_length = status == 204 || status == 304 ? SIZE_MAX : len;
     h2o_start_response(req, &generator);
     h2o_iovec_t buf = h2o_iovec_init(body, len);
-    bool nobody = st->head || len == 0 || status == 204 || status == 304;
     h2o_send(req, &buf, nobody ? 0 : 1, H2O_SEND_STATE_FINAL);
-
-    uint64_t sent = nobody ? 0 : len;
-    metrics_record(w->m, st->route, status, t1 - st->t0, sent);
-    metrics_add(&w->m->compressed[enc], 1);
-    if (status == 304)
-        metrics_add(&w->m->not_modified, 1);
-    log_request(w, req, st, status, sent, ms, enc);
 }
 
 /* A JSON error in the API's format, not cacheable. */
@@ -1298,10 +1301,15 @@ static void *worker_main(void *arg)
     }
     worker_drain(w);
     compress_thread_done();
-    /* The h2o context and loop are not disposed: h2o 2.2.5 cannot close
-     * idle HTTP/1 connections from outside, and h2o_context_dispose asserts
-     * on timers still linked after request_shutdown. The process exit closes
-     * the sockets; g_srv keeps the memory reachable until then. */
+    atomic_store_explicit(&w->drained, true, memory_order_release);
+    /* The thread is parked, not ended: h2o 2.2.5 cannot close idle HTTP/1
+     * connections from outside, h2o_context_dispose asserts on timers still
+     * linked after request_shutdown, and its allocators keep per-thread
+     * free lists. All of that stays owned by this (live) thread until the
+     * process exits and closes the sockets; an ended thread would orphan
+     * it. Every signal is blocked here, so pause() never returns. */
+    for (;;)
+        pause();
     return NULL;
 }
 
@@ -1719,6 +1727,7 @@ int server_run(const server_config *cfg)
         w->m = metrics_shard_get(i);
         h2o_linklist_init_anchor(&w->streams);
         h2o_linklist_init_anchor(&w->waiters);
+        atomic_init(&w->drained, false);
         w->started = pthread_create(&w->thread, NULL, worker_main, w) == 0;
         if (!w->started) {
             oplog("isla: cannot start serving thread %u", i);
@@ -1745,9 +1754,12 @@ int server_run(const server_config *cfg)
 
     oplog("isla: shutting down");
     atomic_store_explicit(&srv->stopping, true, memory_order_release);
+    /* Each worker drains (bounded by --drain-timeout) and parks. */
     for (unsigned i = 0; i < srv->n_workers; i++)
-        if (srv->workers[i].started)
-            pthread_join(srv->workers[i].thread, NULL);
+        while (srv->workers[i].started && !atomic_load_explicit(&srv->workers[i].drained, memory_order_acquire)) {
+            struct timespec ts = {0, 5 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
     if (srv->load.running) {
         /* A load in progress owns its result; wait for it, then drop it. */
         pthread_join(srv->load.thread, NULL);
