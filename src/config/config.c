@@ -71,11 +71,14 @@ static const opt_def OPTS[] = {
 
     {"gzip", T_BOOL, "true", NULL, "gzip answers for clients that accept it (libdeflate)", F(gzip), 0, 0,
      "Compression"},
-    {"gzip-level", T_INT, "1", "N", "gzip level 1..12 for answers compressed per request", F(gzip_level), 1, 12,
-     NULL},
-    {"brotli", T_BOOL, "true", NULL, "brotli (br) for clients that accept it; preferred over gzip", F(brotli), 0,
-     0, NULL},
-    {"brotli-quality", T_INT, "1", "N", "brotli quality 0..11 for answers compressed per request",
+    {"gzip-level", T_INT, "1", "N",
+     "gzip level 1..12 of answers compressed per request (cached answers: at least 6, once)", F(gzip_level), 1,
+     12, NULL},
+    {"brotli", T_BOOL, "true", NULL,
+     "brotli (br) for clients that accept it: preferred for cached answers and static files (compressed once); "
+     "per-request answers prefer gzip, which is faster and smaller at low levels",
+     F(brotli), 0, 0, NULL},
+    {"brotli-quality", T_INT, "5", "N", "brotli quality 0..11 of cached answers and static files",
      F(brotli_quality), 0, 11, NULL},
     {"compress-min", T_SIZE, "1k", "SIZE", "smallest body worth compressing", F(compress_min), 0, 0, NULL},
 

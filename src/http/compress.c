@@ -8,11 +8,14 @@
 #include <string.h>
 #include <strings.h>
 
+#define GZIP_LEVEL_ONCE_MIN 6  /* cached answers: at least this gzip level */
+#define BR_QUALITY_PER_REQUEST 1
+
 static struct {
     bool gzip, br;
-    int gzip_level, br_quality;
+    int gzip_level, gzip_level_once, br_quality_once;
     size_t min;
-} Z = {.gzip = true, .gzip_level = 1, .br = false, .br_quality = 1, .min = 1024};
+} Z = {.gzip = true, .gzip_level = 1, .gzip_level_once = 6, .br = false, .br_quality_once = 5, .min = 1024};
 
 /* libdeflate compressors are not thread-safe and cost a few hundred KB to
  * allocate, so each thread keeps one per level it used. */
@@ -22,8 +25,9 @@ void compress_init(bool gzip, int gzip_level, bool brotli, int brotli_quality, s
 {
     Z.gzip = gzip;
     Z.gzip_level = gzip_level;
+    Z.gzip_level_once = gzip_level > GZIP_LEVEL_ONCE_MIN ? gzip_level : GZIP_LEVEL_ONCE_MIN;
     Z.br = brotli;
-    Z.br_quality = brotli_quality;
+    Z.br_quality_once = brotli_quality;
     Z.min = min_bytes;
 }
 
@@ -79,7 +83,7 @@ static double qvalue(const char *p, const char *end)
     return 1;
 }
 
-cache_encoding compress_negotiate(const char *ae, size_t n, size_t len)
+cache_encoding compress_negotiate(const char *ae, size_t n, size_t len, bool once)
 {
     if (ae == NULL || len < Z.min)
         return CACHE_IDENTITY;
@@ -110,11 +114,15 @@ cache_encoding compress_negotiate(const char *ae, size_t n, size_t len)
         q_br = q_star;
     if (q_gzip < 0)
         q_gzip = q_star;
-    if (Z.br && q_br > 0 && (q_br >= q_gzip || !Z.gzip))
-        return CACHE_BR;
-    if (Z.gzip && q_gzip > 0)
-        return CACHE_GZIP;
-    return CACHE_IDENTITY;
+    if (!Z.br)
+        q_br = -1;
+    if (!Z.gzip)
+        q_gzip = -1;
+    if (q_br <= 0 && q_gzip <= 0)
+        return CACHE_IDENTITY;
+    if (q_br != q_gzip)
+        return q_br > q_gzip ? CACHE_BR : CACHE_GZIP;
+    return once ? CACHE_BR : CACHE_GZIP;
 }
 
 cache_blob *compress_body_level(cache_encoding enc, const void *in, size_t len, int level)
@@ -155,7 +163,9 @@ cache_blob *compress_body_level(cache_encoding enc, const void *in, size_t len, 
     return NULL;
 }
 
-cache_blob *compress_body(cache_encoding enc, const void *in, size_t len)
+cache_blob *compress_body(cache_encoding enc, const void *in, size_t len, bool once)
 {
-    return compress_body_level(enc, in, len, enc == CACHE_GZIP ? Z.gzip_level : Z.br_quality);
+    int level = enc == CACHE_GZIP ? (once ? Z.gzip_level_once : Z.gzip_level)
+                                  : (once ? Z.br_quality_once : BR_QUALITY_PER_REQUEST);
+    return compress_body_level(enc, in, len, level);
 }

@@ -471,13 +471,13 @@ static void send_error(worker *w, h2o_req_t *req, req_state *st, int status, con
 }
 
 /* Chooses the encoding for a body and, for per-request answers, makes it. */
-static cache_encoding negotiate(h2o_req_t *req, const char *content_type, size_t len)
+static cache_encoding negotiate(h2o_req_t *req, const char *content_type, size_t len, bool once)
 {
     if (!compress_applies(content_type, len))
         return CACHE_IDENTITY;
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_VARY, NULL, H2O_STRLIT("Accept-Encoding"));
     h2o_iovec_t ae = find_header(req, H2O_TOKEN_ACCEPT_ENCODING);
-    return compress_negotiate(ae.base, ae.len, len);
+    return compress_negotiate(ae.base, ae.len, len, once);
 }
 
 static void add_api_headers(h2o_req_t *req, const api_response *res)
@@ -496,9 +496,9 @@ static void send_api_response(worker *w, h2o_req_t *req, req_state *st)
 {
     api_response *res = &st->res;
     add_api_headers(req, res);
-    cache_encoding enc = negotiate(req, res->content_type, res->body.len);
+    cache_encoding enc = negotiate(req, res->content_type, res->body.len, false);
     if (enc != CACHE_IDENTITY) {
-        st->zbody = compress_body(enc, res->body.data, res->body.len);
+        st->zbody = compress_body(enc, res->body.data, res->body.len, false);
         if (st->zbody != NULL) {
             finish(w, req, st, res->status, st->zbody->data, st->zbody->len, enc);
             return;
@@ -565,7 +565,7 @@ static void send_static(worker *w, h2o_req_t *req, req_state *st, const static_f
         /* HTML is the entry point: always revalidate, so a new release shows. */
         CACHE_CONTROL_LIT(req, "no-cache");
     }
-    cache_encoding enc = negotiate(req, f->content_type, f->len);
+    cache_encoding enc = negotiate(req, f->content_type, f->len, true);
     if (etag_matches(req, f->etag, strlen(f->etag))) {
         finish(w, req, st, 304, NULL, 0, CACHE_IDENTITY);
         return;
@@ -624,11 +624,11 @@ static void send_entry(worker *w, h2o_req_t *req, req_state *st, cache_entry *e)
     if (e->has_total)
         add_header_u64(req, H2O_STRLIT("x-total-count"), e->total);
     const cache_blob *id = cache_body(e, CACHE_IDENTITY);
-    cache_encoding enc = negotiate(req, e->content_type, id->len);
+    cache_encoding enc = negotiate(req, e->content_type, id->len, true);
     if (enc != CACHE_IDENTITY) {
         const cache_blob *z = cache_body(e, enc);
         if (z == NULL) {
-            cache_blob *made = compress_body(enc, id->data, id->len);
+            cache_blob *made = compress_body(enc, id->data, id->len, true);
             z = made != NULL ? cache_add_body(e, enc, made) : NULL;
         }
         if (z != NULL) {
@@ -726,8 +726,8 @@ static void send_owned_json(worker *w, h2o_req_t *req, req_state *st, int status
 {
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype, strlen(ctype));
     CACHE_CONTROL_LIT(req, "no-store");
-    cache_encoding enc = negotiate(req, ctype, st->res.body.len);
-    if (enc != CACHE_IDENTITY && (st->zbody = compress_body(enc, st->res.body.data, st->res.body.len)) != NULL) {
+    cache_encoding enc = negotiate(req, ctype, st->res.body.len, false);
+    if (enc != CACHE_IDENTITY && (st->zbody = compress_body(enc, st->res.body.data, st->res.body.len, false)) != NULL) {
         finish(w, req, st, status, st->zbody->data, st->zbody->len, enc);
         return;
     }

@@ -141,6 +141,12 @@ def t_cache_off_and_ttl(tmp, data):
             check(s == 200 and h.get("etag"), "no ETag with the cache off")
         c = srv.stats()["cache"]
         check(c["hits"] == 0 and c["entries"] == 0, f"cache off but {c}")
+        # compressed per request: gzip is preferred (faster and smaller than brotli at low levels),
+        # brotli only for a client that takes nothing else
+        _, h, _ = srv.request("GET", BEST, {"Accept-Encoding": "gzip, deflate, br"})
+        check(h.get("content-encoding") == "gzip", f"uncached: {h.get('content-encoding')!r}, not gzip")
+        _, h, _ = srv.request("GET", BEST, {"Accept-Encoding": "br"})
+        check(h.get("content-encoding") == "br", f"br-only client: {h.get('content-encoding')!r}")
     finally:
         srv.stop()
     srv = Server(data, ["--cache-ttl", "300ms"])
