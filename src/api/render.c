@@ -66,6 +66,19 @@ static void put_dict(buf_t *b, const store_t *s, int dict, unsigned id)
     buf_putc(b, '"');
 }
 
+/* ,"roomType":…,"mealType":…,"oceanView":… of offer o */
+static void put_board(buf_t *b, const store_t *s, uint32_t o)
+{
+    BUF_LIT(b, ",\"roomType\":");
+    put_dict(b, s, STORE_DICT_ROOM, s->room_ocean[o] & 0x7F);
+    BUF_LIT(b, ",\"mealType\":");
+    put_dict(b, s, STORE_DICT_MEAL, s->meal[o]);
+    if (s->room_ocean[o] & STORE_OCEAN_BIT)
+        BUF_LIT(b, ",\"oceanView\":true");
+    else
+        BUF_LIT(b, ",\"oceanView\":false");
+}
+
 void render_best(buf_t *b, const store_t *s, const search_t *q, const hotel_best *h)
 {
     uint32_t o = h->best;
@@ -77,14 +90,7 @@ void render_best(buf_t *b, const store_t *s, const search_t *q, const hotel_best
     put_date(b, s->dep_day[o]);
     BUF_LIT(b, ",\"returnDate\":");
     put_date(b, s->dep_day[o] + q->nights);
-    BUF_LIT(b, ",\"roomType\":");
-    put_dict(b, s, STORE_DICT_ROOM, s->room_ocean[o] & 0x7F);
-    BUF_LIT(b, ",\"mealType\":");
-    put_dict(b, s, STORE_DICT_MEAL, s->meal[o]);
-    if (s->room_ocean[o] & STORE_OCEAN_BIT)
-        BUF_LIT(b, ",\"oceanView\":true");
-    else
-        BUF_LIT(b, ",\"oceanView\":false");
+    put_board(b, s, o);
     BUF_LIT(b, ",\"countAdults\":");
     buf_put_u64(b, q->adults);
     BUF_LIT(b, ",\"countChildren\":");
@@ -132,13 +138,6 @@ void render_offer(buf_t *b, const store_t *s, const search_t *q, uint32_t o)
     put_dict(b, s, STORE_DICT_AIRPORT, d->out_arr_airport);
     BUF_LIT(b, ",\"outboundArrivalDatetime\":");
     put_datetime(b, s, out_day, (int64_t)out_sec + out_delta, DETAIL_ARR_ZONE(d->out_dep));
-    BUF_LIT(b, ",\"mealType\":");
-    put_dict(b, s, STORE_DICT_MEAL, s->meal[o]);
-    if (s->room_ocean[o] & STORE_OCEAN_BIT)
-        BUF_LIT(b, ",\"oceanView\":true");
-    else
-        BUF_LIT(b, ",\"oceanView\":false");
-    BUF_LIT(b, ",\"roomType\":");
-    put_dict(b, s, STORE_DICT_ROOM, s->room_ocean[o] & 0x7F);
+    put_board(b, s, o);
     buf_putc(b, '}');
 }

@@ -356,6 +356,20 @@ static int read_header(pipeline *p, input *in, char **rest, size_t *rest_len, ch
     return 0;
 }
 
+/* Queues a chunk for the workers; stops reading once the rejects exceed
+ * the limit; prints progress once a second. */
+static void hand_over(pipeline *p, input *in, chunk *c, double t0, double *last)
+{
+    push_chunk(p, c);
+    if (p->opt->max_rejects >= 0 && (int64_t)atomic_load(&p->rejected) > p->opt->max_rejects)
+        atomic_store(&p->abort, true);
+    double t = now_s();
+    if (p->opt->progress && t - *last >= 1.0) {
+        progress(p, in, t0);
+        *last = t;
+    }
+}
+
 /* Mapped input: chunks are slices of the file that end at a newline. */
 static void map_chunks(pipeline *p, input *in)
 {
@@ -375,14 +389,7 @@ static void map_chunks(pipeline *p, input *in)
         c->len = end - in->pos;
         in->pos = end;
         in->bytes = end;
-        push_chunk(p, c);
-        if (p->opt->max_rejects >= 0 && (int64_t)atomic_load(&p->rejected) > p->opt->max_rejects)
-            atomic_store(&p->abort, true);
-        double t = now_s();
-        if (p->opt->progress && t - last >= 1.0) {
-            progress(p, in, t0);
-            last = t;
-        }
+        hand_over(p, in, c, t0, &last);
     }
 }
 
@@ -443,14 +450,7 @@ static int read_chunks(pipeline *p, input *in, char *carry, size_t carry_len, ch
                 }
             }
         }
-        push_chunk(p, c);
-        if (p->opt->max_rejects >= 0 && (int64_t)atomic_load(&p->rejected) > p->opt->max_rejects)
-            atomic_store(&p->abort, true);
-        double t = now_s();
-        if (p->opt->progress && t - last >= 1.0) {
-            progress(p, in, t0);
-            last = t;
-        }
+        hand_over(p, in, c, t0, &last);
     }
     return rc;
 }

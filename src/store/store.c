@@ -91,6 +91,26 @@ static int fsync_dir(const char *dir)
     return r;
 }
 
+/* Byte length of every section for these counts (the names section's is
+ * free-form: UINT64_MAX). The writer and the validator both use it. */
+static void section_lengths(uint64_t len[SEC_COUNT], uint64_t offers, uint64_t hotels, uint64_t groups,
+                            uint64_t runs, uint64_t lanes, uint64_t days, uint64_t far)
+{
+    len[SEC_DEP_DAY] = offers * 2;
+    len[SEC_AIRPORT] = len[SEC_MEAL] = len[SEC_ROOM_OCEAN] = offers;
+    len[SEC_PRICE] = offers * 4;
+    len[SEC_DETAIL] = offers * sizeof(store_detail);
+    len[SEC_HOTELS] = hotels * sizeof(store_hotel);
+    len[SEC_NAMES] = UINT64_MAX;
+    len[SEC_GROUPS] = groups * sizeof(store_group);
+    len[SEC_RUNS] = runs * sizeof(store_run);
+    len[SEC_DICTS] = sizeof(dict_table);
+    len[SEC_LANES] = lanes * sizeof(store_lane);
+    len[SEC_DAY_DAY] = days * 2;
+    len[SEC_DAY_MIN] = len[SEC_DAY_BEST] = len[SEC_DAY_CUM] = days * 4;
+    len[SEC_FAR] = far * sizeof(store_far_detail);
+}
+
 int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_t tmplen,
                     char *err, size_t errlen)
 {
@@ -118,15 +138,10 @@ int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_
         img->hotels, img->names, img->groups, img->runs, dicts, img->lanes,
         img->day_day, img->day_min, img->day_best, img->day_cum, img->far,
     };
-    uint64_t n = img->n_offers;
-    const uint64_t len[SEC_COUNT] = {
-        n * 2, n, n * 4, n, n, n * sizeof(store_detail),
-        (uint64_t)img->n_hotels * sizeof(store_hotel), img->names_len,
-        (uint64_t)img->n_groups * sizeof(store_group), (uint64_t)img->n_runs * sizeof(store_run),
-        sizeof(dict_table), (uint64_t)img->n_lanes * sizeof(store_lane),
-        (uint64_t)img->n_days * 2, (uint64_t)img->n_days * 4, (uint64_t)img->n_days * 4, (uint64_t)img->n_days * 4,
-        (uint64_t)img->n_far * sizeof(store_far_detail),
-    };
+    uint64_t len[SEC_COUNT];
+    section_lengths(len, img->n_offers, img->n_hotels, img->n_groups, img->n_runs, img->n_lanes, img->n_days,
+                    img->n_far);
+    len[SEC_NAMES] = img->names_len;
     file_header *h = calloc(1, HEADER_SIZE);
     memcpy(h->magic, STORE_MAGIC, 8);
     h->version = STORE_VERSION;
@@ -310,15 +325,8 @@ out:
 
 static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
 {
-    uint64_t n = h->n_offers;
-    const uint64_t want[SEC_COUNT] = {
-        n * 2, n, n * 4, n, n, n * sizeof(store_detail),
-        (uint64_t)h->n_hotels * sizeof(store_hotel), UINT64_MAX,
-        (uint64_t)h->n_groups * sizeof(store_group), (uint64_t)h->n_runs * sizeof(store_run),
-        sizeof(dict_table), (uint64_t)h->n_lanes * sizeof(store_lane),
-        (uint64_t)h->n_days * 2, (uint64_t)h->n_days * 4, (uint64_t)h->n_days * 4, (uint64_t)h->n_days * 4,
-        (uint64_t)h->n_far * sizeof(store_far_detail),
-    };
+    uint64_t want[SEC_COUNT];
+    section_lengths(want, h->n_offers, h->n_hotels, h->n_groups, h->n_runs, h->n_lanes, h->n_days, h->n_far);
     if (h->n_sections != SEC_COUNT) {
         set_err(err, errlen, "unexpected section count %u", h->n_sections);
         return -1;
