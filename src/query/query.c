@@ -448,6 +448,15 @@ static void page_range(void *ctx, uint32_t from, uint32_t to)
         if (filters && !query_offer_passes_filters(a->s, a->q, i))
             continue;
         a->total++;
+        /* Decide on the price column alone where it can (most offers): only
+         * candidates for the page read their detail record. */
+        uint32_t price = a->s->price[i];
+        if (a->after && price < a->after->price)
+            continue;
+        if (a->n == a->limit && a->n && price > a->heap[0].price) {
+            a->beyond++;
+            continue;
+        }
         offer_pos p = query_offer_pos(a->s, i);
         if (a->after && offer_pos_cmp(&p, a->after) <= 0)
             continue;
