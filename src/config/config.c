@@ -131,7 +131,7 @@ static const opt_def OPTS[] = {
     {"slow-ms", T_REAL, "100", "MS", "log searches slower than this, in ms (fractions allowed; 0 = off)", F(slow_ms),
      0, 1e9, NULL},
     {"stats-window", T_COUNT, "60", "SECONDS", "sliding window of /api/stats percentiles and rates",
-     F(stats_window_s), 5, 3600, NULL},
+     F(stats_window_s), 5, 600, NULL},
     {"stream-interval", T_DURATION, "1s", "DURATION", "period of /api/stats/stream events",
      F(stream_interval_ms), 50, 60e3, NULL},
 
