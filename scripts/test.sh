@@ -77,6 +77,8 @@ run calendar python3 tests/calendar/test_calendar.py
 ISLA_BIN=build/asan/isla CALENDAR_SEARCHES=150 run asan-calendar python3 tests/calendar/test_calendar.py
 run browser node tests/browser/run.mjs
 ISLA_BIN=build/asan/isla BROWSER_OUT="$out/browser-asan" run asan-browser node tests/browser/run.mjs
+run ops-unit tests/ops/unit.sh build
+run asan-ops-unit tests/ops/unit.sh build/asan
 run ops-protocol python3 tests/ops/test_protocol.py
 ISLA_BIN=build/asan/isla run asan-ops-protocol python3 tests/ops/test_protocol.py
 run ops-runtime python3 tests/ops/test_runtime.py

@@ -63,6 +63,9 @@ void cache_init(uint64_t budget_bytes, uint64_t ttl_ms)
     for (int i = 0; i < SHARDS; i++) {
         shard *s = &C.shards[i];
         pthread_mutex_init(&s->lock, NULL);
+        s->head = s->tail = NULL;
+        s->bytes = s->entries = 0;
+        s->hits = s->misses = s->inserts = s->evictions = s->expired = s->rejected = 0;
         s->n_buckets = MIN_BUCKETS;
         s->buckets = calloc(s->n_buckets, sizeof(*s->buckets));
         if (s->buckets == NULL)
