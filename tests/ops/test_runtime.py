@@ -425,6 +425,50 @@ def t_sigterm_drain(tmp, data):
         srv.stop()
 
 
+def t_stream_soak(tmp, data):
+    """Streams at 20 events/s for ~12 s (as many events as 4 minutes at the
+    default rate): no stall, and no memory growth, with a client that never
+    reads among them."""
+    srv = Server(data, ["--stream-interval", "50ms", "--threads", "1"])
+    try:
+        srv.wait_health()
+        stuck = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        stuck.connect(("127.0.0.1", srv.port))
+        stuck.sendall(b"GET /api/stats/stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        counts = [0, 0, 0]
+        stop = threading.Event()
+
+        def reader(i):
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+            s.sendall(b"GET /api/stats/stream HTTP/1.1\r\nHost: x\r\n\r\n")
+            while not stop.is_set():
+                d = s.recv(65536)
+                if not d:
+                    break
+                counts[i] += d.count(b"event: stats")
+            s.close()
+
+        threads = [threading.Thread(target=reader, args=(i,), daemon=True) for i in range(3)]
+        for t in threads:
+            t.start()
+        time.sleep(4)
+        rss0 = srv.stats()["memory"]["rssBytes"]
+        c0 = list(counts)
+        time.sleep(8)
+        rss1 = srv.stats()["memory"]["rssBytes"]
+        c1 = list(counts)
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+        stuck.close()
+        for i in range(3):
+            check(c1[i] - c0[i] >= 100, f"client {i}: {c1[i] - c0[i]} events in 8 s at 20/s")
+        check(rss1 - rss0 < 1 << 20, f"RSS grew {(rss1 - rss0) / 1024:.0f} KB in 8 s of streaming")
+    finally:
+        srv.stop()
+
+
 def t_drain_bounded(tmp, data):
     # a client that never reads cannot hold the shutdown past --drain-timeout
     srv = Server(data, ["--drain-timeout", "1s", "--threads", "1"])
@@ -524,6 +568,7 @@ def main():
             run_test("alerts reach the webhook", t_alerts, tmp, data2)
             run_test("sigterm drains a slow response and the stream", t_sigterm_drain, tmp, data2)
             run_test("drain is bounded", t_drain_bounded, tmp, data2)
+            run_test("stats stream soak: no stall, no growth", t_stream_soak, tmp, data2)
             run_test("max connections", t_max_connections, tmp, data2)
             run_test("all threads serve", t_threads, tmp, data2)
     finally:
