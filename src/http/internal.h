@@ -1,0 +1,236 @@
+/* Private to src/http: the state the files of the HTTP front end share.
+ *
+ * server.c   threads, listeners, connections, the worker loop, drain, start
+ * handler.c  the request handler: limits, routing, rate limit, the API
+ * search.c   cacheable searches: normalised key, ETag/304, result cache
+ * respond.c  response building blocks: headers, compression, errors,
+ *            CORS preflight, static files, counting and logging
+ * endpoints.c the operator's endpoints: health/live, metrics, stats, the
+ *            stats stream, admin reload
+ * control.c  the control thread: generation loads, signals, the
+ *            once-a-second work (metrics window, memory, alerts)
+ *
+ * Ownership: a `worker` and everything in it belong to its serving thread;
+ * the `server` fields are written by the control thread and read by
+ * workers as noted at each field. */
+#ifndef ISLA_HTTP_INTERNAL_H
+#define ISLA_HTTP_INTERNAL_H
+
+#include <h2o.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "cache/cache.h"
+#include "config/config.h"
+#include "http/accesslog.h"
+#include "http/netaddr.h"
+#include "http/static.h"
+#include "metrics/metrics.h"
+#include "store/store.h"
+
+typedef struct server server;
+typedef struct req_state req_state;
+
+typedef struct {
+    server *srv;
+    unsigned id;
+    pthread_t thread;
+    bool started;
+    atomic_bool drained;      /* done serving; the thread is parked */
+    int listen_fd;
+    h2o_evloop_t *loop;
+    h2o_context_t ctx;
+    h2o_accept_ctx_t accept_ctx;
+    h2o_socket_t *listener;
+    bool paused;              /* not accepting: --max-connections reached */
+    /* This worker's references to the published store and static site,
+     * and the publication they came from. */
+    store_t *store;
+    static_site *web;
+    uint64_t seq;
+    uint64_t inflight;        /* requests whose response is not fully written */
+    uint64_t next_request_id;
+    metrics_shard *m;
+    accesslog_buf log;
+    buf_t key;                /* scratch: the cache key */
+    buf_t stats;              /* scratch: the stats JSON of this tick */
+    h2o_linklist_t streams;   /* req_state of open /api/stats/stream */
+    h2o_linklist_t waiters;   /* req_state of admin reloads waiting for the load */
+    uint64_t next_stream_ms;
+    uint64_t last_heartbeat_ms;
+} worker;
+
+/* Opens a generation off the control thread. */
+typedef struct {
+    pthread_t thread;
+    bool running;
+    atomic_bool done;
+    store_t *result;
+    char err[1024];
+    struct stat current_sb;   /* DIR/CURRENT as it was when the load started */
+    bool have_current_sb;
+    uint64_t ticket;          /* admin requests this load answers */
+} loader;
+
+/* What the last load did, for the admin requests waiting on it. */
+typedef struct {
+    int status;               /* 200, 409 */
+    char body[1400];
+} reload_result;
+
+struct server {
+    const server_config *cfg;
+    h2o_globalconf_t config;
+    SSL_CTX *ssl;
+    api_env env;
+    char url[300];            /* http(s)://HOST:PORT, for the log */
+    uint32_t boot_id;         /* random, makes request ids unique across restarts */
+    unsigned n_workers;
+    worker *workers;
+    atomic_bool stopping;
+
+    /* The published state. Changed only by the control thread; read by
+     * workers in worker_sync. */
+    pthread_mutex_t lock;
+    store_t *store;
+    static_site *web;
+    atomic_uint_fast64_t seq;
+
+    loader load;
+    bool reload_wanted;
+    bool announced;           /* the "serving generation" line was printed */
+    bool said_waiting;        /* the "no generation yet" line was printed */
+    struct stat failed_sb;    /* CURRENT of the last failed first load */
+    bool have_failed_sb;
+    uint64_t next_poll_ms;
+
+    /* Admin reloads: tickets handed out by workers, answered by loads. */
+    _Atomic uint64_t reload_requested;
+    uint64_t reload_seen;
+    _Atomic uint64_t reload_done;
+    reload_result result;     /* under lock */
+
+    _Atomic uint64_t reloads_ok, reloads_failed, last_reload_unix_ms;
+    _Atomic uint64_t streams;
+};
+
+/* ---- per-request state -------------------------------------------------- */
+
+/* Linked into the request's pool: freed (and the references dropped) when
+ * h2o clears the pool after the response is sent or the connection closed. */
+struct req_state {
+    worker *w;
+    uint64_t t0;              /* mono_ns when the handler started */
+    metrics_route route;
+    bool head;
+    h2o_iovec_t request_id;
+    store_t *store;
+    static_site *web;
+    cache_entry *entry;
+    bool has_res;
+    api_response res;
+    cache_blob *zbody;        /* a compressed copy of res.body */
+    const char *cache_status; /* "hit", "miss" or NULL, for the log */
+    /* stats stream and admin waiters */
+    h2o_req_t *req;
+    h2o_generator_t gen;
+    h2o_linklist_t link;
+    bool sending, closing, done;
+    buf_t sbuf;
+    uint64_t ticket, deadline_ms;
+    bool counted_stream;
+};
+
+/* ---- across the files of src/http --------------------------------------- */
+
+/* Set by SIGHUP (server.c), consumed by the control thread (control.c). */
+extern volatile sig_atomic_t g_hup;
+
+/* respond.c: response building blocks */
+void http_req_state_dispose(void *p);
+void http_common_headers(worker *w, h2o_req_t *req, req_state *st);
+void http_header_u64(h2o_req_t *req, const char *name, size_t name_len, uint64_t v);
+h2o_iovec_t http_find_header(h2o_req_t *req, const h2o_token_t *token);
+netaddr http_client_addr(worker *w, h2o_req_t *req);
+void http_log_request(worker *w, h2o_req_t *req, req_state *st, int status, uint64_t bytes, double ms,
+                      cache_encoding enc);
+void http_finish(worker *w, h2o_req_t *req, req_state *st, int status, const char *body, size_t len,
+                 cache_encoding enc);
+void http_send_error(worker *w, h2o_req_t *req, req_state *st, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+cache_encoding http_negotiate(h2o_req_t *req, const char *content_type, size_t len, bool once);
+void http_send_api_response(worker *w, h2o_req_t *req, req_state *st);
+void http_send_preflight(worker *w, h2o_req_t *req, req_state *st);
+bool http_etag_matches(h2o_req_t *req, const char *etag, size_t n);
+bool http_has_version_query(const char *query, size_t n);
+void http_send_static(worker *w, h2o_req_t *req, req_state *st, const static_file *f, bool versioned);
+
+/* search.c: cacheable searches (ETag, 304, result cache) */
+bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_request *ar);
+
+/* endpoints.c: the operator's endpoints */
+bool http_only_get(worker *w, h2o_req_t *req, req_state *st, bool get);
+void http_handle_live(worker *w, h2o_req_t *req, req_state *st);
+void http_handle_metrics(worker *w, h2o_req_t *req, req_state *st);
+void http_handle_stats(worker *w, h2o_req_t *req, req_state *st);
+void http_handle_stream(worker *w, h2o_req_t *req, req_state *st);
+void http_stream_send(req_state *st, const char *data, size_t len, bool final);
+void http_streams_tick(worker *w, uint64_t now);
+void http_streams_close(worker *w);
+void http_handle_admin_reload(worker *w, h2o_req_t *req, req_state *st, h2o_iovec_t method);
+void http_waiters_tick(worker *w, uint64_t now, bool stopping);
+
+/* handler.c: the request handler h2o calls */
+int http_on_req(h2o_handler_t *self, h2o_req_t *req);
+
+/* control.c: generations and the once-a-second work of the control thread */
+void http_publish(server *srv, store_t *s, static_site *web, bool set_store, bool set_web);
+bool http_first_generation_ready(server *srv);
+void http_control_tick(server *srv);
+void http_second_tick(server *srv, uint64_t now, uint64_t *next_memlog);
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static inline uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t mono_ms(void)
+{
+    return mono_ns() / 1000000u;
+}
+
+static inline bool iov_eq(h2o_iovec_t v, const char *lit, size_t n)
+{
+    return v.len == n && memcmp(v.base, lit, n) == 0;
+}
+#define IOV_IS(v, lit) iov_eq((v), (lit), sizeof(lit) - 1)
+
+static inline bool path_is(const char *p, size_t n, const char *lit)
+{
+    return strlen(lit) == n && memcmp(p, lit, n) == 0;
+}
+
+static inline void add_header(h2o_req_t *req, const char *name, size_t name_len, const char *value, size_t value_len)
+{
+    h2o_add_header_by_str(&req->pool, &req->res.headers, name, name_len, 1, NULL, value, value_len);
+}
+#define ADD_HEADER_LIT(req, name, value) add_header((req), H2O_STRLIT(name), H2O_STRLIT(value))
+
+static inline void cache_control(h2o_req_t *req, const char *v, size_t n)
+{
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, v, n);
+}
+#define CACHE_CONTROL_LIT(req, lit) cache_control((req), H2O_STRLIT(lit))
+
+#endif

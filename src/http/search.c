@@ -1,0 +1,124 @@
+/* Cacheable searches: GET/HEAD of bestOffersByHotel, hotel offers and a
+ * hotel. The API's normalised key (api_cache_key) gives the ETag — the
+ * generation plus a hash of the key — so a matching If-None-Match is a 304
+ * without running anything, and the result cache entry, so a hit sends the
+ * stored (and already compressed) bytes. A miss runs api_handle and stores
+ * a 200 answer. */
+#include "http/internal.h"
+
+#include <stdio.h>
+
+#include "http/compress.h"
+
+/* ---- cached searches ---------------------------------------------------- */
+
+static uint64_t hash64(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+    return h;
+}
+
+static metrics_route route_of_key(const char *key)
+{
+    if (!strncmp(key, "best", 4))
+        return ROUTE_BEST_OFFERS;
+    if (!strncmp(key, "offers", 6))
+        return ROUTE_HOTEL_OFFERS;
+    return ROUTE_HOTEL;
+}
+
+static void add_search_cache_headers(worker *w, h2o_req_t *req, const char *etag, size_t etag_len)
+{
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ETAG, NULL, etag, etag_len);
+    uint64_t max_age = w->srv->cfg->max_age_ms / 1000;
+    if (max_age == 0) {
+        CACHE_CONTROL_LIT(req, "no-cache");
+    } else {
+        char *cc = h2o_mem_alloc_pool(&req->pool, 48);
+        int n = snprintf(cc, 48, "public, max-age=%llu", (unsigned long long)max_age);
+        cache_control(req, cc, (size_t)n);
+    }
+}
+
+/* Answers from a cache entry, compressing it once per encoding. */
+static void send_entry(worker *w, h2o_req_t *req, req_state *st, cache_entry *e)
+{
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, e->content_type,
+                   strlen(e->content_type));
+    if (e->has_total)
+        http_header_u64(req, H2O_STRLIT("x-total-count"), e->total);
+    const cache_blob *id = cache_body(e, CACHE_IDENTITY);
+    cache_encoding enc = http_negotiate(req, e->content_type, id->len, true);
+    if (enc != CACHE_IDENTITY) {
+        const cache_blob *z = cache_body(e, enc);
+        if (z == NULL) {
+            cache_blob *made = compress_body(enc, id->data, id->len, true);
+            z = made != NULL ? cache_add_body(e, enc, made) : NULL;
+        }
+        if (z != NULL) {
+            http_finish(w, req, st, e->status, z->data, z->len, enc);
+            return;
+        }
+    }
+    http_finish(w, req, st, e->status, id->data, id->len, CACHE_IDENTITY);
+}
+
+/* GET/HEAD of a cacheable search. Returns false if the request is not one
+ * (the caller then answers it the ordinary way). */
+bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_request *ar)
+{
+    store_t *s = st->store;
+    buf_t *key = &w->key;
+    key->len = 0;
+    if (s == NULL || !api_cache_key(s, ar, key))
+        return false;
+    buf_putc(key, '\0');
+    key->len--;
+    st->route = route_of_key(key->data);
+    char *etag = h2o_mem_alloc_pool(&req->pool, 48);
+    int etag_len = snprintf(etag, 48, "W/\"%llx-%016llx\"", (unsigned long long)s->generation,
+                            (unsigned long long)hash64(key->data, key->len));
+    add_search_cache_headers(w, req, etag, (size_t)etag_len);
+    if (http_etag_matches(req, etag, (size_t)etag_len)) {
+        if (compress_applies("application/json", w->srv->cfg->compress_min))
+            h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_VARY, NULL, H2O_STRLIT("Accept-Encoding"));
+        http_finish(w, req, st, 304, NULL, 0, CACHE_IDENTITY);
+        return true;
+    }
+    uint64_t now = mono_ms();
+    cache_entry *e = cache_lookup(key->data, key->len, s->generation, now);
+    if (e != NULL) {
+        st->entry = e;
+        st->cache_status = "hit";
+        send_entry(w, req, st, e);
+        return true;
+    }
+    st->has_res = true;
+    api_handle(s, &w->srv->env, ar, &st->res);
+    st->route = metrics_route_from_name(st->res.route);
+    if (cache_enabled()) {
+        st->cache_status = "miss";
+        if (st->res.status == 200) {
+            cache_blob *b = cache_blob_new(st->res.body.data, st->res.body.len);
+            e = cache_insert(key->data, key->len, s->generation, now, st->res.status, st->res.content_type,
+                             st->res.has_total, st->res.total, b);
+            if (e != NULL) {
+                st->entry = e;
+                send_entry(w, req, st, e);
+                return true;
+            }
+        }
+    }
+    if (st->res.status != 200) {
+        /* Not a cacheable answer after all (e.g. a cursor past the end):
+         * the ETag and Cache-Control already added must not claim so. The
+         * headers are rebuilt from scratch. */
+        req->res.headers = (h2o_headers_t){NULL, 0, 0};
+        http_common_headers(w, req, st);
+        CACHE_CONTROL_LIT(req, "no-store");
+    }
+    http_send_api_response(w, req, st);
+    return true;
+}
