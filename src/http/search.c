@@ -80,8 +80,8 @@ bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_requ
     char *etag = h2o_mem_alloc_pool(&req->pool, 48);
     int etag_len = snprintf(etag, 48, "W/\"%llx-%016llx\"", (unsigned long long)s->generation,
                             (unsigned long long)hash64(key->data, key->len));
-    add_search_cache_headers(w, req, etag, (size_t)etag_len);
     if (http_etag_matches(req, etag, (size_t)etag_len)) {
+        add_search_cache_headers(w, req, etag, (size_t)etag_len);
         if (compress_applies("application/json", w->srv->cfg->compress_min))
             h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_VARY, NULL, H2O_STRLIT("Accept-Encoding"));
         http_finish(w, req, st, 304, NULL, 0, CACHE_IDENTITY);
@@ -92,6 +92,7 @@ bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_requ
     if (e != NULL) {
         st->entry = e;
         st->cache_status = "hit";
+        add_search_cache_headers(w, req, etag, (size_t)etag_len);
         send_entry(w, req, st, e);
         return true;
     }
@@ -106,19 +107,18 @@ bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_requ
                              st->res.has_total, st->res.total, b);
             if (e != NULL) {
                 st->entry = e;
+                add_search_cache_headers(w, req, etag, (size_t)etag_len);
                 send_entry(w, req, st, e);
                 return true;
             }
         }
     }
-    if (st->res.status != 200) {
-        /* Not a cacheable answer after all (e.g. a cursor past the end):
-         * the ETag and Cache-Control already added must not claim so. The
-         * headers are rebuilt from scratch. */
-        req->res.headers = (h2o_headers_t){NULL, 0, 0};
-        http_common_headers(w, req, st);
+    /* Only a 200 is what the ETag names (a search that parsed can still
+     * fail, e.g. a cursor of another generation). */
+    if (st->res.status == 200)
+        add_search_cache_headers(w, req, etag, (size_t)etag_len);
+    else
         CACHE_CONTROL_LIT(req, "no-store");
-    }
     http_send_api_response(w, req, st);
     return true;
 }
