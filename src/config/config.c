@@ -113,7 +113,9 @@ static const opt_def OPTS[] = {
     {"max-connections", T_COUNT, "10000", "N",
      "open connections at most; beyond it new ones wait in the listen queue", F(max_connections), 1, 1e7, NULL},
     {"header-timeout", T_DURATION, "10s", "DURATION",
-     "HTTP/1.1: time to send a complete request head, and the keep-alive idle time", F(header_timeout_ms), 100,
+     "HTTP/1.1: time to send a complete request (head and body), and the keep-alive idle time; TLS handshake "
+     "time",
+     F(header_timeout_ms), 100,
      3600e3, NULL},
     {"idle-timeout", T_DURATION, "60s", "DURATION", "HTTP/2: idle connection timeout", F(idle_timeout_ms), 100,
      86400e3, NULL},

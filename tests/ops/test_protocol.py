@@ -304,6 +304,26 @@ def t_slowloris(tmp, data):
         s.close()
         check(closed_after is not None, "a trickling client was never cut (8 s)")
         check(0.8 <= closed_after <= 3.5, f"cut after {closed_after:.1f} s with --header-timeout 1s")
+        # so is one that trickles its body
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        t0 = time.monotonic()
+        s.sendall(b"POST /api/admin/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
+        closed_after = None
+        try:
+            for i in range(40):
+                time.sleep(0.2)
+                s.sendall(b"xxxxx")
+                s.settimeout(0.01)
+                try:
+                    s.recv(4096)
+                    closed_after = time.monotonic() - t0
+                    break
+                except socket.timeout:
+                    pass
+        except (BrokenPipeError, ConnectionResetError):
+            closed_after = time.monotonic() - t0
+        s.close()
+        check(closed_after is not None and 0.8 <= closed_after <= 3.5, f"trickled body cut after {closed_after}")
         # an idle keep-alive connection is closed too
         c = srv.conn()
         c.request("GET", "/api/health")
