@@ -528,9 +528,14 @@ def t_max_connections(tmp, data):
 
 
 def t_threads(tmp, data):
-    srv = Server(data, ["--threads", "2"])
+    srv = Server(data, ["--threads", "2", "--memory-log-interval", "1s"])
     try:
         srv.wait_health()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and "isla: memory: rss" not in srv.log_text():
+            time.sleep(0.1)
+        check(re.search(r"isla: memory: rss [\d.]+ MB; last [\d.]+ s: min [\d.]+ MB, max [\d.]+ MB, trend [-+][\d.]+ MB/h",
+                        srv.log_text()), f"no memory log line: {srv.log_tail()}")
         workers = set()
         for _ in range(60):
             _, h, _ = srv.request("GET", "/api/health")
@@ -570,7 +575,7 @@ def main():
             run_test("drain is bounded", t_drain_bounded, tmp, data2)
             run_test("stats stream soak: no stall, no growth", t_stream_soak, tmp, data2)
             run_test("max connections", t_max_connections, tmp, data2)
-            run_test("all threads serve", t_threads, tmp, data2)
+            run_test("all threads serve; memory log", t_threads, tmp, data2)
     finally:
         if srv is not None:
             srv.stop()
