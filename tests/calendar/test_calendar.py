@@ -18,24 +18,17 @@ the hotels.csv path; CALENDAR_SEARCHES the number of random searches
 (default 400). Prints one line per test and "N passed, M failed" last.
 """
 import csv
-import http.client
 import json
 import os
 import random
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
-import traceback
 import urllib.parse
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = os.environ.get("ISLA_BIN") or str(ROOT / "build" / "isla")
-HOTELS = os.environ.get("ISLA_HOTELS") or str((ROOT / ".." / "shared" / "data" / "hotels.csv").resolve())
 SEARCHES = int(os.environ.get("CALENDAR_SEARCHES", "400"))
 OFFERS = 100000
 SEED = 5
@@ -46,83 +39,17 @@ ROOMS = ["APARTMENT", "DOUBLE", "STUDIO", "SINGLE", "SUPERIOR", "ECONOMY", "FAMI
          "SUITE", "ACCORDINGDESCRIPTION", "BUNGALOW", "DELUXE", "MULTISHARE", "TWINROOM",
          "FOURBEDROOM", "VILLA", "HOLIDAYHOUSE", "JUNIORSUITE", "DUPLEX"]
 
-RESULTS = []
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from islatest import BIN, HOTELS, RESULTS, Fail, check, run_test, summary  # noqa: E402,F401
+from islatest import Server as LibServer  # noqa: E402
 
 
-class Fail(Exception):
-    pass
+class Server(LibServer):
+    """The differential checks read hundreds of answers: one kept-alive
+    connection, and answers as (status, headers, parsed JSON)."""
 
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-def run_test(name, fn, *args):
-    try:
-        fn(*args)
-    except Fail as e:
-        RESULTS.append((name, str(e)))
-        print(f"FAIL {name}: {e}", flush=True)
-        return
-    except Exception as e:  # a crash of the test itself is a failure too
-        detail = "".join(traceback.format_exception_only(type(e), e)).strip()
-        RESULTS.append((name, detail))
-        print(f"FAIL {name}: {detail}", flush=True)
-        return
-    RESULTS.append((name, None))
-    print(f"ok {name}", flush=True)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, data_dir):
-        self.port = free_port()
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([BIN, "serve", "--data", str(data_dir), "--port", str(self.port),
-                                      "--host", "127.0.0.1"], stdout=self.log, stderr=self.log)
-        self.conn = None
-
-    def log_tail(self):
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-600:].replace("\n", " | ")
-
-    def wait(self, want_status, timeout=30):
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise Fail(f"server exited with {self.proc.returncode}: {self.log_tail()}")
-            try:
-                last = self.request("GET", "/api/health")[0]
-                if last == want_status:
-                    return
-            except OSError as e:
-                last = repr(e)
-                self.conn = None
-            time.sleep(0.05)
-        raise Fail(f"health not {want_status} after {timeout} s (last {last}): {self.log_tail()}")
-
-    def request(self, method, path):
-        """One request on a kept-alive connection; reconnects once if the
-        server closed it."""
-        for attempt in (0, 1):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-            try:
-                self.conn.request(method, path)
-                r = self.conn.getresponse()
-                return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-            except (http.client.HTTPException, ConnectionError):
-                self.conn.close()
-                self.conn = None
-                if attempt:
-                    raise
+    def request(self, method, path, headers=None, body=None, timeout=10):
+        return self.keepalive(method, path)
 
     def get_json(self, path):
         status, headers, body = self.request("GET", path)
@@ -131,20 +58,9 @@ class Server:
         except ValueError:
             raise Fail(f"{path}: body is not JSON: {body[:200]!r}")
 
-    def stop(self):
-        if self.conn is not None:
-            self.conn.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+    def wait(self, want_status, timeout=30):
+        self.wait_health(want_status, timeout)
 
-
-# ---- the oracle ---------------------------------------------------------------
 
 def load_oracle(csv_path):
     """offers (distinct rows of the dump) and hotels in an in-memory SQLite."""
@@ -502,9 +418,7 @@ def main():
             finally:
                 srv.stop()
         run_test("calendar_not_ready", t_not_ready, tmp)
-    failed = sum(1 for _, e in RESULTS if e)
-    print(f"{len(RESULTS) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

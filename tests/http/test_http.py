@@ -11,163 +11,20 @@ Python 3 standard library only. ISLA_BIN overrides the binary (e.g.
 build/asan/isla); ISLA_HOTELS overrides the hotels.csv path. Prints one line
 per test and a final "N passed, M failed"; exits 1 if anything failed.
 """
-import http.client
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import traceback
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = os.environ.get("ISLA_BIN") or str(ROOT / "build" / "isla")
-HOTELS = os.environ.get("ISLA_HOTELS") or str((ROOT / ".." / "shared" / "data" / "hotels.csv").resolve())
-
-# The search the official frontend sends, wide enough to match something in
-# 20,000 generated offers.
-SEARCH = ("earliestDepartureDate=2023-01-01&latestReturnDate=2023-12-31&duration=7"
-          "&countAdults=2&countChildren=0")
-
-RESULTS = []
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-def run_test(name, fn, *args):
-    try:
-        fn(*args)
-    except Fail as e:
-        RESULTS.append((name, str(e)))
-        print(f"FAIL {name}: {e}", flush=True)
-        return False
-    except Exception as e:  # a crash of the test itself is a failure too
-        detail = "".join(traceback.format_exception_only(type(e), e)).strip()
-        RESULTS.append((name, detail))
-        print(f"FAIL {name}: {detail}", flush=True)
-        return False
-    RESULTS.append((name, None))
-    print(f"ok {name}", flush=True)
-    return True
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def import_data(data_dir, seed, timeout=120):
-    """isla gen ... | isla import --offers - ... --data data_dir"""
-    gen = subprocess.Popen([BIN, "gen", "--offers", "20000", "--seed", str(seed), "--hotels", HOTELS],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        imp = subprocess.run([BIN, "import", "--offers", "-", "--hotels", HOTELS, "--data", str(data_dir), "--quiet"],
-                             stdin=gen.stdout, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-        gen.stdout.close()
-        gen_rc = gen.wait(timeout=timeout)
-    finally:
-        if gen.poll() is None:
-            gen.kill()
-            gen.wait()
-    if gen_rc != 0 or imp.returncode != 0:
-        raise Fail(f"import (seed {seed}) failed: gen rc {gen_rc}, import rc {imp.returncode}: "
-                   f"{gen.stderr.read().decode(errors='replace')[-500:]} "
-                   f"{imp.stderr.decode(errors='replace')[-500:]}")
-
-
-def generation_dirs(data_dir):
-    return sorted(p for p in Path(data_dir).iterdir() if p.is_dir() and p.name.startswith("gen-"))
-
-
-class Server:
-    def __init__(self, data_dir, web_dir=None):
-        self.port = free_port()
-        self.log_path = Path(tempfile.mkstemp(prefix="isla-serve-", suffix=".log")[1])
-        self.log = open(self.log_path, "wb")
-        args = [BIN, "serve", "--data", str(data_dir), "--port", str(self.port), "--host", "127.0.0.1"]
-        if web_dir is not None:
-            args += ["--web", str(web_dir)]
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
-
-    def conn(self, timeout=10):
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-
-    def request(self, method, path, headers=None, timeout=10):
-        c = self.conn(timeout)
-        try:
-            c.request(method, path, headers=headers or {})
-            r = c.getresponse()
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-        finally:
-            c.close()
-
-    def health(self):
-        status, _, body = self.request("GET", "/api/health")
-        return status, json.loads(body)
-
-    def wait_listening(self, timeout=30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise Fail(f"server exited with {self.proc.returncode}: {self.log_tail()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise Fail(f"port {self.port} not open after {timeout} s: {self.log_tail()}")
-
-    def wait_health(self, want=200, timeout=30, pred=None):
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise Fail(f"server exited with {self.proc.returncode}: {self.log_tail()}")
-            try:
-                status, body = self.health()
-                last = (status, body)
-                if status == want and (pred is None or pred(body)):
-                    return body
-            except (OSError, http.client.HTTPException, ValueError) as e:
-                last = repr(e)
-            time.sleep(0.05)
-        raise Fail(f"/api/health not {want} after {timeout} s (last: {last}): {self.log_tail()}")
-
-    def log_text(self):
-        self.log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def log_tail(self, n=800):
-        return self.log_text()[-n:].replace("\n", " | ")
-
-    def signal(self, sig):
-        self.proc.send_signal(sig)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-        self.log.close()
-        try:
-            self.log_path.unlink()
-        except OSError:
-            pass
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from islatest import (BIN, HOTELS, ROOT, RESULTS, SEARCH, Fail, Server, check, free_port,  # noqa: E402,F401
+                      generation_dirs, import_data, run_test)
 
 
 # ---- tests against a running server with data --------------------------------
@@ -482,7 +339,7 @@ def main():
         (tmp / "secret.txt").write_text("do not serve")
         setup_ok = run_test("setup: import", import_data, data, 7)
         if setup_ok:
-            srv = Server(data, web)
+            srv = Server(data, ["--web", str(web)])
             setup_ok = run_test("setup: serve", srv.wait_health, 200, 30)
         if setup_ok:
             run_test("health", t_health, srv)

@@ -24,8 +24,8 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from opslib import (BIN, SEARCH, Fail, Server, check, free_port, import_data, run_test,  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from islatest import (BIN, SEARCH, Fail, Server, check, free_port, import_data, run_test,  # noqa: E402
                     summary)
 
 BEST = "/api/bestOffersByHotel?" + SEARCH

@@ -26,8 +26,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from opslib import (ASAN, SEARCH, Fail, Server, check, free_port, generation_dirs, import_data,  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from islatest import (ASAN, SEARCH, Fail, Server, check, free_port, generation_dirs, import_data,  # noqa: E402
                     run_test, summary)
 
 BEST = "/api/bestOffersByHotel?" + SEARCH

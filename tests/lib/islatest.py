@@ -1,7 +1,7 @@
-"""Shared helpers of the operations tests: a test runner that prints
-`ok name` / `FAIL name: why` and a final `N passed, M failed`, data import,
-and a Server that runs `isla serve` with given flags and environment on a
-free loopback port.
+"""Shared helpers of the Python test suites (tests/http, tests/ops,
+tests/calendar): a test runner that prints `ok name` / `FAIL name: why` and a
+final `N passed, M failed`, data import, and a Server that runs `isla serve`
+with given flags and environment on a free loopback port.
 
 Python 3 standard library only. ISLA_BIN overrides the binary (e.g.
 build/asan/isla); ISLA_HOTELS the hotels.csv path.
@@ -114,6 +114,26 @@ class Server:
             return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout, context=ctx)
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
+    def keepalive(self, method, path, timeout=20):
+        """One request on this Server's kept-alive connection; reconnects
+        once if the server closed it."""
+        for attempt in (0, 1):
+            if getattr(self, "_conn", None) is None:
+                self._conn = self.conn(timeout)
+            try:
+                self._conn.request(method, path)
+                r = self._conn.getresponse()
+                return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+            except (http.client.HTTPException, ConnectionError):
+                self._conn.close()
+                self._conn = None
+                if attempt:
+                    raise
+
+    def health(self):
+        status, _, body = self.request("GET", "/api/health")
+        return status, json.loads(body)
+
     def request(self, method, path, headers=None, body=None, timeout=10):
         c = self.conn(timeout)
         try:
@@ -184,6 +204,8 @@ class Server:
         self.proc.send_signal(sig)
 
     def stop(self):
+        if getattr(self, "_conn", None) is not None:
+            self._conn.close()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             try:
