@@ -263,6 +263,17 @@ void http_second_tick(server *srv, uint64_t now, uint64_t *next_memlog)
         alert_condition("memory_rss", rss > cfg->alert_rss_bytes, (double)rss, (double)cfg->alert_rss_bytes, now,
                         "resident memory %.1f MB (threshold %.1f MB)", (double)rss / 1048576.0,
                         (double)cfg->alert_rss_bytes / 1048576.0);
+    /* Offer details are read only to print offers; every 10 s they leave
+     * the resident set again (they stay in the page cache), so RSS tracks
+     * the hot columns and the index, not whatever was printed lately. */
+    static uint64_t next_trim;
+    if (now >= next_trim) {
+        next_trim = now + 10000;
+        pthread_mutex_lock(&srv->lock);
+        if (srv->store)
+            store_drop_cold_pages(srv->store);
+        pthread_mutex_unlock(&srv->lock);
+    }
     if (cfg->memory_log_ms > 0 && now >= *next_memlog) {
         *next_memlog = now + cfg->memory_log_ms;
         memory_trend t;
