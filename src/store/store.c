@@ -10,10 +10,13 @@
  * truncated or corrupted file is refused instead of served. */
 #include "store/store.h"
 
+#include "util/parallel.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libdeflate.h>
+#include <zlib.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -440,41 +443,92 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
 /* Checks every section's CRC by reading the file with pread(), not through
  * the mapping: reading through the mapping would make the whole file part
  * of the server's resident memory, while a search touches only a fraction
- * of it (the hot columns and the index). */
-int store_verify(const store_t *s, char *err, size_t errlen)
+ * of it (the hot columns and the index). The file is cut into 32 MiB pieces
+ * checked on all cores; zlib's crc32_combine joins the pieces of a section,
+ * so a 100M-offer store is verified in a fraction of a second. */
+enum { VERIFY_PIECE = 32 << 20 };
+
+typedef struct {
+    int section;
+    uint64_t offset, length;  /* within the file */
+    uint32_t crc;
+    int err;                  /* errno, or -1 for a short read */
+} verify_piece;
+
+typedef struct {
+    int fd;
+    verify_piece *pieces;
+    size_t n;
+    atomic_size_t next;
+} verify_ctx;
+
+static void verify_worker(void *arg, int t)
 {
-    const file_header *h = s->map;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/offers.isla", s->path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        set_err(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
-    enum { CHUNK = 4 << 20 };
-    char *buf = malloc(CHUNK);
-    int rc = 0;
-    for (int i = 0; i < SEC_COUNT && rc == 0; i++) {
-        const section_entry *e = &h->sec[i];
+    (void)t;
+    verify_ctx *c = arg;
+    char *buf = malloc(1 << 20);
+    for (size_t i; (i = atomic_fetch_add(&c->next, 1)) < c->n;) {
+        verify_piece *p = &c->pieces[i];
         uint32_t crc = 0;
-        for (uint64_t off = 0; off < e->length;) {
-            size_t want = e->length - off < CHUNK ? (size_t)(e->length - off) : CHUNK;
-            ssize_t got = pread(fd, buf, want, (off_t)(e->offset + off));
+        for (uint64_t off = 0; off < p->length;) {
+            size_t want = p->length - off < (1u << 20) ? (size_t)(p->length - off) : (1u << 20);
+            ssize_t got = pread(c->fd, buf, want, (off_t)(p->offset + off));
             if (got <= 0) {
-                set_err(err, errlen, "cannot read %s: %s", path, got < 0 ? strerror(errno) : "file truncated");
-                rc = -1;
+                p->err = got < 0 ? errno : -1;
                 break;
             }
             crc = (uint32_t)libdeflate_crc32(crc, buf, (size_t)got);
             off += (uint64_t)got;
         }
-        if (rc == 0 && crc != e->crc) {
-            set_err(err, errlen, "checksum mismatch in section %d of %s", i, path);
+        p->crc = crc;
+    }
+    free(buf);
+}
+
+int store_verify(const store_t *s, char *err, size_t errlen)
+{
+    const file_header *h = s->map;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/offers.isla", s->path);
+    verify_ctx c = {.fd = open(path, O_RDONLY | O_CLOEXEC)};
+    if (c.fd < 0) {
+        set_err(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = SEC_COUNT;
+    for (int i = 0; i < SEC_COUNT; i++)
+        cap += h->sec[i].length / VERIFY_PIECE;
+    c.pieces = calloc(cap, sizeof *c.pieces);
+    for (int i = 0; i < SEC_COUNT; i++) {
+        uint64_t off = 0;
+        do {
+            uint64_t len = h->sec[i].length - off < VERIFY_PIECE ? h->sec[i].length - off : VERIFY_PIECE;
+            c.pieces[c.n++] = (verify_piece){i, h->sec[i].offset + off, len, 0, 0};
+            off += len;
+        } while (off < h->sec[i].length);
+    }
+    atomic_init(&c.next, 0);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    parallel_run(cores < 1 ? 1 : cores > 16 ? 16 : (int)cores, verify_worker, &c);
+    int rc = 0;
+    uint32_t crc = 0;
+    for (size_t k = 0; k < c.n && rc == 0; k++) {
+        const verify_piece *p = &c.pieces[k];
+        if (p->err) {
+            set_err(err, errlen, "cannot read %s: %s", path, p->err > 0 ? strerror(p->err) : "file truncated");
+            rc = -1;
+            break;
+        }
+        bool first = k == 0 || c.pieces[k - 1].section != p->section;
+        crc = first ? p->crc : (uint32_t)crc32_combine(crc, p->crc, (z_off_t)p->length);
+        bool last = k + 1 == c.n || c.pieces[k + 1].section != p->section;
+        if (last && crc != h->sec[p->section].crc) {
+            set_err(err, errlen, "checksum mismatch in section %d of %s", p->section, path);
             rc = -1;
         }
     }
-    free(buf);
-    close(fd);
+    free(c.pieces);
+    close(c.fd);
     return rc;
 }
 
