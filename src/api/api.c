@@ -76,14 +76,7 @@ static void handle_best_offers(store_t *s, const api_request *req, api_response 
     ok_json(res);
     res->has_total = true;
     res->total = v.len;
-    buf_reserve(&res->body, (to - from) * 300 + 2);
-    buf_putc(&res->body, '[');
-    for (size_t i = from; i < to; i++) {
-        if (i > from)
-            buf_putc(&res->body, ',');
-        render_best(&res->body, s, &p.q, &v.items[i]);
-    }
-    buf_putc(&res->body, ']');
+    render_best_array(&res->body, s, &p.q, v.items + from, to - from);
     hotel_best_vec_free(&v);
 }
 

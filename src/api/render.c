@@ -102,6 +102,29 @@ void render_best(buf_t *b, const store_t *s, const search_t *q, const hotel_best
     buf_putc(b, '}');
 }
 
+/* The best offers of a full answer sit anywhere in a 100M-offer store, so
+ * reading their fields is a cache miss each: prefetch the item a few
+ * places ahead, so the misses overlap with writing the current one. */
+void render_best_array(buf_t *b, const store_t *s, const search_t *q, const hotel_best *v, size_t n)
+{
+    enum { AHEAD = 8 };
+    buf_reserve(b, n * 300 + 2);
+    buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i + AHEAD < n) {
+            uint32_t o = v[i + AHEAD].best;
+            __builtin_prefetch(&s->dep_day[o]);
+            __builtin_prefetch(&s->meal[o]);
+            __builtin_prefetch(&s->room_ocean[o]);
+            __builtin_prefetch(&s->hotels[v[i + AHEAD].hotel]);
+        }
+        if (i)
+            buf_putc(b, ',');
+        render_best(b, s, q, &v[i]);
+    }
+    buf_putc(b, ']');
+}
+
 void render_offer(buf_t *b, const store_t *s, const search_t *q, uint32_t o)
 {
     const store_detail *d = &s->detail[o];

@@ -10,6 +10,8 @@
 void render_hotel(buf_t *b, const store_t *s, uint32_t hotel);
 /* One BestHotelOffer object. */
 void render_best(buf_t *b, const store_t *s, const search_t *q, const hotel_best *h);
+/* The JSON array of v[0..n). */
+void render_best_array(buf_t *b, const store_t *s, const search_t *q, const hotel_best *v, size_t n);
 /* One Offer object (both outboundDepartureDatetime and the official
  * client's outbundDepartureDatetime spelling). */
 void render_offer(buf_t *b, const store_t *s, const search_t *q, uint32_t offer);

@@ -216,13 +216,7 @@ int cmd_bench(int argc, char **argv)
         query_sort_best(s, res.items, res.len, SORT_PRICE);
         double a = now_us();
         b.len = 0;
-        buf_putc(&b, '[');
-        for (size_t k = 0; k < res.len; k++) {
-            if (k)
-                buf_putc(&b, ',');
-            render_best(&b, s, &q, &res.items[k]);
-        }
-        buf_putc(&b, ']');
+        render_best_array(&b, s, &q, res.items, res.len);
         enc_us += now_us() - a;
         bytes += (double)b.len;
     }
