@@ -589,7 +589,7 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
         }
         c.bucket_len[b] = pos - c.bucket_start[b];
     }
-    c.sorted = malloc((n_rows + 1) * sizeof *c.sorted);
+    c.sorted = big_alloc((n_rows + 1) * sizeof *c.sorted);
     parallel_run(T, pass_scatter, &c);
     for (int t = 0; t < T; t++) {
         out->unknown_hotel_rows += c.unknown_rows[t];
@@ -651,12 +651,12 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     }
 
     /* 6. columns */
-    c.dep_day = own(out, malloc((size_t)n_offers * 2 + 1));
-    c.airport = own(out, malloc((size_t)n_offers + 1));
-    c.meal = own(out, malloc((size_t)n_offers + 1));
-    c.room_ocean = own(out, malloc((size_t)n_offers + 1));
-    c.price = own(out, malloc((size_t)n_offers * 4 + 1));
-    c.detail = own(out, malloc((size_t)n_offers * sizeof(store_detail) + 1));
+    c.dep_day = own(out, big_alloc((size_t)n_offers * 2 + 1));
+    c.airport = own(out, big_alloc((size_t)n_offers + 1));
+    c.meal = own(out, big_alloc((size_t)n_offers + 1));
+    c.room_ocean = own(out, big_alloc((size_t)n_offers + 1));
+    c.price = own(out, big_alloc((size_t)n_offers * 4 + 1));
+    c.detail = own(out, big_alloc((size_t)n_offers * sizeof(store_detail) + 1));
     c.lanes = own(out, calloc(n_lanes + 1, sizeof *c.lanes));
     c.day_day = own(out, malloc(n_days * 2 + 1));
     c.day_min = own(out, malloc(n_days * 4 + 1));

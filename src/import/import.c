@@ -25,6 +25,7 @@
 #include "import/hotels.h"
 #include "import/row.h"
 #include "util/buf.h"
+#include "util/parallel.h"
 
 #define CHUNK_SIZE (8u << 20)
 #define MAX_HEADER (1u << 20)
@@ -137,7 +138,7 @@ static void parse_chunk(pipeline *p, row_parser *rp, chunk *c, chunk_result *r)
 {
     size_t rej_cap = 0, cap = c->len / 96 + 16;
     char why[256];
-    r->rows = malloc(cap * sizeof *r->rows);
+    r->rows = big_alloc(cap * sizeof *r->rows);
     if (c->oversized) {
         r->n_lines = 1;
         snprintf(why, sizeof why, "line longer than %u bytes", CHUNK_SIZE);

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 typedef struct {
     void (*fn)(void *, int);
@@ -38,4 +39,16 @@ void parallel_run(int n, void (*fn)(void *ctx, int i), void *ctx)
     }
     free(t);
     free(jobs);
+}
+
+void *big_alloc(size_t n)
+{
+    enum { HUGE = 2u << 20 };
+    if (n < HUGE)
+        return malloc(n ? n : 1);
+    size_t rounded = (n + HUGE - 1) / HUGE * HUGE;
+    void *p = aligned_alloc(HUGE, rounded);
+    if (p)
+        madvise(p, rounded, MADV_HUGEPAGE); /* advice only: fine if refused */
+    return p;
 }
