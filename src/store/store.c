@@ -68,22 +68,6 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t w = write(fd, c, n > (1u << 30) ? (1u << 30) : n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        c += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int fsync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
@@ -92,6 +76,91 @@ static int fsync_dir(const char *dir)
     int r = fsync(fd);
     close(fd);
     return r;
+}
+
+/* Writing and verifying a generation run on all cores: the sections are
+ * cut into 32 MiB pieces; each thread takes pieces, checksums them and
+ * writes them (pwrite) or reads them back (pread); zlib's crc32_combine
+ * then joins the pieces of each section. */
+enum { PIECE = 32 << 20 };
+
+typedef struct {
+    int section;
+    const char *data;         /* to write; NULL: read the piece from the file */
+    uint64_t file_off, len;
+    uint32_t crc;
+    int err;                  /* errno, or EIO for a short file */
+} piece;
+
+typedef struct {
+    int fd;
+    piece *pieces;
+    size_t n;
+    atomic_size_t next;
+} piece_ctx;
+
+static void piece_worker(void *arg, int t)
+{
+    (void)t;
+    piece_ctx *c = arg;
+    char *buf = NULL;
+    for (size_t i; (i = atomic_fetch_add(&c->next, 1)) < c->n;) {
+        piece *p = &c->pieces[i];
+        uint32_t crc = 0;
+        for (uint64_t done = 0; done < p->len;) {
+            size_t want = p->len - done < (1u << 20) ? (size_t)(p->len - done) : (1u << 20);
+            ssize_t r;
+            if (p->data) {
+                r = pwrite(c->fd, p->data + done, want, (off_t)(p->file_off + done));
+                if (r > 0)
+                    crc = (uint32_t)libdeflate_crc32(crc, p->data + done, (size_t)r);
+            } else {
+                if (!buf)
+                    buf = malloc(1u << 20);
+                r = pread(c->fd, buf, want, (off_t)(p->file_off + done));
+                if (r > 0)
+                    crc = (uint32_t)libdeflate_crc32(crc, buf, (size_t)r);
+            }
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                p->err = r < 0 ? errno : EIO;
+                break;
+            }
+            done += (uint64_t)r;
+        }
+        p->crc = crc;
+    }
+    free(buf);
+}
+
+/* Cuts the sections of h into pieces (data: the section contents to write,
+ * or NULL to read), runs them on all cores, and leaves each section's CRC
+ * in crc[]. Returns 0, or an errno. */
+static int run_pieces(int fd, const section_entry *sec, const void *const *data, uint32_t crc[SEC_COUNT])
+{
+    piece_ctx c = {.fd = fd};
+    size_t cap = 0;
+    for (int i = 0; i < SEC_COUNT; i++)
+        cap += sec[i].length / PIECE + 1;
+    c.pieces = calloc(cap, sizeof *c.pieces);
+    for (int i = 0; i < SEC_COUNT; i++)
+        for (uint64_t o = 0; o == 0 || o < sec[i].length; o += PIECE) {
+            uint64_t l = sec[i].length - o < PIECE ? sec[i].length - o : PIECE;
+            c.pieces[c.n++] = (piece){i, data ? (const char *)data[i] + o : NULL, sec[i].offset + o, l, 0, 0};
+        }
+    atomic_init(&c.next, 0);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    parallel_run(cores < 1 ? 1 : cores > 16 ? 16 : (int)cores, piece_worker, &c);
+    int err = 0;
+    for (size_t k = 0; k < c.n && !err; k++) {
+        const piece *p = &c.pieces[k];
+        err = p->err;
+        bool first = k == 0 || c.pieces[k - 1].section != p->section;
+        crc[p->section] = first ? p->crc : (uint32_t)crc32_combine(crc[p->section], p->crc, (z_off_t)p->len);
+    }
+    free(c.pieces);
+    return err;
 }
 
 /* Byte length of every section for these counts (the names section's is
@@ -163,10 +232,8 @@ int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_
     for (int i = 0; i < SEC_COUNT; i++) {
         h->sec[i].offset = off;
         h->sec[i].length = len[i];
-        h->sec[i].crc = (uint32_t)libdeflate_crc32(0, data[i], len[i]);
         off += (len[i] + SECTION_ALIGN - 1) / SECTION_ALIGN * SECTION_ALIGN;
     }
-    h->header_crc = (uint32_t)libdeflate_crc32(0, h, offsetof(file_header, header_crc));
 
     char path[4200];
     snprintf(path, sizeof path, "%s/offers.isla", tmpdir);
@@ -176,17 +243,19 @@ int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_
         set_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
         goto out;
     }
-    static const char zeros[SECTION_ALIGN];
-    if (write_all(fd, h, HEADER_SIZE) < 0)
+    /* the gaps between sections stay holes, which read as zeros */
+    if (ftruncate(fd, (off_t)off) < 0)
         goto werr;
-    for (int i = 0; i < SEC_COUNT; i++) {
-        if (write_all(fd, data[i], len[i]) < 0)
-            goto werr;
-        size_t padding = (size_t)((SECTION_ALIGN - len[i] % SECTION_ALIGN) % SECTION_ALIGN);
-        if (write_all(fd, zeros, padding) < 0)
-            goto werr;
+    uint32_t crc[SEC_COUNT];
+    int e = run_pieces(fd, h->sec, data, crc);
+    if (e) {
+        errno = e;
+        goto werr;
     }
-    if (fsync(fd) < 0)
+    for (int i = 0; i < SEC_COUNT; i++)
+        h->sec[i].crc = crc[i];
+    h->header_crc = (uint32_t)libdeflate_crc32(0, h, offsetof(file_header, header_crc));
+    if (pwrite(fd, h, HEADER_SIZE, 0) != HEADER_SIZE || fsync(fd) < 0)
         goto werr;
     rc = 0;
     goto out;
@@ -440,96 +509,33 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
     return 0;
 }
 
-/* Checks every section's CRC by reading the file with pread(), not through
- * the mapping: reading through the mapping would make the whole file part
- * of the server's resident memory, while a search touches only a fraction
- * of it (the hot columns and the index). The file is cut into 32 MiB pieces
- * checked on all cores; zlib's crc32_combine joins the pieces of a section,
- * so a 100M-offer store is verified in a fraction of a second. */
-enum { VERIFY_PIECE = 32 << 20 };
-
-typedef struct {
-    int section;
-    uint64_t offset, length;  /* within the file */
-    uint32_t crc;
-    int err;                  /* errno, or -1 for a short read */
-} verify_piece;
-
-typedef struct {
-    int fd;
-    verify_piece *pieces;
-    size_t n;
-    atomic_size_t next;
-} verify_ctx;
-
-static void verify_worker(void *arg, int t)
-{
-    (void)t;
-    verify_ctx *c = arg;
-    char *buf = malloc(1 << 20);
-    for (size_t i; (i = atomic_fetch_add(&c->next, 1)) < c->n;) {
-        verify_piece *p = &c->pieces[i];
-        uint32_t crc = 0;
-        for (uint64_t off = 0; off < p->length;) {
-            size_t want = p->length - off < (1u << 20) ? (size_t)(p->length - off) : (1u << 20);
-            ssize_t got = pread(c->fd, buf, want, (off_t)(p->offset + off));
-            if (got <= 0) {
-                p->err = got < 0 ? errno : -1;
-                break;
-            }
-            crc = (uint32_t)libdeflate_crc32(crc, buf, (size_t)got);
-            off += (uint64_t)got;
-        }
-        p->crc = crc;
-    }
-    free(buf);
-}
-
+/* Checks every section's CRC by reading the file with pread() on all
+ * cores, not through the mapping: reading through the mapping would make
+ * the whole file part of the server's resident memory, while a search
+ * touches only a fraction of it (the hot columns and the index). */
 int store_verify(const store_t *s, char *err, size_t errlen)
 {
     const file_header *h = s->map;
     char path[4200];
     snprintf(path, sizeof path, "%s/offers.isla", s->path);
-    verify_ctx c = {.fd = open(path, O_RDONLY | O_CLOEXEC)};
-    if (c.fd < 0) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         set_err(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return -1;
     }
-    size_t cap = SEC_COUNT;
+    uint32_t crc[SEC_COUNT];
+    int e = run_pieces(fd, h->sec, NULL, crc);
+    close(fd);
+    if (e) {
+        set_err(err, errlen, "cannot read %s: %s", path, e == EIO ? "file truncated" : strerror(e));
+        return -1;
+    }
     for (int i = 0; i < SEC_COUNT; i++)
-        cap += h->sec[i].length / VERIFY_PIECE;
-    c.pieces = calloc(cap, sizeof *c.pieces);
-    for (int i = 0; i < SEC_COUNT; i++) {
-        uint64_t off = 0;
-        do {
-            uint64_t len = h->sec[i].length - off < VERIFY_PIECE ? h->sec[i].length - off : VERIFY_PIECE;
-            c.pieces[c.n++] = (verify_piece){i, h->sec[i].offset + off, len, 0, 0};
-            off += len;
-        } while (off < h->sec[i].length);
-    }
-    atomic_init(&c.next, 0);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    parallel_run(cores < 1 ? 1 : cores > 16 ? 16 : (int)cores, verify_worker, &c);
-    int rc = 0;
-    uint32_t crc = 0;
-    for (size_t k = 0; k < c.n && rc == 0; k++) {
-        const verify_piece *p = &c.pieces[k];
-        if (p->err) {
-            set_err(err, errlen, "cannot read %s: %s", path, p->err > 0 ? strerror(p->err) : "file truncated");
-            rc = -1;
-            break;
+        if (crc[i] != h->sec[i].crc) {
+            set_err(err, errlen, "checksum mismatch in section %d of %s", i, path);
+            return -1;
         }
-        bool first = k == 0 || c.pieces[k - 1].section != p->section;
-        crc = first ? p->crc : (uint32_t)crc32_combine(crc, p->crc, (z_off_t)p->length);
-        bool last = k + 1 == c.n || c.pieces[k + 1].section != p->section;
-        if (last && crc != h->sec[p->section].crc) {
-            set_err(err, errlen, "checksum mismatch in section %d of %s", p->section, path);
-            rc = -1;
-        }
-    }
-    free(c.pieces);
-    close(c.fd);
-    return rc;
+    return 0;
 }
 
 store_t *store_open_generation(const char *gen_dir, bool verify, char *err, size_t errlen)
