@@ -223,8 +223,11 @@ async function pageHotels(page) {
   await after(page, 'list', () => page.click('#more-hotels'));
   const p2 = await apiPage(SEARCH, PAGE);
   sameHotels((await cards(page)).slice(PAGE, 2 * PAGE), p2.items, 'second page');
+  // the click handler moves the focus after the list has rendered: wait for it
+  const moved = await page.waitForFunction((id) => document.activeElement?.dataset?.hotel === String(id),
+    p2.items[0].hotel.id, { timeout: 5000 }).then(() => true, () => false);
   const focused = await page.evaluate(() => document.activeElement.dataset.hotel);
-  check(Number(focused) === p2.items[0].hotel.id, 'focus did not move to the first new hotel');
+  check(moved, `focus did not move to the first new hotel (${p2.items[0].hotel.id}), it is on ${focused}`);
   // scrolling to the end loads the next page by itself
   await page.evaluate(() => document.getElementById('more-hotels').scrollIntoView());
   await page.waitForFunction((n) => document.querySelectorAll('#hotel-list .hotel-card').length >= n, 3 * PAGE);
