@@ -565,7 +565,9 @@ def t_access_log(tmp, data):
         c.close()
         time.sleep(0.3)
         n = len(log2.read_text().splitlines())
-        check(10 <= n <= 12, f"sampled:100 wrote {n} lines for about 1000 requests")
+        # 1000 requests plus wait_health's polls (a slow sanitizer start
+        # polls a few hundred times): one line in 100 of them
+        check(10 <= n <= 20, f"sampled:100 wrote {n} lines for about 1000 requests")
     finally:
         srv.stop()
     # the slow-search log works with the access log off
