@@ -14,7 +14,7 @@ import re
 import sys
 
 CLASSES = ["narrow", "typical", "broad", "filtered", "hotel-first20"]
-TARGETS_NOTE = "targets (issue 3) apply at 100M offers"
+TARGETS_NOTE = "they apply at 100M offers"
 
 
 def jload(path):
@@ -107,11 +107,11 @@ def report(machines, sizes):
     m0 = machines[-1] if machines else {}
     w(f"Machine: {m0.get('cpu', '?')}, {m0.get('cores', '?')} cores, "
       f"{(m0.get('ram_bytes') or 0) / 2**30:.0f} GiB RAM, {m0.get('kernel', '?')}. "
-      f"isla {m0.get('isla_commit', '?')}, DuckDB {m0.get('duckdb', '?')} (@duckdb/node-api), "
+      f"DuckDB {m0.get('duckdb', '?')} (@duckdb/node-api), "
       f"SQLite {m0.get('sqlite', '?')} (Python sqlite3), {m0.get('wrk', 'wrk')}.")
     for m in machines:
-        w(f"Run {os.path.basename(m['dir'])} ({m.get('date', '?')}): load average at start {m.get('loadavg_start', '?')} "
-          f"(the machine is shared; medians are what count).")
+        w(f"Run {os.path.basename(m['dir'])} ({m.get('date', '?')}, isla {m.get('isla_commit', '?')}, binary sha256 {m.get('isla_sha256', '?')}): "
+          f"load average at start {m.get('loadavg_start', '?')} (the machine is shared; medians are what count).")
     w("")
     w("### Search latency per class (ms; one query thread unless stated)")
     w("")
@@ -159,13 +159,14 @@ def report(machines, sizes):
     row("import wall time, isla gen piped into isla import (s)", lambda r: f"{r['import_time']['wall_s']:.1f}")
     row("import rows/s, wall (generator shares the 2 cores)", lambda r: human(r["import"]["rows"] / r["import_time"]["wall_s"]) + "/s")
     row("import rows/s per CPU-second of `isla import`", lambda r: human(r["import"]["rows"] / r["import_time"]["import"]["cpu_s"]) + "/s")
-    row("import CPU s (user+sys) / peak RSS", lambda r: f"{r['import_time']['import']['cpu_s']:.1f} s / {r['import_time']['import']['maxrss_bytes'] / 2**20:,.0f} MiB")
+    row("import CPU s (user+sys) / peak RSS of the importer", lambda r: f"{r['import_time']['import']['cpu_s']:.1f} s / {r['import_time']['import']['maxrss_bytes'] / 2**20:,.0f} MiB")
     row("store on disk, generation dir (B/offer)", lambda r: f"{r['store']['generation_dir_bytes'] / 2**20:,.0f} MiB ({r['store']['generation_dir_bytes'] / offers(r):.1f})")
     row("of which offers.isla (B/offer)", lambda r: f"{r['store']['offers_file_bytes'] / offers(r):.1f}")
     row("`isla serve` ready, checksums verified (ms)", lambda r: f"{r['startup']['ready_ms']:.0f}")
     row("`isla serve --no-verify` ready (ms)", lambda r: f"{r['startup_noverify']['ready_ms']:.0f}")
     row("RSS after the mix: VmRSS (B/offer)", lambda r: f"{r['rss']['VmRSS'] / 2**20:,.0f} MiB ({r['rss']['VmRSS'] / offers(r):.1f})")
     row("  of which anonymous / file-backed (MiB)", lambda r: f"{r['rss']['RssAnon'] / 2**20:,.0f} / {r['rss']['RssFile'] / 2**20:,.0f}")
+    row("RSS after the wrk runs too (B/offer)", lambda r: f"{r['rss_after_wrk']['VmRSS'] / 2**20:,.0f} MiB ({r['rss_after_wrk']['VmRSS'] / offers(r):.1f})")
     for key, label in (("wrk_limit20_nocache", "HTTP typical limit=20, cache off: req/s (p50 / p99 ms)"),
                        ("wrk_limit20_cache", "HTTP typical limit=20, cache on: req/s (p50 / p99 ms)")):
         row(label, lambda r, k=key: f"{r[k]['requests'] / r[k]['duration_us'] * 1e6:,.0f} ({r[k]['p50_us'] / 1000:.2f} / {r[k]['p99_us'] / 1000:.2f})")

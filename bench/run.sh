@@ -117,10 +117,11 @@ fi
     echo "\"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
     echo "\"cpu\": \"$(lscpu | sed -n 's/^Model name: *//p' | head -1)\","
     echo "\"cores\": $(nproc),"
-    echo "\"ram_bytes\": $(awk '/MemTotal/{print $2*1024}' /proc/meminfo),"
+    echo "\"ram_bytes\": $(awk '/MemTotal/{printf "%d", $2*1024}' /proc/meminfo),"
     echo "\"kernel\": \"$(uname -sr)\","
     echo "\"isla_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo '+uncommitted src changes')\","
     echo "\"isla_version\": \"$("$ISLA" version 2>/dev/null | head -1)\","
+    echo "\"isla_sha256\": \"$(sha256sum "$ISLA" | cut -c1-16)\","
     echo "\"duckdb\": \"$( [ "$SKIP_DUCKDB" = 0 ] && node -p "require('$BENCH/node_modules/@duckdb/node-api/package.json').version" || echo skipped)\","
     echo "\"sqlite\": \"$(python3 -c 'import sqlite3; print(sqlite3.sqlite_version)')\","
     echo "\"wrk\": \"$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2 || true)\","
@@ -207,6 +208,7 @@ for SIZE in ${SIZES//,/ }; do
             run_wrk "$D/typical_limit20.txt" "$D/wrk_limit20_nocache.json" "$PORT"
             log "wrk typical full answers, cache off (load $(loadavg))"
             run_wrk "$D/typical_full.txt" "$D/wrk_full_nocache.json" "$PORT"
+            python3 "$BENCH/serve_ctl.py" rss --pid "$SERVE_PID" > "$D/rss_after_wrk.json"
         fi
         stop_serve
         if command -v wrk >/dev/null; then
