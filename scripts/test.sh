@@ -97,7 +97,7 @@ if make -j"$(nproc)" fuzz >"$out/fuzz-build.log" 2>&1; then
     corpus="tests/fuzz/corpus/${name#fuzz_}"
     mkdir -p "$out/corpus-$name"
     log="$out/$name.log"
-    if "$f" -max_total_time=15 -rss_limit_mb=2048 "$out/corpus-$name" $( [ -d "$corpus" ] && echo "$corpus") >"$log" 2>&1; then
+    if "$f" -max_total_time=15 -rss_limit_mb=2048 -artifact_prefix="$out/$name-" "$out/corpus-$name" $( [ -d "$corpus" ] && echo "$corpus") >"$log" 2>&1; then
       passed=$((passed + 1)); printf '%-40s    1 passed    0 failed\n' "$name"
     else
       failed=$((failed + 1)); failed_names+=("$name"); printf '%-40s    0 passed    1 failed  (%s)\n' "$name" "$log"
