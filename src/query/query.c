@@ -276,8 +276,17 @@ void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
     bool mask_lanes = !q->any_airport && s->dict_len[STORE_DICT_AIRPORT] <= 64;
 
     /* 1. choose each run's path */
+    enum { AHEAD = 8 };
     for (uint32_t k = 0; k < g->run_count; k++) {
         const store_run *run = &s->runs[g->first_run + k];
+        if (mask_lanes && k + AHEAD < g->run_count) {
+            /* the lane a later run will read: its miss overlaps this run's work */
+            const store_run *later = run + AHEAD;
+            uint64_t want = later->airports & q->airports.w[0];
+            if (want)
+                __builtin_prefetch(&s->lanes[later->first_lane + (uint32_t)__builtin_popcountll(
+                                                                     later->airports & ((want & -want) - 1))]);
+        }
         acc[k] = (run_acc){s, q, 0, UINT32_MAX, 0};
         if (q->min_stars_x10 && s->hotels[run->hotel].stars_x10 < q->min_stars_x10)
             continue;
@@ -313,9 +322,14 @@ void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
     lower_bound_batch(jobs, n_jobs, q->earliest, false);
     lower_bound_batch(jobs, n_jobs, last_day + 1, true);
 
-    /* 3. reduce each window */
+    /* 3. reduce each window, prefetching the prices of a later one */
     for (size_t i = 0; i < n_jobs; i++) {
         const window_job *j = &jobs[i];
+        if (i + AHEAD < n_jobs) {
+            const window_job *later = &jobs[i + AHEAD];
+            __builtin_prefetch(later->kind == JOB_LANE ? (const void *)&s->price[later->from]
+                                                       : (const void *)&s->day_min[later->from]);
+        }
         if (j->from >= j->to)
             continue;
         run_acc *a = &acc[j->slot];
