@@ -76,7 +76,7 @@ static void handle_best_offers(store_t *s, const api_request *req, api_response 
     ok_json(res);
     res->has_total = true;
     res->total = v.len;
-    render_best_array(&res->body, s, &p.q, v.items + from, to - from);
+    render_best_array(&res->body, s, &p.q, v.len ? v.items + from : NULL, to - from); /* items is NULL when empty */
     hotel_best_vec_free(&v);
 }
 
