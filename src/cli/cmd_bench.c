@@ -146,6 +146,9 @@ int cmd_bench(int argc, char **argv)
         return 1;
     }
     double open_ms = (now_us() - t0) / 1000;
+    t0 = now_us();
+    store_warm(s); /* as `isla serve` does before it serves */
+    double warm_ms = (now_us() - t0) / 1000;
     if (!s->n_offers) {
         fprintf(stderr, "isla bench: the generation has no offers\n");
         store_release(s);
@@ -153,8 +156,8 @@ int cmd_bench(int argc, char **argv)
     }
     if (emit)
         return emit_mix(s, emit, (uint64_t)seed, (size_t)n);
-    printf("generation %llu: %u offers, %u hotels; opened in %.1f ms\n", (unsigned long long)s->generation,
-           s->n_offers, s->n_hotels, open_ms);
+    printf("generation %llu: %u offers, %u hotels; opened in %.1f ms, warmed in %.1f ms\n",
+           (unsigned long long)s->generation, s->n_offers, s->n_hotels, open_ms, warm_ms);
     printf("%-14s %8s %9s %9s %9s %9s %12s\n", "class", "searches", "p50 us", "p90 us", "p99 us", "max us",
            "results/avg");
     double *t = malloc((size_t)n * sizeof *t);

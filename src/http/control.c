@@ -46,6 +46,8 @@ static void *loader_main(void *arg)
     loader *l = &srv->load;
     l->err[0] = '\0';
     l->result = store_open(srv->cfg->data_dir, srv->cfg->verify, l->err, sizeof(l->err));
+    if (l->result) /* before it serves: the first searches should not fault */
+        store_warm(l->result);
     if (l->result == NULL && l->err[0] == '\0')
         snprintf(l->err, sizeof(l->err), "unknown error");
     atomic_store_explicit(&l->done, true, memory_order_release);

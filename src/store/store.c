@@ -617,6 +617,27 @@ void store_release(store_t *s)
     }
 }
 
+void store_warm(const store_t *s)
+{
+    const file_header *h = s->map;
+    long page = sysconf(_SC_PAGESIZE);
+    for (int i = 0; i < SEC_COUNT; i++) {
+        if (i == SEC_DETAIL || i == SEC_FAR)
+            continue;
+        const section_entry *e = &h->sec[i];
+        uintptr_t from = ((uintptr_t)s->map + e->offset) & ~((uintptr_t)page - 1);
+        uintptr_t to = (uintptr_t)s->map + e->offset + e->length;
+        if (to <= from)
+            continue;
+        if (madvise((void *)from, to - from, MADV_POPULATE_READ) == 0)
+            continue;
+        /* kernels before 5.14: touch one byte per page instead */
+        volatile const char *p = (const char *)from;
+        for (uintptr_t a = from; a < to; a += (uintptr_t)page)
+            (void)p[a - from];
+    }
+}
+
 void store_drop_cold_pages(const store_t *s)
 {
     const file_header *h = s->map;

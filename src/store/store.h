@@ -182,6 +182,11 @@ int store_verify(const store_t *s, char *err, size_t errlen);
 void store_retain(store_t *s);
 void store_release(store_t *s);
 
+/* Maps every page a search can read (hot columns, directory, index) into
+ * the process now, so the first searches after a load do not each pay
+ * hundreds of page faults. The print-only details are left out. */
+void store_warm(const store_t *s);
+
 /* Drops the cold print-only sections (offer details) from the process's
  * resident set; they stay in the page cache and fault back in on use.
  * Searches never read them, so a server calls this from time to time to
