@@ -418,6 +418,27 @@ static void test_drop_cold_pages(void **state)
     store_release(s);
 }
 
+static void test_warm(void **state)
+{
+    (void)state;
+    assert_int_equal(import_into("warm", 20000, 100), 1);
+    char err[512] = "";
+    store_t *s = store_open(tu_path(dir, "warm/data"), false, err, sizeof err);
+    assert_non_null(s);
+    store_drop_cold_pages(s);
+    long before = mapping_rss_kb(s->map);
+    store_warm(s);
+    long after = mapping_rss_kb(s->map);
+    /* the hot columns (9 bytes an offer) are now mapped, the details not */
+    long hot_kb = (long)s->n_offers * 9 / 1024;
+    assert_true(after - before >= hot_kb - 8);
+    /* ...but not the details, save what the kernel's fault-around maps
+     * next to the sections on either side of them (64 KiB each) */
+    long detail_kb = (long)(s->n_offers * sizeof(store_detail) / 1024);
+    assert_true(after <= (long)(s->map_len / 1024) - detail_kb + 2 * 64 + 8);
+    store_release(s);
+}
+
 static void test_write_empty_image(void **state)
 {
     (void)state;
@@ -466,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_publish_generations),
         cmocka_unit_test(test_write_empty_image),
         cmocka_unit_test(test_drop_cold_pages),
+        cmocka_unit_test(test_warm),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
