@@ -425,18 +425,17 @@ static void test_warm(void **state)
     char err[512] = "";
     store_t *s = store_open(tu_path(dir, "warm/data"), false, err, sizeof err);
     assert_non_null(s);
-    store_drop_cold_pages(s);
-    long before = mapping_rss_kb(s->map);
     store_warm(s);
     long after = mapping_rss_kb(s->map);
-    /* the hot columns (9 bytes an offer) are now mapped, the details not */
-    long hot_kb = (long)s->n_offers * 9 / 1024;
-    assert_true(after - before >= hot_kb - 8);
-    /* ...but not the details, save what the kernel's fault-around maps
-     * next to the sections on either side of them (64 KiB each) */
     long detail_kb = (long)(s->n_offers * sizeof(store_detail) / 1024);
-    assert_true(after <= (long)(s->map_len / 1024) - detail_kb + 2 * 64 + 8);
+    long other_kb = (long)(s->map_len / 1024) - detail_kb;
     store_release(s);
+    /* everything but the details is mapped now (whatever was before: the
+     * kernel's fault-around may already have mapped some of it)... */
+    assert_true(after >= other_kb - 8);
+    /* ...and the details are not, save what fault-around maps next to the
+     * sections on either side of them (64 KiB each) */
+    assert_true(after <= other_kb + 2 * 64 + 8);
 }
 
 static void test_write_empty_image(void **state)
