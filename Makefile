@@ -18,7 +18,7 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS    := $(BUILD)/tests/diff_sqlite
 
-.PHONY: all clean test asan unit tools fuzz
+.PHONY: all clean test asan asan-clang unit tools fuzz
 all: $(BUILD)/isla $(TESTS) $(TOOLS)
 
 $(BUILD)/obj/%.o: %.c
@@ -47,6 +47,13 @@ tools: $(TOOLS)
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1" \
 	  CFLAGS_EXTRA= CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined"
+
+# The same with clang: its UBSan checks more (e.g. pointer arithmetic on
+# NULL), and -Werror keeps clang warning-free under sanitizers too.
+asan-clang:
+	$(MAKE) BUILD=build/asan-clang CC=clang OPT="-O1" \
+	  CFLAGS="-O1 -g -Werror -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined"
 
 # libFuzzer targets (clang only).

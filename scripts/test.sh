@@ -5,7 +5,8 @@
 #   with a real Prometheus, alerts, reload under load, drain),
 #   the differential test against SQLite (200k and 2M offers), the 29 real
 #   offer rows, fuzz smoke runs (libFuzzer), and all of that again under
-#   AddressSanitizer + UndefinedBehaviorSanitizer where it makes sense.
+#   AddressSanitizer + UndefinedBehaviorSanitizer (gcc; the unit, SQLite,
+#   sample and HTTP suites also with clang's stricter UBSan).
 # Ends with one line "N passed, M failed" counting individual tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -63,12 +64,16 @@ build() { # build NAME MAKE-ARGS...: a build failure is one failed test
 build build-gcc CC=gcc all CFLAGS="-O2 -g -Werror"
 build build-clang BUILD=build/clang CC=clang all CFLAGS="-O2 -g -Werror"
 build build-asan asan
+build build-asan-clang asan-clang
 
 for t in build/tests/test_*; do
   [ -x "$t" ] && run "unit-$(basename "$t")" "$t"
 done
 for t in build/asan/tests/test_*; do
   [ -x "$t" ] && run "asan-unit-$(basename "$t")" "$t"
+done
+for t in build/asan-clang/tests/test_*; do
+  [ -x "$t" ] && run "clang-asan-unit-$(basename "$t")" "$t"
 done
 
 run http python3 tests/http/test_http.py
@@ -89,6 +94,9 @@ ISLA_BIN=build/asan/isla run asan-sample-data python3 tests/sample/test_sample.p
 run diff-sqlite-200k build/tests/diff_sqlite --offers 200000 --seed 11 --searches 300
 run diff-sqlite-2m build/tests/diff_sqlite --offers 2000000 --seed 12 --searches 300
 run asan-diff-sqlite build/asan/tests/diff_sqlite --bin build/asan/isla --offers 30000 --seed 13 --searches 200
+run clang-asan-diff-sqlite build/asan-clang/tests/diff_sqlite --bin build/asan-clang/isla --offers 30000 --seed 14 --searches 200
+ISLA_BIN=build/asan-clang/isla run clang-asan-sample-data python3 tests/sample/test_sample.py
+ISLA_BIN=build/asan-clang/isla run clang-asan-http python3 tests/http/test_http.py
 
 # Fuzz smoke runs: every parser for a short, bounded time.
 if make -j"$(nproc)" fuzz >"$out/fuzz-build.log" 2>&1; then

@@ -86,7 +86,8 @@ enum { PIECE = 32 << 20 };
 
 typedef struct {
     int section;
-    const char *data;         /* to write; NULL: read the piece from the file */
+    const char *data;         /* to write; NULL: read the piece from the file
+                               * (an empty section may have no data: len 0) */
     uint64_t file_off, len;
     uint32_t crc;
     int err;                  /* errno, or EIO for a short file */
@@ -147,7 +148,7 @@ static int run_pieces(int fd, const section_entry *sec, const void *const *data,
     for (int i = 0; i < SEC_COUNT; i++)
         for (uint64_t o = 0; o == 0 || o < sec[i].length; o += PIECE) {
             uint64_t l = sec[i].length - o < PIECE ? sec[i].length - o : PIECE;
-            c.pieces[c.n++] = (piece){i, data ? (const char *)data[i] + o : NULL, sec[i].offset + o, l, 0, 0};
+            c.pieces[c.n++] = (piece){i, data && data[i] ? (const char *)data[i] + o : NULL, sec[i].offset + o, l, 0, 0};
         }
     atomic_init(&c.next, 0);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);

@@ -588,7 +588,8 @@ static void load_offers(const char *path, uint64_t seed)
 
     /* 2. in the table's order, so the b-tree grows at its end */
     double t1 = now_s();
-    qsort(rows, nrows, sizeof *rows, row_ref_cmp);
+    if (nrows > 1)
+        qsort(rows, nrows, sizeof *rows, row_ref_cmp);
     double t2 = now_s();
 
     /* 3. the table: clustered by (adults, children, nights, hotel,
@@ -1478,8 +1479,10 @@ static void check_hotel_offers(const spec_t *sp, rng_t *r, const char *where, ui
             break;
         }
     }
-    qsort(want, nwant, sizeof *want, tuple_key_cmp);
-    qsort(got, ngot, sizeof *got, tuple_key_cmp);
+    if (nwant > 1) /* the arrays are NULL when empty: qsort(NULL, 0) is undefined */
+        qsort(want, nwant, sizeof *want, tuple_key_cmp);
+    if (ngot > 1)
+        qsort(got, ngot, sizeof *got, tuple_key_cmp);
     size_t i = 0, j = 0;
     int shown = 0;
     while (i < nwant || j < ngot) {
@@ -1665,8 +1668,8 @@ static void run_search(const spec_t *sp, rng_t *r, class_stats *cs)
     double t3 = now_s();
     prof[PR_EXISTS] += t3 - t2;
 
-    /* sort orders */
-    if (hb.len == nwant && c.problems == 0) {
+    /* sort orders (of a non-empty answer: the buffers are NULL otherwise) */
+    if (hb.len == nwant && c.problems == 0 && nwant) {
         if (sorted_cap < hb.len) {
             sorted_cap = hb.len;
             sorted = xrealloc(sorted, sorted_cap * sizeof *sorted);
