@@ -42,7 +42,9 @@ static bool parse_stars(const char *p, size_t n, uint8_t *out)
 static int by_id(const void *a, const void *b)
 {
     const hotel_entry *x = a, *y = b;
-    return x->id < y->id ? -1 : x->id > y->id;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
 }
 
 int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t errlen)
@@ -137,7 +139,7 @@ int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t
             alloc = alloc ? alloc * 2 : 1024;
             out->items = realloc(out->items, alloc * sizeof *out->items);
         }
-        out->items[out->len++] = (hotel_entry){(uint32_t)id, stars, (uint16_t)nl, name};
+        out->items[out->len++] = (hotel_entry){(uint32_t)id, stars, (uint16_t)nl, (uint32_t)lineno, name};
     }
     if (lineno == 0) {
         snprintf(err, errlen, "%s: the hotels file is empty", path);
@@ -147,12 +149,11 @@ int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t
     fclose(f);
     if (out->len) /* qsort(NULL, 0, ...) is undefined behaviour */
         qsort(out->items, out->len, sizeof *out->items, by_id);
-    /* Keep the first of repeated ids: the order after qsort is not stable,
-     * so this only promises that exactly one survives. */
+    /* Keep the first of repeated ids (equal ids are ordered by line). */
     size_t w = 0;
     for (size_t i = 0; i < out->len; i++) {
         if (w && out->items[w - 1].id == out->items[i].id) {
-            fprintf(warn, "%s: hotel id %u appears more than once; keeping one\n", path, out->items[i].id);
+            fprintf(warn, "%s:%u: hotel id %u appeared before; keeping the first\n", path, out->items[i].line, out->items[i].id);
             free(out->items[i].name);
             out->rejected++;
             continue;

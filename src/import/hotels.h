@@ -13,6 +13,7 @@ typedef struct {
     uint32_t id;
     uint8_t stars_x10;
     uint16_t name_len;
+    uint32_t line;            /* in the file: the first of repeated ids wins */
     char *name;
 } hotel_entry;
 
