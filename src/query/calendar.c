@@ -60,6 +60,18 @@ static void scan_sorted(const store_t *s, const search_t *q, uint32_t from, uint
             add(t, (uint32_t)(dep[i] - t->first), s->price[i], 1);
 }
 
+typedef struct {
+    const store_t *s;
+    const search_t *q;
+    day_table *t;
+} lane_scan;
+
+static void scan_lane(void *ctx, const store_lane *lane)
+{
+    lane_scan *ls = ctx;
+    scan_sorted(ls->s, ls->q, lane->start, lane->start + lane->count, ls->t);
+}
+
 static void scan_run(const store_t *s, const search_t *q, const store_run *run, day_table *t)
 {
     if (run->n_days && unfiltered(q)) {
@@ -72,12 +84,8 @@ static void scan_run(const store_t *s, const search_t *q, const store_run *run, 
         }
         return;
     }
-    for (uint32_t l = run->first_lane; l < run->first_lane + run->n_lanes; l++) {
-        const store_lane *lane = &s->lanes[l];
-        if (!q->any_airport && !bitset_has(&q->airports, lane->airport))
-            continue;
-        scan_sorted(s, q, lane->start, lane->start + lane->count, t);
-    }
+    lane_scan ls = {s, q, t};
+    query_for_each_lane(s, q, run, scan_lane, &ls);
 }
 
 /* Narrows the table's day range to what the runs can hold. */

@@ -106,34 +106,23 @@ static inline bool per_offer_filters(const search_t *q)
 /* Calls fn(ctx, from, to) for the departure-window range of every lane of
  * the run whose airport the search accepts. With <= 64 airports a run's
  * lanes are found from its airport mask: lane = popcount of lower bits. */
-typedef void (*range_fn)(void *ctx, uint32_t from, uint32_t to);
-
-static void for_each_lane_range(const store_t *s, const search_t *q, const store_run *run, range_fn fn,
-                                void *ctx)
+/* Calls fn(ctx, lane) for every lane of the run whose airport the search
+ * accepts. With <= 64 airports a run's lanes are found from its airport
+ * mask (lane = popcount of the lower bits), so a run without the searched
+ * airports costs one AND. */
+void query_for_each_lane(const store_t *s, const search_t *q, const store_run *run, lane_fn fn, void *ctx)
 {
-    int32_t last_day = q->latest - q->nights;
     if (q->any_airport || s->dict_len[STORE_DICT_AIRPORT] > 64) {
-        for (uint32_t l = run->first_lane; l < run->first_lane + run->n_lanes; l++) {
-            const store_lane *lane = &s->lanes[l];
-            if (!q->any_airport && !bitset_has(&q->airports, lane->airport))
-                continue;
-            uint32_t from = query_lower_day(s->dep_day, lane->start, lane->start + lane->count, q->earliest);
-            uint32_t to = query_lower_day(s->dep_day, from, lane->start + lane->count, last_day + 1);
-            if (from < to)
-                fn(ctx, from, to);
-        }
+        for (uint32_t l = run->first_lane; l < run->first_lane + run->n_lanes; l++)
+            if (q->any_airport || bitset_has(&q->airports, s->lanes[l].airport))
+                fn(ctx, &s->lanes[l]);
         return;
     }
     uint64_t want = run->airports & q->airports.w[0];
     while (want) {
         unsigned a = (unsigned)__builtin_ctzll(want);
         want &= want - 1;
-        const store_lane *lane =
-            &s->lanes[run->first_lane + (uint32_t)__builtin_popcountll(run->airports & ((1ull << a) - 1))];
-        uint32_t from = query_lower_day(s->dep_day, lane->start, lane->start + lane->count, q->earliest);
-        uint32_t to = query_lower_day(s->dep_day, from, lane->start + lane->count, last_day + 1);
-        if (from < to)
-            fn(ctx, from, to);
+        fn(ctx, &s->lanes[run->first_lane + (uint32_t)__builtin_popcountll(run->airports & ((1ull << a) - 1))]);
     }
 }
 
@@ -259,6 +248,18 @@ static window_job *push_job(size_t *n)
     return &tl_jobs[(*n)++];
 }
 
+typedef struct {
+    size_t *n_jobs;
+    const uint16_t *dep_day;
+    uint32_t slot;
+} lane_jobs;
+
+static void push_lane_job(void *ctx, const store_lane *lane)
+{
+    lane_jobs *lj = ctx;
+    *push_job(lj->n_jobs) = (window_job){lj->dep_day, lane->start, lane->start + lane->count, 0, 0, lj->slot, JOB_LANE};
+}
+
 void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
 {
     out->len = 0;
@@ -296,24 +297,9 @@ void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
         } else if (covers && run->n_days) {
             *push_job(&n_jobs) = (window_job){s->day_day, run->first_day, run->first_day + run->n_days, 0, 0, k,
                                               JOB_DAYS};
-        } else if (mask_lanes) {
-            /* lanes of the accepted airports: lane = popcount of the lower bits */
-            uint64_t want = run->airports & q->airports.w[0];
-            while (want) {
-                unsigned a = (unsigned)__builtin_ctzll(want);
-                want &= want - 1;
-                const store_lane *lane =
-                    &s->lanes[run->first_lane + (uint32_t)__builtin_popcountll(run->airports & ((1ull << a) - 1))];
-                *push_job(&n_jobs) = (window_job){s->dep_day, lane->start, lane->start + lane->count, 0, 0, k,
-                                                  JOB_LANE};
-            }
         } else {
-            for (uint32_t l = run->first_lane; l < run->first_lane + run->n_lanes; l++) {
-                const store_lane *lane = &s->lanes[l];
-                if (q->any_airport || bitset_has(&q->airports, lane->airport))
-                    *push_job(&n_jobs) = (window_job){s->dep_day, lane->start, lane->start + lane->count, 0, 0, k,
-                                                      JOB_LANE};
-            }
+            lane_jobs lj = {&n_jobs, s->dep_day, k};
+            query_for_each_lane(s, q, run, push_lane_job, &lj);
         }
     }
 
@@ -515,9 +501,12 @@ static void heap_sift_down(offer_pos *h, size_t n, size_t i)
     }
 }
 
-static void page_range(void *ctx, uint32_t from, uint32_t to)
+static void page_lane(void *ctx, const store_lane *lane)
 {
     page_acc *a = ctx;
+    uint32_t end = lane->start + lane->count;
+    uint32_t from = query_lower_day(a->s->dep_day, lane->start, end, a->q->earliest);
+    uint32_t to = query_lower_day(a->s->dep_day, from, end, a->q->latest - a->q->nights + 1);
     bool filters = per_offer_filters(a->q) || a->q->max_price != UINT32_MAX;
     for (uint32_t i = from; i < to; i++) {
         if (filters && !query_offer_passes_filters(a->s, a->q, i))
@@ -569,7 +558,7 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
     if (r < 0)
         return;
     page_acc a = {s, q, after, malloc((limit + 1) * sizeof(offer_pos)), 0, limit, 0, 0};
-    for_each_lane_range(s, q, &s->runs[r], page_range, &a);
+    query_for_each_lane(s, q, &s->runs[r], page_lane, &a);
     qsort(a.heap, a.n, sizeof *a.heap, pos_cmp);
     if (out->cap < a.n) {
         out->cap = a.n;

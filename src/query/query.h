@@ -91,6 +91,9 @@ const store_group *query_find_group(const store_t *s, const search_t *q);
 int64_t query_find_run(const store_t *s, const store_group *g, uint32_t hotel);
 /* First index in [lo, hi) of an ascending day column whose day >= day. */
 uint32_t query_lower_day(const uint16_t *days, uint32_t lo, uint32_t hi, int32_t day);
+/* Calls fn(ctx, lane) for each lane of run whose airport q accepts. */
+typedef void (*lane_fn)(void *ctx, const store_lane *lane);
+void query_for_each_lane(const store_t *s, const search_t *q, const store_run *run, lane_fn fn, void *ctx);
 /* The offer-level filters (price, meal, room, ocean view); airports, group
  * and dates are the caller's (lanes and windows select them). */
 bool query_offer_passes_filters(const store_t *s, const search_t *q, uint32_t offer);
