@@ -192,40 +192,54 @@ static bool eq(const char *p, size_t n, const char *lit)
     return strlen(lit) == n && !memcmp(p, lit, n);
 }
 
+typedef enum { R_NONE, R_BEST, R_OFFERS, R_HOTEL, R_HEALTH, R_OPENAPI, R_CALENDAR } route_t;
+
+/* The endpoint of a path (each also under /api/); for the hotel routes the
+ * {id} segment, unparsed. */
+static route_t route_of(const api_request *req, const char **id, size_t *id_len)
+{
+    const char *path = req->path;
+    size_t n = req->path_len;
+    bool under_api = n >= 5 && !memcmp(path, "/api/", 5);
+    const char *rest = under_api ? path + 4 : path; /* keeps the leading '/' */
+    size_t rn = under_api ? n - 4 : n;
+    *id = NULL;
+    *id_len = 0;
+    if (eq(rest, rn, "/bestOffersByHotel"))
+        return R_BEST;
+    if (eq(rest, rn, "/openapi") || eq(rest, rn, "/openapi.json"))
+        return R_OPENAPI;
+    if (under_api && eq(rest, rn, "/health"))
+        return R_HEALTH;
+    if (under_api && eq(rest, rn, "/priceCalendar"))
+        return R_CALENDAR;
+    if (rn > 8 && !memcmp(rest, "/hotels/", 8)) {
+        *id = rest + 8;
+        const char *slash = memchr(*id, '/', rn - 8);
+        if (!slash) {
+            *id_len = rn - 8;
+            return under_api ? R_HOTEL : R_NONE;
+        }
+        if (eq(slash, (size_t)(rest + rn - slash), "/offers")) {
+            *id_len = (size_t)(slash - *id);
+            return R_OFFERS;
+        }
+    }
+    return R_NONE;
+}
+
 void api_handle(store_t *s, const api_env *env, const api_request *req, api_response *res)
 {
     memset(res, 0, sizeof *res);
     const char *path = req->path;
     size_t n = req->path_len;
     bool get = eq(req->method, req->method_len, "GET") || eq(req->method, req->method_len, "HEAD");
-    bool under_api = n >= 5 && !memcmp(path, "/api/", 5);
-    const char *rest = under_api ? path + 4 : path; /* keeps the leading '/' */
-    size_t rn = under_api ? n - 4 : n;
 
     /* Route first, check the method second, so an unknown path is a 404
      * whatever the method and a known one answers 405 with Allow. */
-    enum { R_NONE, R_BEST, R_OFFERS, R_HOTEL, R_HEALTH, R_OPENAPI, R_CALENDAR } route = R_NONE;
-    const char *id = NULL;
-    size_t id_len = 0;
-    if (eq(rest, rn, "/bestOffersByHotel"))
-        route = R_BEST;
-    else if (eq(rest, rn, "/openapi") || eq(rest, rn, "/openapi.json"))
-        route = R_OPENAPI;
-    else if (under_api && eq(rest, rn, "/health"))
-        route = R_HEALTH;
-    else if (under_api && eq(rest, rn, "/priceCalendar"))
-        route = R_CALENDAR;
-    else if (rn > 8 && !memcmp(rest, "/hotels/", 8)) {
-        id = rest + 8;
-        const char *slash = memchr(id, '/', rn - 8);
-        if (!slash) {
-            id_len = rn - 8;
-            route = under_api ? R_HOTEL : R_NONE;
-        } else if (eq(slash, (size_t)(rest + rn - slash), "/offers")) {
-            id_len = (size_t)(slash - id);
-            route = R_OFFERS;
-        }
-    }
+    const char *id;
+    size_t id_len;
+    route_t route = route_of(req, &id, &id_len);
     if (route == R_NONE) {
         api_error(res, 404, "not_found", NULL, "no such endpoint: %.*s", (int)(n > 200 ? 200 : n), path);
         return;
@@ -297,32 +311,26 @@ bool api_cache_key(store_t *s, const api_request *req, buf_t *key)
 {
     if (s == NULL || !(eq(req->method, req->method_len, "GET") || eq(req->method, req->method_len, "HEAD")))
         return false;
-    const char *path = req->path;
-    size_t n = req->path_len;
-    bool under_api = n >= 5 && !memcmp(path, "/api/", 5);
-    const char *rest = under_api ? path + 4 : path;
-    size_t rn = under_api ? n - 4 : n;
+    const char *id;
+    size_t id_len;
+    route_t route = route_of(req, &id, &id_len);
     api_response scratch;
     memset(&scratch, 0, sizeof scratch);
     api_params p;
     bool ok = false;
-    if (eq(rest, rn, "/bestOffersByHotel")) {
+    if (route == R_BEST) {
         if (params_parse(s, req->query, req->query_len, PARAMS_BEST_OFFERS, &p, &scratch) == 0) {
             BUF_LIT(key, "best");
             key_params(key, &p);
             ok = true;
         }
-    } else if (rn > 8 && !memcmp(rest, "/hotels/", 8)) {
-        const char *id = rest + 8;
-        const char *slash = memchr(id, '/', rn - 8);
-        size_t id_len = slash ? (size_t)(slash - id) : rn - 8;
+    } else if (route == R_HOTEL || route == R_OFFERS) {
         int64_t hid = parse_id(id, id_len);
         if (hid >= 0 && store_find_hotel(s, (uint64_t)hid) >= 0) {
-            if (!slash && under_api) {
+            if (route == R_HOTEL) {
                 buf_printf(key, "hotel|%lld", (long long)hid);
                 ok = req->query_len == 0;
-            } else if (slash && eq(slash, (size_t)(rest + rn - slash), "/offers") &&
-                       params_parse(s, req->query, req->query_len, PARAMS_HOTEL_OFFERS, &p, &scratch) == 0) {
+            } else if (params_parse(s, req->query, req->query_len, PARAMS_HOTEL_OFFERS, &p, &scratch) == 0) {
                 buf_printf(key, "offers|%lld", (long long)hid);
                 key_params(key, &p);
                 ok = true;
