@@ -50,7 +50,7 @@ typedef struct {
     size_t n_rows;
     reject_rec *rejects;
     size_t n_rejects;
-    uint32_t n_lines, n_blank;
+    uint32_t n_lines;
 } chunk_result;
 
 typedef struct {
@@ -159,9 +159,7 @@ static void parse_chunk(pipeline *p, row_parser *rp, chunk *c, chunk_result *r)
             snprintf(why, sizeof why, "line longer than %u bytes", CHUNK_SIZE);
             add_reject(r, &rej_cap, line, why, s, n);
             rejected++;
-        } else if (n == 0) {
-            r->n_blank++;
-        } else {
+        } else if (n > 0) { /* an empty line holds no offer: nothing to import or reject */
             if (r->n_rows == cap) {
                 cap *= 2;
                 r->rows = realloc(r->rows, cap * sizeof *r->rows);
@@ -558,6 +556,18 @@ static int write_summary(const char *path, const import_result *res)
     return (fclose(f) != 0) | bad ? -1 : 0;
 }
 
+/* Closes the queue and waits for the workers to finish what they hold. */
+static void stop_workers(pipeline *p, pthread_t *tids, int *started)
+{
+    pthread_mutex_lock(&p->lock);
+    p->closed = true;
+    pthread_cond_broadcast(&p->not_empty);
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 0; i < *started; i++)
+        pthread_join(tids[i], NULL);
+    *started = 0;
+}
+
 int import_run(const import_options *opt, import_result *res, char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
@@ -604,24 +614,17 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     for (; started < threads; started++)
         pthread_create(&tids[started], NULL, worker, p);
     int read_rc = read_chunks(p, &in, carry, carry_len, err, errlen);
-    pthread_mutex_lock(&p->lock);
-    p->closed = true;
-    pthread_cond_broadcast(&p->not_empty);
-    pthread_mutex_unlock(&p->lock);
-    for (int i = 0; i < started; i++)
-        pthread_join(tids[i], NULL);
-    started = 0;
+    stop_workers(p, tids, &started);
     if (read_rc < 0)
         goto out;
 
     /* Absolute line numbers: the header is line 1. */
     base = malloc((p->n_results + 1) * sizeof *base);
-    uint64_t line = 1, rows = 0, blank = 0, rejected = 0;
+    uint64_t line = 1, rows = 0, rejected = 0;
     for (size_t i = 0; i < p->n_results; i++) {
         base[i] = line;
         line += p->results[i].n_lines;
         rows += p->results[i].n_rows;
-        blank += p->results[i].n_blank;
         rejected += p->results[i].n_rejects;
     }
     res->stats.rows = rows + rejected;
@@ -701,17 +704,9 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
              (unsigned long long)res->generation);
     res->seconds_total = now_s() - t0;
     res->seconds_write = res->seconds_total - res->seconds_parse - res->seconds_build;
-    (void)blank;
     rc = 0;
 out:
-    if (started) {
-        pthread_mutex_lock(&p->lock);
-        p->closed = true;
-        pthread_cond_broadcast(&p->not_empty);
-        pthread_mutex_unlock(&p->lock);
-        for (int i = 0; i < started; i++)
-            pthread_join(tids[i], NULL);
-    }
+    stop_workers(p, tids, &started);
     if (in.gz)
         gzclose(in.gz);
     if (in.map)
