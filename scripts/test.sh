@@ -89,6 +89,8 @@ ISLA_BIN=build/asan/isla run asan-ops-protocol python3 tests/ops/test_protocol.p
 run ops-runtime python3 tests/ops/test_runtime.py
 ISLA_BIN=build/asan/isla run asan-ops-runtime python3 tests/ops/test_runtime.py
 run sample-data python3 tests/sample/test_sample.py
+run import-faults python3 tests/import/test_import_faults.py
+ISLA_BIN=build/asan/isla run asan-import-faults python3 tests/import/test_import_faults.py
 ISLA_BIN=build/asan/isla run asan-sample-data python3 tests/sample/test_sample.py
 
 run diff-sqlite-200k build/tests/diff_sqlite --offers 200000 --seed 11 --searches 300

@@ -1,4 +1,5 @@
 /* `isla import`: parse options, run the import pipeline, print a summary. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,10 @@ static void usage(FILE *f)
           "  --data DIR            the data directory (created if missing)\n"
           "  --max-rejects N|none  abort, publishing nothing, after more than N\n"
           "                        rejected rows (default 10000)\n"
+          "  --max-shrink PCT|none refuse, publishing nothing, a dump with more than\n"
+          "                        PCT percent fewer offers than the served generation\n"
+          "                        (default 50; none: no check)\n"
+          "  --min-rows N          refuse a dump with fewer than N offers (default 1)\n"
           "  --threads N           parse/build threads (default: one per core)\n"
           "  --quiet               no progress lines\n"
           "\n"
@@ -29,9 +34,23 @@ static void usage(FILE *f)
           f);
 }
 
+/* A plain dump is memory-mapped; if another process truncates the file
+ * while it is read, touching the vanished pages raises SIGBUS. Nothing has
+ * been written at that point (the generation is written after parsing), so
+ * say what happened and exit 1 instead of dying with "Bus error". */
+static void on_sigbus(int sig)
+{
+    static const char msg[] = "isla import: the offers file shrank while it was being read (SIGBUS); "
+                              "nothing was published. Import a dump only once it is complete.\n";
+    (void)sig;
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(1);
+}
+
 int cmd_import(int argc, char **argv)
 {
-    import_options opt = {.max_rejects = 10000, .progress = true};
+    import_options opt = {.max_rejects = 10000, .max_shrink_pct = 50, .progress = true};
     const char *v;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -45,6 +64,10 @@ int cmd_import(int argc, char **argv)
             opt.data_dir = v;
         } else if (arg_value(argc, argv, &i, "--max-rejects", &v)) {
             opt.max_rejects = !strcmp(v, "none") ? -1 : arg_int("--max-rejects", v, 0, INT64_MAX / 2);
+        } else if (arg_value(argc, argv, &i, "--max-shrink", &v)) {
+            opt.max_shrink_pct = !strcmp(v, "none") ? 0 : (int)arg_int("--max-shrink", v, 1, 99);
+        } else if (arg_value(argc, argv, &i, "--min-rows", &v)) {
+            opt.min_offers = (uint64_t)arg_int("--min-rows", v, 1, INT64_MAX / 2);
         } else if (arg_value(argc, argv, &i, "--threads", &v)) {
             opt.threads = (int)arg_int("--threads", v, 1, 256);
         } else if (!strcmp(argv[i], "--quiet")) {
@@ -58,6 +81,7 @@ int cmd_import(int argc, char **argv)
         fprintf(stderr, "isla import: --offers, --hotels and --data are required (see isla import --help)\n");
         return 2;
     }
+    signal(SIGBUS, on_sigbus);
     import_result res;
     char err[1024];
     if (import_run(&opt, &res, err, sizeof err) < 0) {

@@ -19,10 +19,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "import/build.h"
 #include "import/hotels.h"
+#include "import/input.h"
 #include "import/row.h"
 #include "util/buf.h"
 #include "util/parallel.h"
@@ -202,69 +202,6 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Input: a plain regular file is memory-mapped and chunks point straight
- * into it (no copy at all); anything else - a pipe, stdin, a gzip file - is
- * read through zlib, which passes plain input through and reads large
- * requests straight into our buffer. */
-typedef struct {
-    gzFile gz;
-    const char *map;          /* the mapped file, or NULL */
-    size_t pos;               /* mapped mode: where the next chunk starts */
-    int64_t size;             /* -1 if unknown (a pipe) */
-    uint64_t bytes;           /* uncompressed bytes read */
-} input;
-
-static int input_open(input *in, const char *path, char *err, size_t errlen)
-{
-    int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    in->size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (int64_t)st.st_size : -1;
-    in->bytes = 0;
-    in->map = NULL;
-    in->pos = 0;
-    unsigned char magic[2];
-    if (in->size > 2 && pread(fd, magic, 2, 0) == 2 && !(magic[0] == 0x1f && magic[1] == 0x8b)) {
-        void *m = mmap(NULL, (size_t)in->size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m != MAP_FAILED) {
-            madvise(m, (size_t)in->size, MADV_SEQUENTIAL);
-            in->map = m;
-            close(fd);
-            return 0;
-        }
-    }
-    in->gz = gzdopen(fd, "rb");
-    if (!in->gz) {
-        close(fd);
-        snprintf(err, errlen, "cannot read %s", path);
-        return -1;
-    }
-    gzbuffer(in->gz, 1u << 20);
-    return 0;
-}
-
-/* Reads up to n bytes, fewer only at end of input; -1 on error. */
-static ssize_t input_read(input *in, char *buf, size_t n, char *err, size_t errlen)
-{
-    size_t got = 0;
-    while (got < n) {
-        int r = gzread(in->gz, buf + got, (unsigned)(n - got));
-        if (r < 0) {
-            int e;
-            snprintf(err, errlen, "read error: %s", gzerror(in->gz, &e));
-            return -1;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-    }
-    in->bytes += got;
-    return (ssize_t)got;
-}
-
 static void human(char *out, size_t n, double v)
 {
     if (v >= 1e9)
@@ -286,7 +223,7 @@ static void progress(pipeline *p, input *in, double t0)
     char r[32], rs[32];
     human(r, sizeof r, rows);
     human(rs, sizeof rs, rows / dt);
-    int64_t pos = in->map ? (int64_t)in->pos : gzoffset(in->gz);
+    int64_t pos = (int64_t)input_position(in);
     if (in->size > 0 && pos > 0) {
         double frac = (double)pos / (double)in->size;
         double eta = frac > 0 ? dt / frac - dt : 0;
@@ -556,6 +493,55 @@ static int write_summary(const char *path, const import_result *res)
     return (fclose(f) != 0) | bad ? -1 : 0;
 }
 
+/* An input that ends without a line end may be cut off in the middle of
+ * its last row (a truncated download, a producer that died mid-write). If
+ * that last line is a complete, valid row, it is a file without a final
+ * newline and fine; if the row is rejected (an unterminated quote, too few
+ * fields, a cut value), the dump is incomplete: that is a read error, not
+ * one rejected row, because the rows after it are missing too. */
+static int cut_off_row(pipeline *p, const input *in, char *err, size_t errlen)
+{
+    if (input_ends_with_newline(in) || p->n_results == 0)
+        return 0;
+    const chunk_result *last = &p->results[p->n_results - 1];
+    if (!last->n_rejects || last->rejects[last->n_rejects - 1].line != last->n_lines)
+        return 0;
+    uint64_t line = 1;
+    for (size_t i = 0; i < p->n_results; i++)
+        line += p->results[i].n_lines;
+    snprintf(err, errlen,
+             "the input ends in the middle of a row: line %llu, the last, has no line end and is not a "
+             "complete row (%s); the dump looks truncated, nothing was published",
+             (unsigned long long)line, last->rejects[last->n_rejects - 1].text);
+    return -1;
+}
+
+/* A dump much smaller than the one served is more often a broken export
+ * or a cut-off download that still ends at a line boundary than a real
+ * change; see --max-shrink and --min-rows in docs/OPERATIONS.md. */
+static int shrink_guard(const import_options *opt, uint64_t offers, char *err, size_t errlen)
+{
+    if (opt->min_offers && offers < opt->min_offers) {
+        snprintf(err, errlen,
+                 "the dump has %llu offers, fewer than --min-rows %llu: nothing was published "
+                 "(run again with a lower --min-rows if this is intended)",
+                 (unsigned long long)offers, (unsigned long long)opt->min_offers);
+        return -1;
+    }
+    uint64_t gen, served;
+    if (opt->max_shrink_pct <= 0 || store_current_offers(opt->data_dir, &gen, &served) < 0)
+        return 0;
+    if (offers * 100 >= served * (uint64_t)(100 - opt->max_shrink_pct))
+        return 0;
+    snprintf(err, errlen,
+             "the dump has %llu offers, %.1f%% fewer than the %llu of the served generation %llu "
+             "(more than --max-shrink %d%%): it looks incomplete, nothing was published "
+             "(run again with --max-shrink none if the shrink is intended)",
+             (unsigned long long)offers, 100.0 - 100.0 * (double)offers / (double)served,
+             (unsigned long long)served, (unsigned long long)gen, opt->max_shrink_pct);
+    return -1;
+}
+
 /* Closes the queue and waits for the workers to finish what they hold. */
 static void stop_workers(pipeline *p, pthread_t *tids, int *started)
 {
@@ -615,7 +601,12 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
         pthread_create(&tids[started], NULL, worker, p);
     int read_rc = read_chunks(p, &in, carry, carry_len, err, errlen);
     stop_workers(p, tids, &started);
-    if (read_rc < 0)
+    if (read_rc < 0) {
+        size_t l = strlen(err);
+        snprintf(err + l, errlen - l, "; nothing was published");
+        goto out;
+    }
+    if (!atomic_load(&p->abort) && (input_check_unchanged(&in, err, errlen) < 0 || cut_off_row(p, &in, err, errlen) < 0))
         goto out;
 
     /* Absolute line numbers: the header is line 1. */
@@ -680,6 +671,8 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     res->stats.unknown_hotel_rows = bo.unknown_hotel_rows;
     res->stats.created_unix = (uint64_t)time(NULL);
     res->stats.duration_ms = (uint64_t)((now_s() - t0) * 1000);
+    if (shrink_guard(opt, bo.img.n_offers, err, errlen) < 0)
+        goto out;
     res->hotels_known = bo.hotels_known;
     res->hotels_unknown = bo.hotels_unknown;
     bo.img.stats = res->stats;
@@ -707,10 +700,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     rc = 0;
 out:
     stop_workers(p, tids, &started);
-    if (in.gz)
-        gzclose(in.gz);
-    if (in.map)
-        munmap((void *)in.map, (size_t)in.size);
+    input_close(&in);
     if (built)
         build_free(&bo);
     for (size_t i = 0; i < p->n_results; i++) {

@@ -20,6 +20,12 @@ typedef struct {
     const char *data_dir;
     int64_t max_rejects;      /* abort above this many rejected rows; -1 = no limit */
     int threads;              /* 0 = one per core */
+    /* The shrink guard: refuse (publish nothing) if the new generation has
+     * fewer than min_offers offers, or more than max_shrink_pct percent
+     * fewer than the generation served now. 0 = no check (`isla import`
+     * defaults to max_shrink_pct 50). */
+    uint64_t min_offers;
+    int max_shrink_pct;
     bool progress;            /* progress lines on stderr */
 } import_options;
 

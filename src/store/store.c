@@ -593,6 +593,29 @@ fail:
     return NULL;
 }
 
+int store_current_offers(const char *dir, uint64_t *generation, uint64_t *offers)
+{
+    uint64_t gen = read_current(dir);
+    if (!gen)
+        return -1;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/gen-%012llu/offers.isla", dir, (unsigned long long)gen);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    file_header *h = malloc(HEADER_SIZE);
+    bool ok = h && pread(fd, h, HEADER_SIZE, 0) == HEADER_SIZE && !memcmp(h->magic, STORE_MAGIC, 8) &&
+              h->version == STORE_VERSION &&
+              libdeflate_crc32(0, h, offsetof(file_header, header_crc)) == h->header_crc;
+    close(fd);
+    if (ok) {
+        *generation = gen;
+        *offers = h->n_offers;
+    }
+    free(h);
+    return ok ? 0 : -1;
+}
+
 store_t *store_open(const char *dir, bool verify, char *err, size_t errlen)
 {
     uint64_t gen = read_current(dir);

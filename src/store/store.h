@@ -171,6 +171,11 @@ int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_
  * Returns the new generation number, 0 on error. */
 uint64_t store_publish(const char *dir, const char *tmpdir, char *err, size_t errlen);
 
+/* The generation DIR/CURRENT names and its offer count, from the file's
+ * header alone (cheap at any size). Returns 0, or -1 if there is no
+ * current generation or its header is unreadable or corrupt. */
+int store_current_offers(const char *dir, uint64_t *generation, uint64_t *offers);
+
 /* Opens the generation DIR/CURRENT names. With verify, every section's
  * CRC is checked (reads the whole file once). Returns NULL and fills err. */
 store_t *store_open(const char *dir, bool verify, char *err, size_t errlen);

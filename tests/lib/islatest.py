@@ -26,10 +26,15 @@ SEARCH = ("earliestDepartureDate=2023-01-01&latestReturnDate=2023-12-31&duration
           "&countAdults=2&countChildren=0")
 
 RESULTS = []
+SKIPPED = []
 
 
 class Fail(Exception):
     pass
+
+
+class Skip(Exception):
+    """Raised by a test that cannot run here; counted as skipped, not passed."""
 
 
 def check(cond, msg):
@@ -41,6 +46,10 @@ def run_test(name, fn, *args):
     t0 = time.monotonic()
     try:
         fn(*args)
+    except Skip as e:
+        SKIPPED.append((name, str(e)))
+        print(f"SKIP {name}: {e}", flush=True)
+        return False
     except Fail as e:
         RESULTS.append((name, str(e)))
         print(f"FAIL {name}: {e}", flush=True)
@@ -57,7 +66,8 @@ def run_test(name, fn, *args):
 
 def summary():
     failed = sum(1 for _, err in RESULTS if err is not None)
-    print(f"{len(RESULTS) - failed} passed, {failed} failed")
+    skipped = f", {len(SKIPPED)} skipped" if SKIPPED else ""
+    print(f"{len(RESULTS) - failed} passed, {failed} failed{skipped}")
     return 1 if failed else 0
 
 

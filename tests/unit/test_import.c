@@ -557,19 +557,27 @@ static void test_oversized_line(void **state)
     expect_reject(rj, 4, "longer than");
     assert_true(strlen(rj) < 2000); /* an excerpt, not 9 MiB */
 
-    /* the oversized line last, without a line end */
+    /* the oversized line last */
     d = subdir("oversized_last");
     buf_t c = {0};
     BUF_LIT(&c, TU_HEADER_2023);
     add_row(&c, 1, 100);
-    p = buf_reserve(&c, big);
+    p = buf_reserve(&c, big + 1);
     memset(p, 'y', big);
-    c.len += big;
+    p[big] = '\n';
+    c.len += big + 1;
     assert_int_equal(run(d, c.data, c.len, -1, &res, err), 0);
     assert_int_equal(res.stats.imported, 1);
     assert_int_equal(res.stats.rejected, 1);
     rj = rejects_of(&res);
     expect_reject(rj, 3, "longer than");
+    /* ... and without a line end: the input ends inside a row that cannot
+     * be complete, so the dump is cut off (nothing is published) */
+    d = subdir("oversized_cut");
+    c.len--;
+    assert_int_equal(run(d, c.data, c.len, -1, &res, err), -1);
+    assert_non_null(strstr(err, "ends in the middle of a row: line 3"));
+    assert_false(tu_exists(tu_path(d, "data/CURRENT")));
     buf_free(&c);
     buf_free(&b);
 }
