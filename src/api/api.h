@@ -1,10 +1,20 @@
-/* The API: routes a request (method, path, query string) to a search and
- * renders the JSON answer. It knows nothing about sockets or HTTP libraries,
- * so the same code serves `isla serve`, `isla query` and the unit tests.
+/* The API: answers a request (method, path, query string) with JSON. It
+ * knows nothing about sockets or HTTP libraries, so the same code serves
+ * `isla serve`, `isla query` and the unit tests.
  *
- * Routes (each also under /api/): GET /bestOffersByHotel,
- * GET /hotels/{id}/offers, GET /api/hotels/{id}, GET /api/priceCalendar, GET /openapi,
- * GET /api/health. Errors are JSON: {"error":{"code","message","param"}}. */
+ * The routes are the table in api/route.h; each endpoint's handler is one
+ * file under src/api/. A request goes through three steps, each done once:
+ *
+ *   api_route_match  path -> route (pure; the HTTP layer calls it first, to
+ *                    tell the API from static files and its own endpoints)
+ *   api_prepare      method check (405), data check (503), the {id} looked
+ *                    up (400/404), the query string parsed (400): after it
+ *                    the call is either ready or its error is in res
+ *   api_call_key     for a ready, cacheable call: the normalised key that
+ *                    names its answer (ETag and result cache)
+ *   api_execute      runs the handler
+ *
+ * api_handle does all of it for callers without a cache. */
 #ifndef ISLA_API_H
 #define ISLA_API_H
 
@@ -12,6 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api/params.h"
+#include "api/response.h"
+#include "api/route.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -27,40 +40,48 @@ typedef struct {
     bool tls;
 } api_request;
 
-typedef struct {
-    int status;
-    const char *content_type;
-    buf_t body;
-    const char *allow;        /* set on 405: the Allow header */
-    bool has_total;           /* X-Total-Count: bestOffersByHotel before paging */
-    uint64_t total;
-    const char *route;        /* static name of the route for metrics ("bestOffersByHotel",
-                                 "hotelOffers", "hotel", "health", "openapi"); NULL if none */
-} api_response;
-
 /* What the API reports about the process, owned by the server. */
 typedef struct {
     uint64_t started_unix_ms;
 } api_env;
 
-/* s may be NULL while no generation is loaded: health answers 503 and every
- * search 503 too. Never fails: errors become 4xx/5xx responses. */
-void api_handle(store_t *s, const api_env *env, const api_request *req, api_response *res);
-void api_response_free(api_response *res);
+/* A routed, parsed request: what a handler gets. */
+typedef struct {
+    api_route route;
+    unsigned flags;           /* the matched row's RF_ flags */
+    bool ready;               /* prepared without error: api_execute runs the handler */
+    store_t *store;           /* may be NULL unless the route has RF_STORE */
+    const api_env *env;       /* may be NULL */
+    const api_request *req;
+    int64_t hotel;            /* the store index of the {id} segment, -1 if none */
+    uint64_t hotel_id;        /* the dump's id of that hotel */
+    api_params params;        /* parsed when the route's params kind is not PARAMS_NONE */
+} api_call;
 
-/* The normalised form of a cacheable request (GET/HEAD of bestOffersByHotel,
- * hotel offers or a hotel), written to key: the route plus the parsed,
- * canonical parameters, so every spelling of one search (repeated or
- * comma-separated airports in any order and case, dates as dates or
- * datetimes, parameters in any order, cache busters) gives the same key.
- * The key is only meaningful for the generation s. Returns false (key
- * unspecified) for other routes and for requests that do not parse: those
- * are answered by api_handle, uncached. */
-bool api_cache_key(store_t *s, const api_request *req, buf_t *key);
+/* Prepares the call for route m (from api_route_match, route not RF_HTTP).
+ * res is initialised here; on an error it holds the answer and c->ready is
+ * false. s may be NULL while no generation is loaded. */
+void api_prepare(store_t *s, const api_env *env, const api_request *req, const api_match *m, api_call *c,
+                 api_response *res);
 
-/* Writes the error body and status. */
-void api_error(api_response *res, int status, const char *code, const char *param,
-               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The normalised form of a ready, cacheable call (RF_CACHEABLE), written
+ * to key: the route plus the parsed, canonical parameters, so every
+ * spelling of one search (repeated or comma-separated airports in any order
+ * and case, dates as dates or datetimes, parameters in any order, cache
+ * busters) gives the same key. The key is only meaningful for the
+ * generation of c->store. Returns false (key unspecified) when the call
+ * has no key. */
+bool api_call_key(const api_call *c, buf_t *key);
+
+/* Runs a ready call's handler into res; nothing if the call is not ready. */
+void api_execute(const api_call *c, api_response *res);
+
+/* The 404 for a path no route (and no file) answers. */
+void api_not_found(const api_request *req, api_response *res);
+
+/* All of the above for one request: never fails, errors become 4xx/5xx
+ * responses. The route answered is returned (ROUTE_OTHER for none). */
+api_route api_handle(store_t *s, const api_env *env, const api_request *req, api_response *res);
 
 uint64_t now_unix_ms(void);
 

@@ -1,31 +1,32 @@
-/* The price calendar endpoint: parse (params.c, PARAMS_PRICE_CALENDAR) ->
- * query_price_calendar (query/calendar.c) -> JSON. */
-#include "api/calendar.h"
-
-#include "api/params.h"
+/* GET /api/priceCalendar: the cheapest price per departure day for a
+ * search, over all hotels or for one (hotelId). Dates are optional: without
+ * them the calendar covers every day of the data.
+ *
+ *   {"hotel":null|{"id","name","stars"},
+ *    "days":[{"date":"2023-07-01","minPrice":123,"offers":45},...]}
+ *
+ * Days without a matching offer are left out; days ascend. The query
+ * string is parsed by params.c (PARAMS_PRICE_CALENDAR) before the handler
+ * runs; the search is query_price_calendar (query/calendar.c). */
+#include "api/endpoints.h"
 #include "api/render.h"
 #include "query/calendar.h"
 #include "util/days.h"
 
-void api_price_calendar(store_t *s, const api_request *req, api_response *res)
+void api_price_calendar(const api_call *c, api_response *res)
 {
-    if (!s) {
-        api_error(res, 503, "not_ready", NULL, "no data generation is loaded yet");
-        return;
-    }
-    api_params p;
-    if (params_parse(s, req->query, req->query_len, PARAMS_PRICE_CALENDAR, &p, res) < 0)
-        return;
+    store_t *s = c->store;
+    const api_params *pp = &c->params;
     int64_t hotel = -1;
-    if (p.has_hotel_id) {
-        hotel = store_find_hotel(s, p.hotel_id);
+    if (pp->has_hotel_id) {
+        hotel = store_find_hotel(s, pp->hotel_id);
         if (hotel < 0) {
-            api_error(res, 404, "hotel_not_found", "hotelId", "no hotel with id %u", p.hotel_id);
+            api_error(res, 404, "hotel_not_found", "hotelId", "no hotel with id %u", pp->hotel_id);
             return;
         }
     }
     calendar_vec v = {0};
-    query_price_calendar(s, &p.q, hotel, &v);
+    query_price_calendar(s, &pp->q, hotel, &v);
 
     res->status = 200;
     res->content_type = "application/json";

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "api/endpoints.h"
+
 /* Operation ids getBestOffersByHotel and GetHotelOffers are the ones the
  * official client (openapi-client-axios) calls by name: keep them. */
 static const char doc_head[] = "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"isla holiday offer search\","
@@ -130,4 +132,10 @@ void openapi_render(buf_t *b, const char *host, size_t host_len, bool tls)
         BUF_LIT(b, "\"/\"");
     }
     buf_put(b, doc_tail, sizeof doc_tail - 1);
+}
+
+void api_openapi(const api_call *c, api_response *res)
+{
+    api_ok_json(res);
+    openapi_render(&res->body, c->req->host, c->req->host_len, c->req->tls);
 }

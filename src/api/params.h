@@ -10,10 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "api/api.h"
+#include "api/response.h"
 #include "query/query.h"
 
-typedef enum { PARAMS_BEST_OFFERS, PARAMS_HOTEL_OFFERS, PARAMS_PRICE_CALENDAR } params_kind;
+/* The query-string grammar of an endpoint; PARAMS_NONE: the endpoint takes
+ * no parameters (params_parse is not called for it). */
+typedef enum { PARAMS_NONE, PARAMS_BEST_OFFERS, PARAMS_HOTEL_OFFERS, PARAMS_PRICE_CALENDAR } params_kind;
 
 typedef struct {
     search_t q;

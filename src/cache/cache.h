@@ -1,5 +1,5 @@
 /* The result cache: finished answers of searches, keyed by the normalised
- * query (api_cache_key) and the generation they were computed on.
+ * query (api_call_key) and the generation they were computed on.
  *
  * What an entry holds. Everything needed to answer without running the
  * search or compressing again: status, content type, X-Total-Count, the

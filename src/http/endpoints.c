@@ -36,7 +36,7 @@ static void fill_view(server *srv, ops_view *v, const store_t *s)
     v->max_connections = srv->cfg->max_connections;
 }
 
-bool http_only_get(worker *w, h2o_req_t *req, req_state *st, bool get)
+static bool http_only_get(worker *w, h2o_req_t *req, req_state *st, bool get)
 {
     if (get)
         return true;
@@ -57,7 +57,7 @@ static void send_owned_json(worker *w, h2o_req_t *req, req_state *st, int status
     http_finish(w, req, st, status, st->res.body.data, st->res.body.len, CACHE_IDENTITY);
 }
 
-void http_handle_metrics(worker *w, h2o_req_t *req, req_state *st)
+static void http_handle_metrics(worker *w, h2o_req_t *req, req_state *st)
 {
     ops_view v;
     fill_view(w->srv, &v, w->store);
@@ -66,7 +66,7 @@ void http_handle_metrics(worker *w, h2o_req_t *req, req_state *st)
     send_owned_json(w, req, st, 200, "text/plain; version=0.0.4; charset=utf-8");
 }
 
-void http_handle_stats(worker *w, h2o_req_t *req, req_state *st)
+static void http_handle_stats(worker *w, h2o_req_t *req, req_state *st)
 {
     ops_view v;
     fill_view(w->srv, &v, w->store);
@@ -75,7 +75,7 @@ void http_handle_stats(worker *w, h2o_req_t *req, req_state *st)
     send_owned_json(w, req, st, 200, "application/json");
 }
 
-void http_handle_live(worker *w, h2o_req_t *req, req_state *st)
+static void http_handle_live(worker *w, h2o_req_t *req, req_state *st)
 {
     st->has_res = true;
     buf_printf(&st->res.body, "{\"status\":\"live\",\"uptime\":%.3f,\"ready\":%s}",
@@ -127,7 +127,7 @@ static void render_stream_event(worker *w, buf_t *b)
     BUF_LIT(b, "\n\n");
 }
 
-void http_handle_stream(worker *w, h2o_req_t *req, req_state *st)
+static void http_handle_stream(worker *w, h2o_req_t *req, req_state *st)
 {
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, H2O_STRLIT("text/event-stream"));
     CACHE_CONTROL_LIT(req, "no-store");
@@ -216,7 +216,7 @@ static bool token_equal(const char *a, size_t an, const char *b, size_t bn)
     return diff == 0;
 }
 
-void http_handle_admin_reload(worker *w, h2o_req_t *req, req_state *st, h2o_iovec_t method)
+static void http_handle_admin_reload(worker *w, h2o_req_t *req, req_state *st, h2o_iovec_t method)
 {
     server *srv = w->srv;
     if (!IOV_IS(method, "POST")) {
@@ -291,5 +291,34 @@ void http_waiters_tick(worker *w, uint64_t now, bool stopping)
                                       "/api/health for the generation\"}");
         }
         node = next;
+    }
+}
+
+/* The routes the table (api/route.h) marks RF_HTTP, by id: they need the
+ * server's state, so they are answered here rather than by src/api. */
+void http_serve_endpoint(worker *w, h2o_req_t *req, req_state *st, bool get)
+{
+    if (st->route == ROUTE_ADMIN) {
+        http_handle_admin_reload(w, req, st, req->method);
+        return;
+    }
+    if (!http_only_get(w, req, st, get))
+        return;
+    switch (st->route) {
+    case ROUTE_HEALTH: /* /api/health/live */
+        http_handle_live(w, req, st);
+        break;
+    case ROUTE_METRICS:
+        http_handle_metrics(w, req, st);
+        break;
+    case ROUTE_STATS:
+        http_handle_stats(w, req, st);
+        break;
+    case ROUTE_STATS_STREAM:
+        http_handle_stream(w, req, st);
+        break;
+    default:
+        http_send_error(w, req, st, 404, "not_found", "no such endpoint");
+        break;
     }
 }

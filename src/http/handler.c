@@ -1,8 +1,10 @@
 /* The request handler h2o calls for every request, in this order: request
- * limits (414/431/413), CORS preflight, the operator's endpoints, the rate
- * limit (429), the admin endpoint, then the API — cacheable searches
- * through search.c, everything else through api_handle — and finally the
- * UI's static files for what the API does not know. */
+ * limits (414/431/413), CORS preflight, the route (api_route_match over the
+ * table of api/route.h), the rate limit (429) unless the route is
+ * RF_UNLIMITED, then: the operator's endpoints (RF_HTTP, endpoints.c), or
+ * the API — prepared once (api_prepare), cacheable searches answered by
+ * search.c, the rest by api_execute — or, for a path no route takes, the
+ * UI's static files and else a 404. */
 #include "http/internal.h"
 
 #include <math.h>
@@ -20,11 +22,30 @@ static size_t header_bytes(const h2o_req_t *req)
     return n;
 }
 
-static bool rate_exempt(const char *p, size_t n)
+/* The rate limit: adds the RateLimit headers; answers 429 and returns true
+ * when the client is over its budget. */
+static bool rate_limited(worker *w, h2o_req_t *req, req_state *st)
 {
-    return path_is(p, n, "/metrics") || path_is(p, n, "/api/health") ||
-           (n > 12 && !memcmp(p, "/api/health/", 12)) || path_is(p, n, "/api/stats") ||
-           path_is(p, n, "/api/stats/stream");
+    if (!ratelimit_enabled())
+        return false;
+    const server_config *cfg = w->srv->cfg;
+    netaddr client = http_client_addr(w, req);
+    ratelimit_result r;
+    ratelimit_take(&client, mono_ns(), &r);
+    http_header_u64(req, H2O_STRLIT("ratelimit-limit"), r.limit);
+    http_header_u64(req, H2O_STRLIT("ratelimit-remaining"), r.remaining);
+    http_header_u64(req, H2O_STRLIT("ratelimit-reset"), r.reset_s);
+    if (r.allowed)
+        return false;
+    char *pol = h2o_mem_alloc_pool(&req->pool, 48);
+    int n = snprintf(pol, 48, "%u;w=%.0f", r.limit, ceil((double)r.limit / cfg->rate_per_s));
+    add_header(req, H2O_STRLIT("ratelimit-policy"), pol, (size_t)n);
+    http_header_u64(req, H2O_STRLIT("retry-after"), r.retry_after_s);
+    metrics_add(&w->m->rate_limited, 1);
+    st->route = ROUTE_OTHER;
+    http_send_error(w, req, st, 429, "rate_limited", "too many requests from this client (limit %s, burst %u); "
+               "retry in %u s", cfg->rate_text, r.limit, r.retry_after_s);
+    return true;
 }
 
 int http_on_req(h2o_handler_t *self, h2o_req_t *req)
@@ -70,55 +91,16 @@ int http_on_req(h2o_handler_t *self, h2o_req_t *req)
     size_t path_len = q != NULL ? (size_t)(q - target.base) : target.len;
     const char *path = target.base;
 
-    /* The operator's endpoints. */
-    if (path_is(path, path_len, "/api/health/live")) {
-        st->route = ROUTE_HEALTH;
-        if (http_only_get(w, req, st, get))
-            http_handle_live(w, req, st);
-        return 0;
-    }
-    if (path_is(path, path_len, "/metrics")) {
-        st->route = ROUTE_METRICS;
-        if (http_only_get(w, req, st, get))
-            http_handle_metrics(w, req, st);
-        return 0;
-    }
-    if (path_is(path, path_len, "/api/stats")) {
-        st->route = ROUTE_STATS;
-        if (http_only_get(w, req, st, get))
-            http_handle_stats(w, req, st);
-        return 0;
-    }
-    if (path_is(path, path_len, "/api/stats/stream")) {
-        st->route = ROUTE_STATS_STREAM;
-        if (http_only_get(w, req, st, get))
-            http_handle_stream(w, req, st);
-        return 0;
-    }
+    /* Route first, by the table: the API, the operator's endpoints, or
+     * neither (then a static file or a 404). */
+    api_match m;
+    bool routed = api_route_match(path, path_len, &m);
+    st->route = m.route;
 
-    if (ratelimit_enabled() && !rate_exempt(path, path_len)) {
-        netaddr client = http_client_addr(w, req);
-        ratelimit_result r;
-        ratelimit_take(&client, mono_ns(), &r);
-        http_header_u64(req, H2O_STRLIT("ratelimit-limit"), r.limit);
-        http_header_u64(req, H2O_STRLIT("ratelimit-remaining"), r.remaining);
-        http_header_u64(req, H2O_STRLIT("ratelimit-reset"), r.reset_s);
-        if (!r.allowed) {
-            char *pol = h2o_mem_alloc_pool(&req->pool, 48);
-            int n = snprintf(pol, 48, "%u;w=%.0f", r.limit, ceil((double)r.limit / cfg->rate_per_s));
-            add_header(req, H2O_STRLIT("ratelimit-policy"), pol, (size_t)n);
-            http_header_u64(req, H2O_STRLIT("retry-after"), r.retry_after_s);
-            metrics_add(&w->m->rate_limited, 1);
-            st->route = ROUTE_OTHER;
-            http_send_error(w, req, st, 429, "rate_limited", "too many requests from this client (limit %s, burst %u); "
-                       "retry in %u s", cfg->rate_text, r.limit, r.retry_after_s);
-            return 0;
-        }
-    }
-
-    if (path_is(path, path_len, "/api/admin/reload")) {
-        st->route = ROUTE_ADMIN;
-        http_handle_admin_reload(w, req, st, method);
+    if (!(m.flags & RF_UNLIMITED) && rate_limited(w, req, st))
+        return 0;
+    if (m.flags & RF_HTTP) {
+        http_serve_endpoint(w, req, st, get);
         return 0;
     }
 
@@ -132,11 +114,6 @@ int http_on_req(h2o_handler_t *self, h2o_req_t *req)
         .query_len = q != NULL ? target.len - path_len - 1 : 0,
         .tls = req->input.scheme == &H2O_URL_SCHEME_HTTPS,
     };
-    /* /api/health/ready is /api/health. */
-    if (path_is(path, path_len, "/api/health/ready")) {
-        ar.path = "/api/health";
-        ar.path_len = 11;
-    }
     /* Without a Host header h2o fills in the host config's name; don't
      * pass that on as if the client had sent it. */
     if (req->input.authority.base != NULL && req->input.authority.len > 0 &&
@@ -148,25 +125,28 @@ int http_on_req(h2o_handler_t *self, h2o_req_t *req)
     st->store = w->store;
     if (st->store != NULL)
         store_retain(st->store);
-
-    if (get && http_cached_search(w, req, st, &ar))
-        return 0;
-
     st->has_res = true;
-    api_handle(st->store, &w->srv->env, &ar, &st->res);
-    st->route = metrics_route_from_name(st->res.route);
 
-    /* The UI's files live next to the API: anything the API does not know,
-     * outside /api, may be a file. */
-    bool under_api = path_len >= 4 && memcmp(path, "/api", 4) == 0 && (path_len == 4 || path[4] == '/');
-    if (st->res.status == 404 && get && w->web != NULL && !under_api) {
-        const static_file *f = static_site_find(w->web, path, path_len);
-        if (f != NULL) {
-            st->web = w->web;
-            static_site_retain(st->web);
-            http_send_static(w, req, st, f, q != NULL && http_has_version_query(q + 1, target.len - path_len - 1));
-            return 0;
+    if (!routed) {
+        /* The UI's files live next to the API: a path outside /api that
+         * no route takes may be a file. */
+        bool under_api = path_len >= 4 && memcmp(path, "/api", 4) == 0 && (path_len == 4 || path[4] == '/');
+        if (get && w->web != NULL && !under_api) {
+            const static_file *f = static_site_find(w->web, path, path_len);
+            if (f != NULL) {
+                st->web = w->web;
+                static_site_retain(st->web);
+                http_send_static(w, req, st, f, q != NULL && http_has_version_query(ar.query, ar.query_len));
+                return 0;
+            }
         }
+        api_not_found(&ar, &st->res);
+    } else {
+        api_call call;
+        api_prepare(st->store, &w->srv->env, &ar, &m, &call, &st->res);
+        if (http_cached_search(w, req, st, &call))
+            return 0;
+        api_execute(&call, &st->res);
     }
     CACHE_CONTROL_LIT(req, "no-store");
     http_send_api_response(w, req, st);

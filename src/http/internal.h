@@ -2,6 +2,7 @@
  *
  * server.c   threads, listeners, connections, the worker loop, drain, start
  * handler.c  the request handler: limits, routing, rate limit, the API
+ *            or a static file
  * search.c   cacheable searches: normalised key, ETag/304, result cache
  * respond.c  response building blocks: headers, compression, errors,
  *            CORS preflight, static files, counting and logging
@@ -128,7 +129,7 @@ struct server {
 struct req_state {
     worker *w;
     uint64_t t0;              /* mono_ns when the handler started */
-    metrics_route route;
+    api_route route;
     bool head;
     h2o_iovec_t request_id;
     store_t *store;
@@ -173,18 +174,13 @@ bool http_has_version_query(const char *query, size_t n);
 void http_send_static(worker *w, h2o_req_t *req, req_state *st, const static_file *f, bool versioned);
 
 /* search.c: cacheable searches (ETag, 304, result cache) */
-bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_request *ar);
+bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_call *call);
 
 /* endpoints.c: the operator's endpoints */
-bool http_only_get(worker *w, h2o_req_t *req, req_state *st, bool get);
-void http_handle_live(worker *w, h2o_req_t *req, req_state *st);
-void http_handle_metrics(worker *w, h2o_req_t *req, req_state *st);
-void http_handle_stats(worker *w, h2o_req_t *req, req_state *st);
-void http_handle_stream(worker *w, h2o_req_t *req, req_state *st);
+void http_serve_endpoint(worker *w, h2o_req_t *req, req_state *st, bool get);
 void http_stream_send(req_state *st, const char *data, size_t len, bool final);
 void http_streams_tick(worker *w, uint64_t now);
 void http_streams_close(worker *w);
-void http_handle_admin_reload(worker *w, h2o_req_t *req, req_state *st, h2o_iovec_t method);
 void http_waiters_tick(worker *w, uint64_t now, bool stopping);
 
 /* handler.c: the request handler h2o calls */

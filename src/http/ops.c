@@ -41,7 +41,7 @@ void ops_render_prometheus(buf_t *b, const ops_view *v)
         for (unsigned k = 0; k < METRICS_STATUS_SLOTS; k++)
             if (t.requests[r][k] != 0)
                 buf_printf(b, "isla_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
-                           metrics_route_name((metrics_route)r), metrics_status_label(k),
+                           api_route_name((api_route)r), metrics_status_label(k),
                            (unsigned long long)t.requests[r][k]);
 
     family(b, "isla_http_request_duration_seconds", "histogram",
@@ -52,7 +52,7 @@ void ops_render_prometheus(buf_t *b, const ops_view *v)
             count += t.requests[r][k];
         if (count == 0)
             continue;
-        const char *name = metrics_route_name((metrics_route)r);
+        const char *name = api_route_name((api_route)r);
         uint64_t cum = 0;
         for (int k = 0; k < METRICS_PROM_BUCKETS; k++) {
             cum += t.prom[r][k];
@@ -173,7 +173,7 @@ void ops_render_stats(buf_t *b, const ops_view *v)
             if (metrics_status_label(k)[0] == '5')
                 errors += t.requests[r][k];
         }
-        if (r != ROUTE_STATS_STREAM && r != ROUTE_ADMIN)
+        if (!(api_route_flags((api_route)r) & RF_NOT_SERVICE))
             total += route_total[r];
     }
     const store_t *s = v->store;
@@ -202,7 +202,7 @@ void ops_render_stats(buf_t *b, const ops_view *v)
         if (!first)
             buf_putc(b, ',');
         first = false;
-        buf_printf(b, "\"%s\":{", metrics_route_name((metrics_route)r));
+        buf_printf(b, "\"%s\":{", api_route_name((api_route)r));
         route_json(b, &w.route[r], w.seconds);
         buf_printf(b, ",\"total\":%llu}", (unsigned long long)route_total[r]);
     }

@@ -139,16 +139,11 @@ netaddr http_client_addr(worker *w, h2o_req_t *req)
     return netaddr_client(&peer, xff.base, xff.len, trusted);
 }
 
-static bool is_search_route(metrics_route r)
-{
-    return r == ROUTE_BEST_OFFERS || r == ROUTE_HOTEL_OFFERS || r == ROUTE_HOTEL || r == ROUTE_CALENDAR;
-}
-
 /* Logs the request if the access log or the slow log wants it. */
 void http_log_request(worker *w, h2o_req_t *req, req_state *st, int status, uint64_t bytes, double ms,
                         cache_encoding enc)
 {
-    bool slow = accesslog_is_slow(ms, is_search_route(st->route));
+    bool slow = accesslog_is_slow(ms, (api_route_flags(st->route) & RF_SEARCH) != 0);
     if (!accesslog_want(&w->log, status, ms) && !slow)
         return;
     char client[64];
@@ -168,7 +163,7 @@ void http_log_request(worker *w, h2o_req_t *req, req_state *st, int status, uint
         .query = q != NULL ? q + 1 : NULL,
         .query_len = q != NULL ? req->path.len - plen - 1 : 0,
         .proto = req->version >= 0x200 ? "HTTP/2" : req->version == 0x100 ? "HTTP/1.0" : "HTTP/1.1",
-        .route = metrics_route_name(st->route),
+        .route = api_route_name(st->route),
         .status = status,
         .bytes = bytes,
         .ms = ms,

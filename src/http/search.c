@@ -1,9 +1,10 @@
-/* Cacheable searches: GET/HEAD of bestOffersByHotel, hotel offers and a
- * hotel. The API's normalised key (api_cache_key) gives the ETag — the
+/* Cacheable searches: GET/HEAD of the routes marked RF_CACHEABLE
+ * (bestOffersByHotel, hotel offers, a hotel). The API's normalised key
+ * (api_call_key, from the request parsed once by api_prepare) gives the ETag — the
  * generation plus a hash of the key — so a matching If-None-Match is a 304
  * without running anything, and the result cache entry, so a hit sends the
- * stored (and already compressed) bytes. A miss runs api_handle and stores
- * a 200 answer. */
+ * stored (and already compressed) bytes. A miss runs api_execute on the
+ * same prepared call and stores a 200 answer. */
 #include "http/internal.h"
 
 #include <stdio.h>
@@ -18,15 +19,6 @@ static uint64_t hash64(const char *p, size_t n)
     for (size_t i = 0; i < n; i++)
         h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
     return h;
-}
-
-static metrics_route route_of_key(const char *key)
-{
-    if (!strncmp(key, "best", 4))
-        return ROUTE_BEST_OFFERS;
-    if (!strncmp(key, "offers", 6))
-        return ROUTE_HOTEL_OFFERS;
-    return ROUTE_HOTEL;
 }
 
 static void add_search_cache_headers(worker *w, h2o_req_t *req, const char *etag, size_t etag_len)
@@ -65,18 +57,16 @@ static void send_entry(worker *w, h2o_req_t *req, req_state *st, cache_entry *e)
     http_finish(w, req, st, e->status, id->data, id->len, CACHE_IDENTITY);
 }
 
-/* GET/HEAD of a cacheable search. Returns false if the request is not one
- * (the caller then answers it the ordinary way). */
-bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_request *ar)
+/* A prepared call of a cacheable search. Returns false if the call has no
+ * key (not cacheable, or its answer is already an error): the caller then
+ * answers it the ordinary way. */
+bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_call *call)
 {
-    store_t *s = st->store;
+    store_t *s = call->store;
     buf_t *key = &w->key;
     key->len = 0;
-    if (s == NULL || !api_cache_key(s, ar, key))
+    if (!api_call_key(call, key))
         return false;
-    buf_putc(key, '\0');
-    key->len--;
-    st->route = route_of_key(key->data);
     char *etag = h2o_mem_alloc_pool(&req->pool, 48);
     int etag_len = snprintf(etag, 48, "W/\"%llx-%016llx\"", (unsigned long long)s->generation,
                             (unsigned long long)hash64(key->data, key->len));
@@ -96,9 +86,7 @@ bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_requ
         send_entry(w, req, st, e);
         return true;
     }
-    st->has_res = true;
-    api_handle(s, &w->srv->env, ar, &st->res);
-    st->route = metrics_route_from_name(st->res.route);
+    api_execute(call, &st->res);
     if (cache_enabled()) {
         st->cache_status = "miss";
         if (st->res.status == 200) {

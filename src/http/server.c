@@ -11,12 +11,14 @@
  * the control thread: signals, generation loads, the once-a-second work
  * (metrics window, memory monitor, alerts, rate-limit sweep).
  *
- * A request, in order: limits (414/431/413), CORS preflight, the
- * operator's endpoints (health/live, metrics, stats, stream, admin), rate
- * limit (429), then the API. For a cacheable search the normalised key
- * (api_cache_key) gives the ETag (304 without searching) and the cache
- * entry (answer without searching or compressing); a miss runs api_handle
- * and stores the answer. Every response gets X-Request-Id and
+ * A request, in order: limits (414/431/413), CORS preflight, the route
+ * (the table of api/route.h), rate limit (429) unless the route is exempt,
+ * then the operator's endpoints (health/live, metrics, stats, stream,
+ * admin), the API, or a static file. The API request is parsed once
+ * (api_prepare); for a cacheable search its normalised key (api_call_key)
+ * gives the ETag (304 without searching) and the cache entry (answer
+ * without searching or compressing); a miss executes the prepared call and
+ * stores the answer. Every response gets X-Request-Id and
  * X-Response-Time, is counted by route and status, and may be logged.
  *
  * Bodies are sent without a copy: they live in a per-request object linked
@@ -40,7 +42,7 @@
  * at shutdown.
  *
  * This file: threads, listeners, connections, the worker loop, drain and
- * start-up. A request goes handler.c -> search.c / api_handle -> respond.c;
+ * start-up. A request goes handler.c -> search.c / api_execute -> respond.c;
  * the operator's endpoints are in endpoints.c, the control thread's work in
  * control.c; internal.h has the shared state. */
 #include "http/server.h"

@@ -6,36 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const ROUTE_NAMES[ROUTE_COUNT] = {
-    [ROUTE_BEST_OFFERS] = "bestOffersByHotel",
-    [ROUTE_HOTEL_OFFERS] = "hotelOffers",
-    [ROUTE_HOTEL] = "hotel",
-    [ROUTE_CALENDAR] = "calendar",
-    [ROUTE_OPENAPI] = "openapi",
-    [ROUTE_HEALTH] = "health",
-    [ROUTE_METRICS] = "metrics",
-    [ROUTE_STATS] = "stats",
-    [ROUTE_STATS_STREAM] = "statsStream",
-    [ROUTE_ADMIN] = "admin",
-    [ROUTE_STATIC] = "static",
-    [ROUTE_OTHER] = "other",
-};
-
-const char *metrics_route_name(metrics_route r)
-{
-    return r < ROUTE_COUNT ? ROUTE_NAMES[r] : "other";
-}
-
-metrics_route metrics_route_from_name(const char *name)
-{
-    if (name == NULL)
-        return ROUTE_OTHER;
-    for (int i = 0; i < ROUTE_COUNT; i++)
-        if (!strcmp(name, ROUTE_NAMES[i]))
-            return (metrics_route)i;
-    return ROUTE_OTHER;
-}
-
 /* Exact codes get their own label; anything else is counted as its class. */
 static const int STATUS_CODES[] = {200, 204, 206, 301, 302, 304, 400, 401, 403, 404, 405,
                                    408, 413, 414, 416, 429, 431, 500, 502, 503, 504};
@@ -332,8 +302,8 @@ void metrics_window_read(metrics_window *w)
         /* The overall figures leave out the stats stream (its "latency" is
          * the time to open it) and admin reloads (which wait for a load):
          * neither says anything about how fast clients are served, and both
-         * would set off latency alerts. */
-        if (r == ROUTE_STATS_STREAM || r == ROUTE_ADMIN)
+         * would set off latency alerts (RF_NOT_SERVICE in the route table). */
+        if (api_route_flags((api_route)r) & RF_NOT_SERVICE)
             continue;
         w->all.count += o->count;
         w->all.errors += o->errors;

@@ -28,28 +28,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api/route.h"
 #include "util/buf.h"
 
-typedef enum {
-    ROUTE_BEST_OFFERS,
-    ROUTE_HOTEL_OFFERS,
-    ROUTE_HOTEL,
-    ROUTE_CALENDAR,
-    ROUTE_OPENAPI,
-    ROUTE_HEALTH,
-    ROUTE_METRICS,
-    ROUTE_STATS,
-    ROUTE_STATS_STREAM,
-    ROUTE_ADMIN,
-    ROUTE_STATIC,
-    ROUTE_OTHER,
-    ROUTE_COUNT
-} metrics_route;
-
-const char *metrics_route_name(metrics_route r);
-/* The route an API handler named (api_response.route), ROUTE_OTHER if NULL
- * or unknown. */
-metrics_route metrics_route_from_name(const char *name);
+/* Requests are counted by route: the ids of the route table (api/route.h),
+ * named by api_route_name. */
+typedef api_route metrics_route;
 
 #define METRICS_STATUS_SLOTS 26
 #define METRICS_FINE_BUCKETS 104

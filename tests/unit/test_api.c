@@ -1,4 +1,4 @@
-/* Unit tests of api/api (routing, errors, health, OpenAPI) and the JSON it
+/* Unit tests of api/api (the route table, cache keys, routing, errors, health, OpenAPI) and the JSON it
  * renders (render.c), called directly without HTTP on a small imported
  * store: both route prefixes, the official client's keys, datetimes as
  * written, bestOffersByHotel paging and sorting, and hotel-offer paging by
@@ -16,6 +16,8 @@
 
 #include "api/api.h"
 #include "testutil.h"
+
+#define LIT(s) (s), (sizeof(s) - 1)
 
 static char *kept[64]; /* strings freed at the end or when their slot is reused */
 static int kept_k;
@@ -396,6 +398,10 @@ static void test_errors_and_methods(void **state)
     expect_error("/hotels/1/offers/extra", SEARCH, 404, "not_found");
     expect_error("/hotels/", NULL, 404, "not_found");
     expect_error("/health", NULL, 404, "not_found");
+    /* the HTTP layer's endpoints are not the API's */
+    expect_error("/api/stats", NULL, 404, "not_found");
+    expect_error("/metrics", NULL, 404, "not_found");
+    expect_error("/api/health/live", NULL, 404, "not_found");
     expect_error("/bestOffersByHotel/", SEARCH, 404, "not_found");
     expect_error("/hotels/abc/offers", SEARCH, 400, "invalid_parameter");
     expect_error("/hotels/-1/offers", SEARCH, 400, "invalid_parameter");
@@ -424,6 +430,99 @@ static void test_errors_and_methods(void **state)
     assert_int_equal(status_of("POST", "/nope", NULL), 404);
     assert_int_equal(status_of("get", "/api/health", NULL), 405); /* methods are case-sensitive */
     assert_int_equal(status_of("HEAD", "/bestOffersByHotel", SEARCH), 200);
+}
+
+/* The route table: every path form reaches its route, with the {id} segment
+ * and the row's flags; aliases share the id; what the HTTP layer serves is
+ * marked so. */
+static void test_route_table(void **state)
+{
+    (void)state;
+    api_match m;
+    assert_true(api_route_match(LIT("/bestOffersByHotel"), &m));
+    assert_int_equal(m.route, ROUTE_BEST_OFFERS);
+    assert_true(m.flags & RF_CACHEABLE);
+    assert_true(api_route_match(LIT("/api/bestOffersByHotel"), &m));
+    assert_int_equal(m.route, ROUTE_BEST_OFFERS);
+    assert_true(api_route_match(LIT("/hotels/42/offers"), &m));
+    assert_int_equal(m.route, ROUTE_HOTEL_OFFERS);
+    assert_int_equal(m.id_len, 2);
+    assert_memory_equal(m.id, "42", 2);
+    assert_true(api_route_match(LIT("/api/hotels/42"), &m));
+    assert_int_equal(m.route, ROUTE_HOTEL);
+    assert_false(api_route_match(LIT("/hotels/42"), &m)); /* only under /api */
+    assert_int_equal(m.route, ROUTE_OTHER);
+    assert_false(api_route_match(LIT("/api/hotels/"), &m));
+    assert_true(api_route_match(LIT("/hotels//offers"), &m)); /* a bad id, not a bad path */
+    assert_int_equal(m.id_len, 0);
+    assert_true(api_route_match(LIT("/openapi.json"), &m));
+    assert_int_equal(m.route, ROUTE_OPENAPI);
+    assert_true(api_route_match(LIT("/api/health/ready"), &m));
+    assert_int_equal(m.route, ROUTE_HEALTH);
+    assert_false(m.flags & RF_HTTP);
+    assert_true(api_route_match(LIT("/api/health/live"), &m));
+    assert_int_equal(m.route, ROUTE_HEALTH);
+    assert_true(m.flags & RF_HTTP);
+    assert_true(api_route_match(LIT("/metrics"), &m));
+    assert_int_equal(m.route, ROUTE_METRICS);
+    assert_true(m.flags & RF_UNLIMITED);
+    assert_true(m.flags & RF_HTTP);
+    assert_true(api_route_match(LIT("/api/stats"), &m));
+    assert_true(m.flags & RF_HTTP);
+    assert_false(api_route_match(LIT("/api/metrics"), &m));
+    assert_false(api_route_match(LIT("/index.html"), &m));
+    assert_false(api_route_match(LIT("/api/health/x"), &m));
+    assert_string_equal(api_route_name(ROUTE_CALENDAR), "calendar");
+    assert_true(api_route_flags(ROUTE_CALENDAR) & RF_SEARCH);
+    assert_true(api_route_flags(ROUTE_ADMIN) & RF_NOT_SERVICE);
+}
+
+static bool key_of(const char *path, const char *query, buf_t *key)
+{
+    api_request req = {0};
+    req.method = "GET", req.method_len = 3;
+    req.path = path, req.path_len = strlen(path);
+    req.query = query ? query : "", req.query_len = query ? strlen(query) : 0;
+    api_match m;
+    api_response res;
+    api_call c;
+    key->len = 0;
+    if (!api_route_match(req.path, req.path_len, &m))
+        return false;
+    api_prepare(S, NULL, &req, &m, &c, &res);
+    bool ok = api_call_key(&c, key);
+    api_response_free(&res);
+    if (ok)
+        buf_putc(key, '\0');
+    return ok;
+}
+
+/* One search in any spelling has one key; other searches, routes and
+ * hotels have others; what does not parse or is not cacheable has none. */
+static void test_cache_key(void **state)
+{
+    (void)state;
+    buf_t a = {0}, b = {0};
+    assert_true(key_of("/bestOffersByHotel", SEARCH, &a));
+    assert_true(key_of("/api/bestOffersByHotel", SEARCH, &b));
+    assert_string_equal(a.data, b.data);
+    assert_true(key_of("/api/bestOffersByHotel",
+                       "_=123&countChildren=0&countAdults=2&duration=7&latestReturnDate=2023-08-31"
+                       "&earliestDepartureDate=2023-07-01",
+                       &b));
+    assert_string_equal(a.data, b.data);
+    assert_true(key_of("/hotels/1/offers", SEARCH, &b));
+    assert_string_not_equal(a.data, b.data);
+    assert_true(key_of("/api/hotels/1", NULL, &a));
+    assert_true(key_of("/api/hotels/9", NULL, &b));
+    assert_string_not_equal(a.data, b.data);
+    assert_false(key_of("/api/hotels/1", "x=1", &a));          /* a query on a route without one */
+    assert_false(key_of("/api/hotels/999", NULL, &a));         /* not found */
+    assert_false(key_of("/bestOffersByHotel", "duration=7", &a)); /* does not parse */
+    assert_false(key_of("/api/priceCalendar", NULL, &a));      /* not cacheable */
+    assert_false(key_of("/api/health", NULL, &a));
+    buf_free(&a);
+    buf_free(&b);
 }
 
 static void test_health(void **state)
@@ -539,6 +638,8 @@ int main(void)
         cmocka_unit_test(test_hotel_offers_cursor_paging),
         cmocka_unit_test(test_hotel_route),
         cmocka_unit_test(test_errors_and_methods),
+        cmocka_unit_test(test_route_table),
+        cmocka_unit_test(test_cache_key),
         cmocka_unit_test(test_health),
         cmocka_unit_test(test_openapi),
     };

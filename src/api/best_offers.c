@@ -1,0 +1,22 @@
+/* GET /api/bestOffersByHotel (also /bestOffersByHotel): the cheapest
+ * matching offer of every hotel, sorted and paged; X-Total-Count is the
+ * number of hotels before paging. */
+#include "api/endpoints.h"
+#include "api/render.h"
+#include "query/query.h"
+
+void api_best_offers(const api_call *c, api_response *res)
+{
+    store_t *s = c->store;
+    const api_params *p = &c->params;
+    hotel_best_vec v = {0};
+    query_best_offers(s, &p->q, &v);
+    query_sort_best(s, v.items, v.len, p->sort);
+    size_t from = p->offset < v.len ? p->offset : v.len;
+    size_t to = p->limit && p->limit < v.len - from ? from + p->limit : v.len;
+    api_ok_json(res);
+    res->has_total = true;
+    res->total = v.len;
+    render_best_array(&res->body, s, &p->q, v.len ? v.items + from : NULL, to - from); /* items is NULL when empty */
+    hotel_best_vec_free(&v);
+}

@@ -1,0 +1,18 @@
+/* The handlers of the API routes, one file each under src/api/, declared
+ * from the route table (api/route.h). A handler gets a ready call: the
+ * route matched, the method allowed, the data loaded if the route needs it,
+ * the {id} found and the query string parsed. It writes res. */
+#ifndef ISLA_API_ENDPOINTS_H
+#define ISLA_API_ENDPOINTS_H
+
+#include "api/api.h"
+
+typedef void api_handler(const api_call *c, api_response *res);
+
+#define ISLA_HANDLER_DECL_(id, name, path, flags, params, handler) api_handler handler;
+#define ISLA_HANDLER_SKIP_(...)
+ISLA_ROUTES(ISLA_HANDLER_DECL_, ISLA_HANDLER_SKIP_, ISLA_HANDLER_SKIP_)
+#undef ISLA_HANDLER_DECL_
+#undef ISLA_HANDLER_SKIP_
+
+#endif
