@@ -10,7 +10,7 @@ BUILD   ?= build
 # h2o's header switches to the libuv API unless told otherwise.
 CPPFLAGS += -Isrc -D_GNU_SOURCE -DH2O_USE_LIBUV=0
 CFLAGS  += -std=c17 -Wall -Wextra -pthread -fno-strict-aliasing
-LDLIBS  += -lh2o-evloop -lssl -lcrypto -lz -ldeflate -lbrotlienc -lcurl -lpthread -lm
+LDLIBS  += -lh2o-evloop -lssl -lcrypto -lz -ldeflate -lbrotlienc -lcurl -lsqlite3 -lpthread -lm
 
 LIB_SRC  := $(sort $(filter-out src/cli/main.c,$(wildcard src/*/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -38,7 +38,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libisla.a
 
 $(BUILD)/tests/diff_sqlite: tests/diff/diff_sqlite.c $(BUILD)/libisla.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libisla.a $(LDLIBS) -lsqlite3 -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libisla.a $(LDLIBS) -o $@
 
 unit: $(TESTS)
 tools: $(TOOLS)

@@ -8,5 +8,7 @@ int cmd_import(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_jobs(int argc, char **argv);
 
 #endif

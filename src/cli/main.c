@@ -19,6 +19,8 @@ static void usage(FILE *f)
           "  serve    serve the newest generation over HTTP\n"
           "  query    run one search and print the API's JSON\n"
           "  bench    benchmark the search engine on a generation\n"
+          "  keys     add, list, revoke or rotate API keys\n"
+          "  jobs     list, show or retry background jobs\n"
           "  version  print the version\n"
           "\n"
           "`isla <command> --help` describes each command's options.\n",
@@ -42,6 +44,10 @@ int main(int argc, char **argv)
         return cmd_query(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench"))
         return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "keys"))
+        return cmd_keys(argc - 1, argv + 1);
+    if (!strcmp(cmd, "jobs"))
+        return cmd_jobs(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         puts("isla " ISLA_VERSION);
         return 0;

@@ -299,6 +299,13 @@ static void hand_over(pipeline *p, input *in, chunk *c, double t0, double *last)
     push_chunk(p, c);
     if (p->opt->max_rejects >= 0 && (int64_t)atomic_load(&p->rejected) > p->opt->max_rejects)
         atomic_store(&p->abort, true);
+    if (p->opt->cancel != NULL && atomic_load(p->opt->cancel))
+        atomic_store(&p->abort, true);
+    if (p->opt->on_progress != NULL) {
+        int64_t pos = in->map ? (int64_t)in->pos : gzoffset(in->gz);
+        double frac = in->size > 0 && pos > 0 ? (double)pos / (double)in->size : -1;
+        p->opt->on_progress(p->opt->progress_ud, atomic_load(&p->rows_done), frac);
+    }
     double t = now_s();
     if (p->opt->progress && t - *last >= 1.0) {
         progress(p, in, t0);
@@ -625,6 +632,10 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
      * it stops, so check the final count too. */
     if (opt->max_rejects >= 0 && (int64_t)rejected > opt->max_rejects)
         atomic_store(&p->abort, true);
+    if (opt->cancel != NULL && atomic_load(opt->cancel)) {
+        snprintf(err, errlen, "cancelled after %llu rows; nothing was published", (unsigned long long)(rows + rejected));
+        goto out;
+    }
     if (atomic_load(&p->abort)) {
         char path[4200];
         snprintf(path, sizeof path, "%s/failed-import-%ld.rejects.csv", opt->data_dir, (long)getpid());
@@ -678,6 +689,10 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     bo.img.stats = res->stats;
 
     char tmpdir[4200], path[4300];
+    if (opt->cancel != NULL && atomic_load(opt->cancel)) {
+        snprintf(err, errlen, "cancelled after the build; nothing was published");
+        goto out;
+    }
     if (store_write_tmp(opt->data_dir, &bo.img, tmpdir, sizeof tmpdir, err, errlen) < 0)
         goto out;
     snprintf(path, sizeof path, "%s/rejects.csv", tmpdir);

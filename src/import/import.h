@@ -8,6 +8,7 @@
 #ifndef ISLA_IMPORT_H
 #define ISLA_IMPORT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,14 @@ typedef struct {
     uint64_t min_offers;
     int max_shrink_pct;
     bool progress;            /* progress lines on stderr */
+    /* For callers that run an import in the background (jobs/): called
+     * after each chunk is handed to the parsers with the rows parsed so far
+     * and the fraction of the input read (-1 if the size is unknown); and a
+     * flag that, once set, stops the import (nothing is published). Both
+     * may be NULL. */
+    void (*on_progress)(void *ud, uint64_t rows, double fraction);
+    void *progress_ud;
+    const _Atomic bool *cancel;
 } import_options;
 
 typedef struct {
