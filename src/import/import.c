@@ -302,7 +302,7 @@ static void hand_over(pipeline *p, input *in, chunk *c, double t0, double *last)
     if (p->opt->cancel != NULL && atomic_load(p->opt->cancel))
         atomic_store(&p->abort, true);
     if (p->opt->on_progress != NULL) {
-        int64_t pos = in->map ? (int64_t)in->pos : gzoffset(in->gz);
+        int64_t pos = (int64_t)input_position(in);
         double frac = in->size > 0 && pos > 0 ? (double)pos / (double)in->size : -1;
         p->opt->on_progress(p->opt->progress_ud, atomic_load(&p->rows_done), frac);
     }
