@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dest/dest.h"
 #include "gen/gen_world.h"
 #include "util/days.h"
 
@@ -63,7 +64,8 @@ enum { FMT_2023, FMT_OLD, FMT_NEW };
 typedef struct {
     uint64_t offers, seed, world_seed;
     uint64_t dup_thr, unknown_thr; /* probability * 2^64 */
-    const char *out, *hotels;
+    const char *out, *hotels, *hotels_out, *destinations;
+    uint32_t hotels_per_dest;     /* 0: by the destination's popularity */
     int format;
     char delim;
     bool quote, header, crlf;
@@ -190,8 +192,9 @@ static inline char *put_u32(char *p, uint32_t v)
 #define MAX_ROW 1024
 
 /* The hot loop: one row of text from one offer. */
-static char *emit_row(char *p, const formatter *f, const gen_world *w, const gen_offer *o)
+static char *emit_row(char *p, const formatter *f, const gen_world *worlds, const gen_offer *o)
 {
+    const gen_world *w = &worlds[o->world];
     const char q = f->quote;
     for (int i = 0; i < f->ncols; i++) {
         if (i)
@@ -230,7 +233,7 @@ static char *emit_row(char *p, const formatter *f, const gen_world *w, const gen
             break;
         case COL_INDEPAIR:
         case COL_OUTARRAIR:
-            memcpy(p, "PMI", 4);
+            memcpy(p, w->dest, 4);
             p += 3;
             break;
         case COL_OUTDEPAIR:
@@ -308,6 +311,16 @@ static void usage(FILE *fp)
           "  --out FILE          output file; '-' is stdout (default)\n"
           "  --hotels FILE       take hotel ids and stars from a hotels.csv\n"
           "                      (default: 998 built-in hotels, ids 1..998)\n"
+          "  --destinations L    comma-separated IATA codes or names (PMI,IBZ,AYT,\n"
+          "                      Kreta...): one dump over several destinations, each\n"
+          "                      with its own hotels (ids from 10000 x its position\n"
+          "                      in L, + 1), popularity, season and price level;\n"
+          "                      not with --hotels (default: Mallorca alone)\n"
+          "  --hotels-per-destination N\n"
+          "                      hotels of each destination (default: by its\n"
+          "                      popularity, 998 x share, 40 at least)\n"
+          "  --hotels-out FILE   write the matching hotels.csv (hotelid;hotelname;\n"
+          "                      hotelstars;destination, CRLF) to FILE\n"
           "  --format F          2023 (default): the header of the 2023 dump;\n"
           "                      old: departuredate/returndate instead of\n"
           "                      outbound/inbounddeparturedatetime;\n"
@@ -441,7 +454,8 @@ static int parse_options(int argc, char **argv, options *o)
         }
         static const char *const valued[] = {"--offers", "--seed", "--world-seed", "--out",
                                              "--hotels", "--format", "--delimiter",
-                                             "--duplicates", "--unknown-hotels"};
+                                             "--duplicates", "--unknown-hotels", "--destinations",
+                                             "--hotels-out", "--hotels-per-destination"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
             known |= !strcmp(arg, valued[k]);
@@ -497,10 +511,28 @@ static int parse_options(int argc, char **argv, options *o)
         } else if (!strcmp(arg, "--unknown-hotels")) {
             if (!parse_fraction(val, &o->unknown_thr))
                 return bad(arg, val, "expected a fraction between 0 and 1");
+        } else if (!strcmp(arg, "--destinations")) {
+            if (!*val)
+                return bad(arg, val, "expected IATA codes or names, e.g. PMI,IBZ,AYT");
+            o->destinations = val;
+        } else if (!strcmp(arg, "--hotels-out")) {
+            if (!*val)
+                return bad(arg, val, "expected a file name");
+            o->hotels_out = val;
+        } else if (!strcmp(arg, "--hotels-per-destination")) {
+            uint64_t v;
+            if (!parse_u64(val, &v) || v < 1 || v > 9999)
+                return bad(arg, val, "expected a whole number 1..9999");
+            o->hotels_per_dest = (uint32_t)v;
         }
     }
     if (!have_offers) {
         fprintf(stderr, "isla gen: --offers N is required\n(see isla gen --help)\n");
+        return 2;
+    }
+    if (o->destinations && o->hotels) {
+        fprintf(stderr, "isla gen: --hotels and --destinations cannot be combined "
+                        "(each destination gets its own hotels; --hotels-out writes them)\n");
         return 2;
     }
     return -1;
@@ -511,7 +543,17 @@ static int parse_options(int argc, char **argv, options *o)
 /* Recent offers that a duplicate may repeat. */
 #define RING 65536
 
-static int generate(const options *o, const gen_world *w, int fd, const char *name)
+/* The worlds of a dump: one per destination, and the table that picks one
+ * for each fresh offer by popularity. */
+typedef struct {
+    gen_world *w;
+    size_t n;
+    gen_alias pick[64];
+} worlds;
+
+#define MAX_DESTINATIONS 64
+
+static int generate(const options *o, const worlds *ws, int fd, const char *name)
 {
     enum { BUFSZ = 4 << 20 };
     formatter *f = malloc(sizeof *f);
@@ -548,11 +590,14 @@ static int generate(const options *o, const gen_world *w, int fd, const char *na
             of = &ring[(fresh - 1 - back) % RING];
         } else {
             gen_offer *slot = &ring[fresh % RING];
-            gen_world_offer(w, &r, gen_rng_next(&r) < o->unknown_thr, slot);
+            /* one world: no draw, so the Mallorca dump keeps its bytes */
+            uint8_t wi = ws->n > 1 ? (uint8_t)gen_alias_draw(ws->pick, (uint32_t)ws->n, gen_rng_next(&r)) : 0;
+            gen_world_offer(&ws->w[wi], &r, gen_rng_next(&r) < o->unknown_thr, slot);
+            slot->world = wi;
             fresh++;
             of = slot;
         }
-        p = emit_row(p, f, w, of);
+        p = emit_row(p, f, ws->w, of);
     }
     if (!rc && p > buf)
         rc = write_all(fd, buf, (size_t)(p - buf), name);
@@ -560,6 +605,96 @@ static int generate(const options *o, const gen_world *w, int fd, const char *na
     free(buf);
     free(ring);
     return rc;
+}
+
+/* What the generator knows of a destination's market: share of the
+ * offers, price level, and season (shift of the summer peak in days, and
+ * depth: 1 = Mallorca's summer peak, lower = flatter, winter-sun places). */
+typedef struct {
+    const char *code;
+    double weight, price, depth;
+    int shift;
+} dest_market;
+
+static const dest_market markets[] = {
+    {"PMI", 1.00, 1.00, 1.0, 0},   {"IBZ", 0.35, 1.15, 1.1, 0},   {"MAH", 0.20, 1.05, 1.1, 0},
+    {"AYT", 0.90, 0.70, 0.9, 10},  {"HER", 0.50, 0.95, 1.0, 5},   {"RHO", 0.35, 0.90, 1.0, 5},
+    {"KGS", 0.25, 0.90, 1.0, 5},   {"CFU", 0.25, 0.95, 1.0, 0},   {"ZTH", 0.15, 0.90, 1.0, 0},
+    {"LPA", 0.45, 1.00, 0.35, 182}, {"TFS", 0.45, 1.05, 0.35, 182}, {"FUE", 0.35, 0.95, 0.4, 182},
+    {"ACE", 0.30, 1.00, 0.4, 182}, {"FAO", 0.25, 1.00, 0.9, 0},   {"FNC", 0.15, 1.05, 0.3, 150},
+    {"AGP", 0.30, 1.00, 0.8, 0},   {"HRG", 0.60, 0.60, 0.4, 170}, {"RMF", 0.20, 0.70, 0.4, 170},
+    {"SSH", 0.20, 0.65, 0.4, 170}, {"DJE", 0.20, 0.60, 0.8, 20},  {"BJV", 0.25, 0.80, 1.0, 10},
+    {"DLM", 0.20, 0.80, 1.0, 10},  {"SPU", 0.20, 0.95, 1.1, 0},   {"OLB", 0.20, 1.20, 1.1, 0},
+    {"CTA", 0.20, 1.00, 1.0, 0},   {"MLA", 0.15, 0.95, 0.8, 0},
+};
+
+static dest_market market_of(const char *code)
+{
+    for (size_t i = 0; i < sizeof markets / sizeof markets[0]; i++)
+        if (!strcmp(markets[i].code, code))
+            return markets[i];
+    /* unknown to the generator: a small market, price level from the code */
+    uint64_t h = gen_mix64((uint64_t)(unsigned char)code[0] << 16 | (uint64_t)(unsigned char)code[1] << 8 |
+                           (unsigned char)code[2]);
+    return (dest_market){code, 0.2, 0.8 + (double)(h % 40) / 100.0, 1.0, 0};
+}
+
+/* Parses --destinations into codes; returns the count or -1 (message printed). */
+static int parse_destinations(const char *list, char codes[][4])
+{
+    int n = 0;
+    const char *p = list;
+    for (;;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        while (len && *p == ' ')
+            p++, len--;
+        while (len && p[len - 1] == ' ')
+            len--;
+        char code[4];
+        if (!len || !dest_resolve(p, len, code)) {
+            fprintf(stderr, "isla gen: --destinations: '%.*s' is neither a 3-letter IATA code nor a known "
+                            "destination name\n", (int)(len > 40 ? 40 : len), p);
+            return -1;
+        }
+        for (int k = 0; k < n; k++)
+            if (!strcmp(codes[k], code)) {
+                fprintf(stderr, "isla gen: --destinations: %s is listed twice\n", code);
+                return -1;
+            }
+        if (n == MAX_DESTINATIONS) {
+            fprintf(stderr, "isla gen: --destinations: at most %d destinations\n", MAX_DESTINATIONS);
+            return -1;
+        }
+        memcpy(codes[n++], code, 4);
+        if (!e)
+            return n;
+        p = e + 1;
+    }
+}
+
+/* hotelid;hotelname;hotelstars;destination with CRLF, like the real file
+ * plus the destination column. Unknown hotels are left out on purpose. */
+static int write_hotels(const char *path, const worlds *ws)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "isla gen: --hotels-out: cannot create %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    fputs("hotelid;hotelname;hotelstars;destination\r\n", f);
+    for (size_t k = 0; k < ws->n; k++) {
+        const gen_world *w = &ws->w[k];
+        const char *place = dest_display_name(w->dest);
+        for (uint32_t i = 0; i < w->n_known; i++)
+            fprintf(f, "%u;%s Hotel %u;%g;%s\r\n", w->hotels[i].id, place ? place : w->dest, i + 1,
+                    (double)w->hotels[i].stars, w->dest);
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "isla gen: --hotels-out: writing %s failed: %s\n", path, strerror(errno));
+        return 1;
+    }
+    return 0;
 }
 
 int gen_main(int argc, char **argv)
@@ -579,14 +714,49 @@ int gen_main(int argc, char **argv)
             return rc;
         }
     }
-    gen_world *w = malloc(sizeof *w);
-    if (!w || !gen_world_init(w, hotels, nhotels, o.world_seed)) {
-        fprintf(stderr, "isla gen: out of memory\n");
-        free(w);
-        free(hotels);
-        return 1;
+    worlds ws = {0};
+    char codes[MAX_DESTINATIONS][4];
+    int n_dest = 1;
+    if (o.destinations && (n_dest = parse_destinations(o.destinations, codes)) < 0)
+        return 2;
+    ws.n = (size_t)n_dest;
+    ws.w = calloc(ws.n, sizeof *ws.w);
+    bool ok = ws.w != NULL;
+    if (ok && !o.destinations) {
+        ok = gen_world_init(&ws.w[0], hotels, nhotels, o.world_seed, NULL);
+    } else if (ok) {
+        double wt[MAX_DESTINATIONS], total = 0;
+        for (int k = 0; k < n_dest; k++)
+            total += wt[k] = market_of(codes[k]).weight;
+        for (int k = 0; k < n_dest && ok; k++) {
+            dest_market m = market_of(codes[k]);
+            uint32_t nh = o.hotels_per_dest ? o.hotels_per_dest : (uint32_t)(998.0 * m.weight + 0.5);
+            gen_dest d = {.id_base = (uint32_t)k * 10000, .n_hotels = nh < 40 ? 40 : nh,
+                          .unknown_base = 100000 + (uint32_t)k * 1000, .price_level = m.price,
+                          .season_depth = m.depth, .season_shift = m.shift};
+            memcpy(d.code, codes[k], 4);
+            /* every destination its own world: its own popularity and flights */
+            ok = gen_world_init(&ws.w[k], NULL, 0, o.world_seed + (uint64_t)k * 0x9E3779B9ULL, &d);
+        }
+        uint32_t vals[MAX_DESTINATIONS];
+        for (int k = 0; k < n_dest; k++)
+            vals[k] = (uint32_t)k, wt[k] /= total;
+        gen_build_alias(ws.pick, wt, vals, (uint32_t)n_dest);
     }
     free(hotels);
+    if (!ok) {
+        fprintf(stderr, "isla gen: out of memory\n");
+        for (size_t k = 0; ws.w && k < ws.n; k++)
+            gen_world_free(&ws.w[k]);
+        free(ws.w);
+        return 1;
+    }
+    if (o.hotels_out && (rc = write_hotels(o.hotels_out, &ws)) != 0) {
+        for (size_t k = 0; k < ws.n; k++)
+            gen_world_free(&ws.w[k]);
+        free(ws.w);
+        return rc;
+    }
 
     bool to_stdout = !strcmp(o.out, "-");
     int fd = 1;
@@ -594,8 +764,9 @@ int gen_main(int argc, char **argv)
         fd = open(o.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
         if (fd < 0) {
             fprintf(stderr, "isla gen: --out: cannot create %s: %s\n", o.out, strerror(errno));
-            gen_world_free(w);
-            free(w);
+            for (size_t k = 0; k < ws.n; k++)
+                gen_world_free(&ws.w[k]);
+            free(ws.w);
             return 1;
         }
     } else {
@@ -605,14 +776,15 @@ int gen_main(int argc, char **argv)
     struct sigaction ign = {.sa_handler = SIG_IGN}, old;
     sigemptyset(&ign.sa_mask);
     sigaction(SIGPIPE, &ign, &old);
-    rc = generate(&o, w, fd, to_stdout ? "stdout" : o.out);
+    rc = generate(&o, &ws, fd, to_stdout ? "stdout" : o.out);
     sigaction(SIGPIPE, &old, NULL);
 
     if (!to_stdout && close(fd) != 0 && !rc) {
         fprintf(stderr, "isla gen: closing %s failed: %s\n", o.out, strerror(errno));
         rc = 1;
     }
-    gen_world_free(w);
-    free(w);
+    for (size_t k = 0; k < ws.n; k++)
+        gen_world_free(&ws.w[k]);
+    free(ws.w);
     return rc;
 }

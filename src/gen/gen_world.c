@@ -137,7 +137,7 @@ static double normal(gen_rng *r)
 
 /* Vose's alias method over n weights (values[i] or i when values is NULL).
  * Zero weights are allowed; at least one must be positive. */
-static void build_alias(gen_alias *t, const double *wt, const uint32_t *values, uint32_t n)
+void gen_build_alias(gen_alias *t, const double *wt, const uint32_t *values, uint32_t n)
 {
     double sum = 0;
     for (uint32_t i = 0; i < n; i++)
@@ -193,7 +193,7 @@ static uint32_t pool_alias(gen_world *w, const double *wt, uint32_t n, uint32_t 
             vals[k++] = i;
         }
     *off = (uint32_t)w->pool_len;
-    build_alias(w->pool + w->pool_len, pw, vals, k);
+    gen_build_alias(w->pool + w->pool_len, pw, vals, k);
     w->pool_len += k;
     return k;
 }
@@ -243,18 +243,28 @@ static int weekday(int32_t dayidx) /* 0 = Monday */
     return (int)(((day % 7) + 7 + 3) % 7);
 }
 
-static void build_calendar(gen_world *w)
+/* Demand of a destination: Mallorca's curve (d == NULL), or shifted by
+ * season_shift days within the year and flattened by season_depth. */
+static double dest_demand(const gen_dest *d, int32_t i)
+{
+    if (!d || (d->season_shift == 0 && d->season_depth == 1.0))
+        return demand(i);
+    int32_t j = ((i - d->season_shift) % 365 + 365) % 365;
+    return 1.0 + (demand(j) - 1.0) * d->season_depth;
+}
+
+static void build_calendar(gen_world *w, const gen_dest *d)
 {
     static const double wday[7] = {0.95, 0.85, 0.9, 0.95, 1.1, 1.25, 1.1};
     double wt[GEN_LAST_DEP_INDEX - GEN_FIRST_DEP_INDEX + 1];
     uint32_t vals[GEN_LAST_DEP_INDEX - GEN_FIRST_DEP_INDEX + 1];
     for (int i = GEN_FIRST_DEP_INDEX; i <= GEN_LAST_DEP_INDEX; i++) {
-        wt[i - GEN_FIRST_DEP_INDEX] = demand(i) * wday[weekday(i)];
+        wt[i - GEN_FIRST_DEP_INDEX] = dest_demand(d, i) * wday[weekday(i)];
         vals[i - GEN_FIRST_DEP_INDEX] = (uint32_t)i;
     }
-    build_alias(w->day_tab, wt, vals, GEN_LAST_DEP_INDEX - GEN_FIRST_DEP_INDEX + 1);
+    gen_build_alias(w->day_tab, wt, vals, GEN_LAST_DEP_INDEX - GEN_FIRST_DEP_INDEX + 1);
     for (int i = 0; i < GEN_N_DAYS; i++) {
-        double dm = demand(i);
+        double dm = dest_demand(d, i);
         w->hotel_season[i] = (float)(0.55 + 0.5 * dm);
         w->flight_season[i] = (float)(0.6 + 0.45 * dm * (wday[weekday(i)] > 1.0 ? 1.1 : 1.0));
         for (int a = 0; a < GEN_N_AIRPORTS; a++) {
@@ -277,7 +287,7 @@ static void build_tables(gen_world *w, gen_rng *r)
     uint32_t vals[GEN_MAX_NIGHTS];
     for (uint32_t i = 0; i < GEN_MAX_NIGHTS; i++)
         vals[i] = i + 1;
-    build_alias(w->nights_tab, nights, vals, GEN_MAX_NIGHTS);
+    gen_build_alias(w->nights_tab, nights, vals, GEN_MAX_NIGHTS);
     for (int n = 0; n <= GEN_MAX_NIGHTS; n++) /* short stays cost more a night */
         w->nights_factor[n] = (float)(n * (1.1 - 0.008 * (n < 20 ? n : 20)));
 
@@ -287,11 +297,11 @@ static void build_tables(gen_world *w, gen_rng *r)
     };
     for (uint32_t i = 0; i < 24; i++)
         vals[i] = i + 1;
-    build_alias(w->adults_tab, adults, vals, 24);
+    gen_build_alias(w->adults_tab, adults, vals, 24);
     static const double children[11] = {56, 22, 17, 2.8, 0.9, 0.3, 0.08, 0.04, 0.02, 0.01, 0.01};
     for (uint32_t i = 0; i < 11; i++)
         vals[i] = i < 10 ? i : 18;
-    build_alias(w->children_tab, children, vals, 11);
+    gen_build_alias(w->children_tab, children, vals, 11);
 
     /* Departure times: morning and evening waves, a few late flights that
      * arrive after midnight. Slot 0 (00:00) never occurs, so a T00:00:00
@@ -320,7 +330,7 @@ static void build_tables(gen_world *w, gen_rng *r)
                 sv[k++] = s;
             }
         }
-        build_alias(w->tod_tab[dir], wt, sv, k);
+        gen_build_alias(w->tod_tab[dir], wt, sv, k);
         w->n_tod[dir] = k;
     }
 
@@ -364,6 +374,7 @@ static void build_hotel(gen_world *w, gen_rng *r, gen_hotel *h, uint32_t id, dou
         h->idstr[i] = tmp[n - 1 - i];
     h->idlen = (uint8_t)n;
 
+    h->stars = (float)stars;
     double s = stars > 0 ? stars : 3.5; /* 0 means unknown */
     h->price_pp_night = (float)(30.0 * pow(1.33, s - 1.0) * exp(0.22 * normal(r)));
     h->p_ocean = unif(r) < 0.35 ? 0 : (uint32_t)((0.05 + 0.4 * unif(r)) * 4294967295.0);
@@ -430,15 +441,18 @@ static void build_hotel(gen_world *w, gen_rng *r, gen_hotel *h, uint32_t id, dou
     }
 }
 
-bool gen_world_init(gen_world *w, const gen_hotel_in *hotels, size_t n, uint64_t world_seed)
+bool gen_world_init(gen_world *w, const gen_hotel_in *hotels, size_t n, uint64_t world_seed,
+                    const gen_dest *d)
 {
     memset(w, 0, sizeof *w);
+    memcpy(w->dest, d ? d->code : "PMI", 4);
     gen_rng r;
     gen_rng_seed(&r, world_seed ^ 0x574f524c44ULL);
-    build_calendar(w);
+    build_calendar(w, d);
     build_tables(w, &r);
 
-    uint32_t nk = n ? (uint32_t)n : 998;
+    uint32_t id_base = d ? d->id_base : 0;
+    uint32_t nk = n ? (uint32_t)n : d && d->n_hotels ? d->n_hotels : 998;
     w->n_known = nk;
     w->n_hotels = nk + GEN_N_UNKNOWN;
     w->hotels = calloc(w->n_hotels, sizeof *w->hotels);
@@ -457,22 +471,24 @@ bool gen_world_init(gen_world *w, const gen_hotel_in *hotels, size_t n, uint64_t
     uint32_t maxid = 0;
     double total = 0;
     for (uint32_t i = 0; i < nk; i++) {
-        double s = n ? hotels[i].stars : builtin_stars(i + 1);
+        double s = n ? hotels[i].stars : builtin_stars(id_base + i + 1);
         int si = s < 0 ? 0 : s > 5 ? 5 : (int)lround(s);
         pop[i] = exp(0.9 * normal(&r)) * star_pop[si];
         total += pop[i];
     }
     for (uint32_t i = 0; i < nk; i++) {
-        uint32_t id = n ? hotels[i].id : i + 1;
-        double s = n ? hotels[i].stars : builtin_stars(i + 1);
+        uint32_t id = n ? hotels[i].id : id_base + i + 1;
+        double s = n ? hotels[i].stars : builtin_stars(id);
         if (id > maxid)
             maxid = id;
         build_hotel(w, &r, &w->hotels[i], id, s, pop[i] * nk / total);
     }
-    build_alias(w->hotel_tab, pop, NULL, nk);
+    gen_build_alias(w->hotel_tab, pop, NULL, nk);
 
     /* Unknown hotels: ids in a small range above every known id. */
     uint32_t base = maxid < 100000 ? 100000 : maxid + 1;
+    if (d && d->unknown_base)
+        base = d->unknown_base;
     for (uint32_t k = 0; k < GEN_N_UNKNOWN; k++) {
         uint32_t id = base + k * 17 + (uint32_t)(gen_mix64(world_seed + k) % 17);
         pop[nk + k] = exp(normal(&r));
@@ -481,8 +497,11 @@ bool gen_world_init(gen_world *w, const gen_hotel_in *hotels, size_t n, uint64_t
     uint32_t vals[GEN_N_UNKNOWN];
     for (uint32_t k = 0; k < GEN_N_UNKNOWN; k++)
         vals[k] = nk + k;
-    build_alias(w->unknown_tab, pop + nk, vals, GEN_N_UNKNOWN);
+    gen_build_alias(w->unknown_tab, pop + nk, vals, GEN_N_UNKNOWN);
     free(pop);
+    if (d && d->price_level != 1.0)
+        for (uint32_t i = 0; i < w->n_hotels; i++)
+            w->hotels[i].price_pp_night = (float)(w->hotels[i].price_pp_night * d->price_level);
     return true;
 }
 

@@ -88,6 +88,9 @@ static inline uint32_t gen_alias_draw(const gen_alias *t, uint32_t n, uint64_t u
     return (uint32_t)u < e->thr ? e->self : e->other;
 }
 
+/* Builds an alias table of n buckets over weights wt (values NULL: 0..n-1). */
+void gen_build_alias(gen_alias *t, const double *wt, const uint32_t *values, uint32_t n);
+
 /* ---- the world ---- */
 
 typedef struct {
@@ -100,6 +103,7 @@ typedef struct {
     uint8_t idlen;
     char idstr[11];         /* decimal id, not NUL-terminated */
     float price_pp_night;   /* base price per person and night */
+    float stars;            /* for --hotels-out */
     uint32_t p_ocean;       /* P(oceanview) * 2^32 */
     uint32_t p_placeholder; /* P(T00:00:00 departure times) * 2^32 */
     uint32_t air_off, meal_off, room_off[3]; /* into gen_world.pool */
@@ -115,6 +119,7 @@ typedef struct {
     uint16_t in_dep_day, in_dep_slot, in_arr_day, in_arr_slot;
     uint8_t adults, children, airport, meal, room, ocean;
     uint8_t out_airline, in_airline;
+    uint8_t world;  /* multi-destination dumps: which destination's world */
 } gen_offer;
 
 typedef struct {
@@ -142,11 +147,26 @@ typedef struct {
     uint8_t airlines[GEN_N_AIRPORTS][4];
     uint8_t n_airlines[GEN_N_AIRPORTS];
     uint64_t flight_key;
+    char dest[4];                    /* the arrival airport of every offer */
 } gen_world;
 
+/* One destination of a multi-destination dump: its own hotels (built-in
+ * ids id_base+1 .. id_base+n_hotels, unknown ids from unknown_base), price
+ * level and season (the demand curve shifted by season_shift days and
+ * scaled towards flat by season_depth < 1: winter-sun places). */
+typedef struct {
+    char code[4];
+    uint32_t id_base, n_hotels, unknown_base;
+    double price_level, season_depth;
+    int season_shift;
+} gen_dest;
+
 /* Builds the world from a hotel list (n == 0: the built-in 998 hotels with
- * ids 1..998) and a world seed. Returns false if out of memory. */
-bool gen_world_init(gen_world *w, const gen_hotel_in *hotels, size_t n, uint64_t world_seed);
+ * ids 1..998) and a world seed. d == NULL is Mallorca as in the 2023 dump;
+ * otherwise d describes the destination (and n == 0 means d's built-in
+ * hotels). Returns false if out of memory. */
+bool gen_world_init(gen_world *w, const gen_hotel_in *hotels, size_t n, uint64_t world_seed,
+                    const gen_dest *d);
 void gen_world_free(gen_world *w);
 
 /* Draws one offer; `unknown` picks a hotel id missing from the hotel list. */
