@@ -129,7 +129,9 @@ static void key_bits(buf_t *k, const char *name, bool any, const bitset256 *b)
 static void key_params(buf_t *k, const api_params *p)
 {
     const search_t *q = &p->q;
-    buf_printf(k, "|e%d|l%d|n%u|a%u|c%u", q->earliest, q->latest, q->nights, q->adults, q->children);
+    buf_printf(k, "|e%d|l%d|n%d|a%d|c%d", q->earliest, q->latest, q->any_nights ? -1 : q->nights,
+               q->any_adults ? -1 : q->adults, q->any_children ? -1 : q->children);
+    key_bits(k, "|d", q->any_dest, &q->dests);
     key_bits(k, "|ap", q->any_airport, &q->airports);
     key_bits(k, "|m", q->any_meal, &q->meals);
     key_bits(k, "|r", q->any_room, &q->rooms);

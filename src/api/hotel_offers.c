@@ -23,7 +23,7 @@ void api_hotel_offers(const api_call *c, api_response *res)
     for (size_t i = 0; i < page.len; i++) {
         if (i)
             buf_putc(b, ',');
-        render_offer(b, s, &p->q, page.items[i]);
+        render_offer(b, s, &s->groups[page.groups[i]], page.items[i]);
     }
     BUF_LIT(b, "],\"total\":");
     buf_put_u64(b, page.total);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dest/dest.h"
 #include "util/days.h"
 
 /* Values the dump format defines; a filter value outside both this list
@@ -153,16 +154,54 @@ static int add_codes(const store_t *s, int dict, const char *const *known, const
     return 0;
 }
 
+/* Destinations: each comma-separated item is an IATA code or a name of the
+ * destination table (dest.h). A code or name the table or the form allows
+ * but the data does not have matches nothing (an empty answer, like an
+ * airport nobody flies from); text that is neither is a 400 naming it. */
+static int add_destinations(const store_t *s, const char *param, const char *v, size_t n, bitset256 *set,
+                            api_response *res)
+{
+    size_t i = 0;
+    while (i <= n) {
+        size_t j = i;
+        while (j < n && v[j] != ',')
+            j++;
+        const char *c = v + i;
+        size_t len = j - i;
+        while (len && *c == ' ')
+            c++, len--;
+        while (len && c[len - 1] == ' ')
+            len--;
+        if (len) {
+            char code[4];
+            if (!dest_resolve(c, len, code)) {
+                api_error(res, 400, "invalid_parameter", param,
+                          "unknown destination '%.*s': give IATA codes (PMI) or destination names (Mallorca); "
+                          "GET /api/destinations lists them",
+                          (int)(len > 40 ? 40 : len), c);
+                return -1;
+            }
+            int id = store_dict_find(s, STORE_DICT_AIRPORT, code, 3);
+            if (id >= 0)
+                bitset_set(set, (unsigned)id);
+        }
+        i = j + 1;
+    }
+    return 0;
+}
+
 enum {
     P_EARLIEST, P_LATEST, P_DURATION, P_ADULTS, P_CHILDREN, P_AIRPORTS, P_MEAL, P_ROOM, P_OCEAN,
-    P_MIN_STARS, P_MAX_PRICE, P_SORT, P_LIMIT, P_OFFSET, P_CURSOR, P_HOTEL_ID, P_COUNT
+    P_MIN_STARS, P_MAX_PRICE, P_SORT, P_LIMIT, P_OFFSET, P_CURSOR, P_HOTEL_ID, P_DESTINATION,
+    P_DEP_DATE, P_RET_DATE, P_COUNT
 };
 static const char *const param_names[P_COUNT] = {
     "earliestDepartureDate", "latestReturnDate", "duration", "countAdults", "countChildren",
     "departureAirports", "mealType", "roomType", "oceanView", "minStars", "maxPrice", "sort",
-    "limit", "offset", "cursor", "hotelId"};
+    "limit", "offset", "cursor", "hotelId", "destination", "departureDate", "returnDate"};
 /* Parameters that may repeat (their values accumulate). */
-static const bool param_list[P_COUNT] = {[P_AIRPORTS] = true, [P_MEAL] = true, [P_ROOM] = true};
+static const bool param_list[P_COUNT] = {[P_AIRPORTS] = true, [P_MEAL] = true, [P_ROOM] = true,
+                                         [P_DESTINATION] = true};
 
 int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, api_params *out,
                  api_response *res)
@@ -172,6 +211,7 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
     out->sort = SORT_PRICE;
     out->limit = kind == PARAMS_HOTEL_OFFERS ? 100 : 0;
     bool seen[P_COUNT] = {0};
+    bool alias_used[2] = {false, false}; /* departureDate, returnDate */
     const char *cursor_text = NULL;
     size_t cursor_len = 0;
     char cursor_buf[MAX_VALUE];
@@ -231,6 +271,24 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
             api_error(res, 400, "unknown_parameter", key, "'%s' does not apply to this endpoint", key);
             return -1;
         }
+        /* the guides' spelling of the window: an alias, never both forms */
+        if (p == P_DEP_DATE || p == P_RET_DATE) {
+            int canon = p == P_DEP_DATE ? P_EARLIEST : P_LATEST;
+            if (seen[canon] && !alias_used[canon - P_EARLIEST]) {
+                api_error(res, 400, "invalid_parameter", key, "give %s or %s, not both", param_names[canon], key);
+                return -1;
+            }
+            if (seen[canon]) {
+                api_error(res, 400, "invalid_parameter", key, "%s is given more than once", key);
+                return -1;
+            }
+            alias_used[canon - P_EARLIEST] = true;
+            p = canon;
+        } else if ((p == P_EARLIEST || p == P_LATEST) && alias_used[p - P_EARLIEST]) {
+            api_error(res, 400, "invalid_parameter", key, "give %s or %s, not both", key,
+                      param_names[p == P_EARLIEST ? P_DEP_DATE : P_RET_DATE]);
+            return -1;
+        }
         if (seen[p] && !param_list[p]) {
             api_error(res, 400, "invalid_parameter", key, "%s is given more than once", key);
             return -1;
@@ -273,6 +331,14 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
             for (size_t k = 0; k < vl; k++)
                 if (val[k] != ',' && val[k] != ' ')
                     q->any_airport = false;
+            break;
+        case P_DESTINATION:
+            if (add_destinations(s, key, val, vl, &q->dests, res) < 0)
+                return -1;
+            /* like departureAirports: an explicit but empty list means any */
+            for (size_t k = 0; k < vl; k++)
+                if (val[k] != ',' && val[k] != ' ')
+                    q->any_dest = false;
             break;
         case P_MEAL:
             if (add_codes(s, STORE_DICT_MEAL, known_meals, key, val, vl, &q->meals, res) < 0)
@@ -350,20 +416,35 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
             break;
         }
     }
-    static const int required[] = {P_EARLIEST, P_LATEST, P_DURATION, P_ADULTS};
-    for (size_t k = 0; k < sizeof required / sizeof *required; k++)
-        if (!seen[required[k]] && !(kind == PARAMS_PRICE_CALENDAR && required[k] <= P_LATEST)) {
-            api_error(res, 400, "missing_parameter", param_names[required[k]], "%s is required",
-                      param_names[required[k]]);
-            return -1;
-        }
-    if (kind == PARAMS_PRICE_CALENDAR && !seen[P_EARLIEST])
+    /* Required: countAdults for best offers and the calendar, the window for
+     * best offers. duration is optional everywhere (absent: any length of
+     * stay inside the window). Hotel offers need nothing: without a window
+     * every date counts, without countAdults every party (countChildren
+     * then filters alone). */
+    const char *missing = NULL;
+    if (kind == PARAMS_BEST_OFFERS && !seen[P_EARLIEST])
+        missing = "earliestDepartureDate";
+    if (!missing && kind == PARAMS_BEST_OFFERS && !seen[P_LATEST])
+        missing = "latestReturnDate";
+    if (!missing && kind != PARAMS_HOTEL_OFFERS && !seen[P_ADULTS])
+        missing = "countAdults";
+    if (missing) {
+        api_error(res, 400, "missing_parameter", missing, "%s is required", missing);
+        return -1;
+    }
+    out->q.any_nights = !seen[P_DURATION];
+    if (kind == PARAMS_HOTEL_OFFERS && !seen[P_ADULTS]) {
+        out->q.any_adults = true;
+        out->q.any_children = !seen[P_CHILDREN];
+    }
+    if (!seen[P_EARLIEST])
         earliest = 0;
-    if (kind == PARAMS_PRICE_CALENDAR && !seen[P_LATEST])
+    if (!seen[P_LATEST])
         latest = UINT16_MAX;
     if (latest < earliest) {
-        api_error(res, 400, "invalid_parameter", "latestReturnDate",
-                  "latestReturnDate must not be before earliestDepartureDate");
+        api_error(res, 400, "invalid_parameter", alias_used[1] ? "returnDate" : "latestReturnDate",
+                  "%s must not be before %s", alias_used[1] ? "returnDate" : "latestReturnDate",
+                  alias_used[0] ? "departureDate" : "earliestDepartureDate");
         return -1;
     }
     out->q.earliest = earliest;
@@ -410,6 +491,6 @@ int cursor_decode(const store_t *s, const search_t *q, const char *text, size_t 
         return -1;
     if (check != search_hash(s, q) || offer >= s->n_offers)
         return -1;
-    *p = (offer_pos){price, (int64_t)dep, offer};
+    *p = (offer_pos){price, (int64_t)dep, offer, 0};
     return 0;
 }

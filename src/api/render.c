@@ -13,6 +13,14 @@ static void put_stars(buf_t *b, uint8_t x10)
     }
 }
 
+static void put_dict(buf_t *b, const store_t *s, int dict, unsigned id)
+{
+    const char *v = store_dict_str(s, dict, id);
+    buf_putc(b, '"');
+    buf_puts(b, v); /* dictionary values are [A-Z0-9_]: nothing to escape */
+    buf_putc(b, '"');
+}
+
 void render_hotel(buf_t *b, const store_t *s, uint32_t hotel)
 {
     const store_hotel *h = &s->hotels[hotel];
@@ -22,6 +30,10 @@ void render_hotel(buf_t *b, const store_t *s, uint32_t hotel)
     buf_put_json_str(b, s->names + h->name_off, h->name_len);
     BUF_LIT(b, ",\"stars\":");
     put_stars(b, h->stars_x10);
+    if (h->dest != STORE_NO_DEST) {
+        BUF_LIT(b, ",\"destination\":");
+        put_dict(b, s, STORE_DICT_AIRPORT, h->dest);
+    }
     buf_putc(b, '}');
 }
 
@@ -58,13 +70,6 @@ static void put_datetime(buf_t *b, const store_t *s, int32_t day, int64_t at, un
     b->len += o;
 }
 
-static void put_dict(buf_t *b, const store_t *s, int dict, unsigned id)
-{
-    const char *v = store_dict_str(s, dict, id);
-    buf_putc(b, '"');
-    buf_puts(b, v); /* dictionary values are [A-Z0-9_]: nothing to escape */
-    buf_putc(b, '"');
-}
 
 /* ,"roomType":…,"mealType":…,"oceanView":… of offer o */
 static void put_board(buf_t *b, const store_t *s, uint32_t o)
@@ -82,6 +87,8 @@ static void put_board(buf_t *b, const store_t *s, uint32_t o)
 void render_best(buf_t *b, const store_t *s, const search_t *q, const hotel_best *h)
 {
     uint32_t o = h->best;
+    const store_group *g = &s->groups[h->group];
+    (void)q;
     BUF_LIT(b, "{\"hotel\":");
     render_hotel(b, s, h->hotel);
     BUF_LIT(b, ",\"minPrice\":");
@@ -89,14 +96,14 @@ void render_best(buf_t *b, const store_t *s, const search_t *q, const hotel_best
     BUF_LIT(b, ",\"departureDate\":");
     put_date(b, s->dep_day[o]);
     BUF_LIT(b, ",\"returnDate\":");
-    put_date(b, s->dep_day[o] + q->nights);
+    put_date(b, s->dep_day[o] + g->nights);
     put_board(b, s, o);
     BUF_LIT(b, ",\"countAdults\":");
-    buf_put_u64(b, q->adults);
+    buf_put_u64(b, g->adults);
     BUF_LIT(b, ",\"countChildren\":");
-    buf_put_u64(b, q->children);
+    buf_put_u64(b, g->children);
     BUF_LIT(b, ",\"duration\":");
-    buf_put_u64(b, q->nights);
+    buf_put_u64(b, g->nights);
     BUF_LIT(b, ",\"countAvailableOffers\":");
     buf_put_u64(b, h->count);
     buf_putc(b, '}');
@@ -125,18 +132,18 @@ void render_best_array(buf_t *b, const store_t *s, const search_t *q, const hote
     buf_putc(b, ']');
 }
 
-void render_offer(buf_t *b, const store_t *s, const search_t *q, uint32_t o)
+void render_offer(buf_t *b, const store_t *s, const store_group *g, uint32_t o)
 {
     const store_detail *d = &s->detail[o];
-    int32_t out_day = s->dep_day[o], in_day = out_day + q->nights, out_delta, in_delta;
+    int32_t out_day = s->dep_day[o], in_day = out_day + g->nights, out_delta, in_delta;
     store_arrival_deltas(s, o, &out_delta, &in_delta);
     uint32_t out_sec = DETAIL_SEC(d->out_dep), in_sec = DETAIL_SEC(d->in_dep);
     BUF_LIT(b, "{\"price\":");
     buf_put_u64(b, s->price[o]);
     BUF_LIT(b, ",\"countAdults\":");
-    buf_put_u64(b, q->adults);
+    buf_put_u64(b, g->adults);
     BUF_LIT(b, ",\"countChildren\":");
-    buf_put_u64(b, q->children);
+    buf_put_u64(b, g->children);
     BUF_LIT(b, ",\"inboundDepartureAirport\":");
     put_dict(b, s, STORE_DICT_AIRPORT, d->in_dep_airport);
     BUF_LIT(b, ",\"inboundDepartureDatetime\":");

@@ -13,7 +13,8 @@ void render_best(buf_t *b, const store_t *s, const search_t *q, const hotel_best
 /* The JSON array of v[0..n). */
 void render_best_array(buf_t *b, const store_t *s, const search_t *q, const hotel_best *v, size_t n);
 /* One Offer object (both outboundDepartureDatetime and the official
- * client's outbundDepartureDatetime spelling). */
-void render_offer(buf_t *b, const store_t *s, const search_t *q, uint32_t offer);
+ * client's outbundDepartureDatetime spelling); g is the offer's group
+ * (party and nights). */
+void render_offer(buf_t *b, const store_t *s, const store_group *g, uint32_t offer);
 
 #endif

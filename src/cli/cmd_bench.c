@@ -198,7 +198,7 @@ int cmd_bench(int argc, char **argv)
         t[m] = now_us() - a;
         r1 += (double)page.len;
         query_hotel_offers(s, &q, hotel, NULL, 500, &skip);
-        offer_pos after = skip.len ? query_offer_pos(s, skip.items[skip.len - 1]) : (offer_pos){0, 0, 0};
+        offer_pos after = skip.len ? query_offer_pos(s, skip.items[skip.len - 1]) : (offer_pos){0, 0, 0, 0};
         a = now_us();
         query_hotel_offers(s, &q, hotel, skip.len ? &after : NULL, 20, &page);
         t2[m] = now_us() - a;

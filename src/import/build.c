@@ -99,10 +99,18 @@ typedef struct {
     size_t n_blocks;
     int threads;
     const idmap *known;
-    idmap *unknown;           /* per thread */
+    idmap *unknown;           /* per thread: id -> serial into unknown_dests */
+    uint64_t **known_dests;   /* per thread: 4 words (256 bits) of destinations per hotels.csv entry */
+    uint64_t **unknown_dests; /* per thread: the same per unknown id, by serial */
+    size_t *unknown_cap;      /* per thread: entries allocated in unknown_dests */
     uint64_t **group_bits;    /* per thread, GROUP_KEYS bits */
     idmap final;              /* id -> hotel index */
     const uint8_t *hotel_known;
+    uint32_t *unit_of;        /* (hotel, destination) -> unit: see hotel_units */
+    uint32_t *hotel_units;    /* hotel h's units: [hotel_units[h], hotel_units[h + 1]) of unit_of */
+    uint8_t *unit_dest;       /* per unit */
+    uint32_t *unit_hotel;     /* per unit */
+    size_t n_units;
     int32_t *pair_base;       /* (adults<<8|children) -> offset into group_of, or -1 */
     uint32_t *group_of;       /* pair_base + nights -> group id */
     size_t n_hotels, n_groups, n_buckets;
@@ -141,14 +149,39 @@ static void pass_discover(void *arg, int t)
     block_range(c, t, &lo, &hi);
     idmap *unk = &c->unknown[t];
     uint64_t *bits = c->group_bits[t];
+    uint64_t *kd = c->known_dests[t];
     for (size_t b = lo; b < hi; b++)
         for (size_t i = 0; i < c->blocks[b].len; i++) {
             const offer_row *r = &c->blocks[b].rows[i];
             uint32_t k = GROUP_KEY(r);
             bits[k >> 6] |= 1ull << (k & 63);
-            if (idmap_get(c->known, r->hotel_id) < 0 && idmap_get(unk, r->hotel_id) < 0)
-                idmap_put(unk, r->hotel_id, 0);
+            uint8_t dest = r->detail.out_arr_airport;
+            int32_t ki = idmap_get(c->known, r->hotel_id);
+            if (ki >= 0) {
+                kd[(size_t)ki * 4 + (dest >> 6)] |= 1ull << (dest & 63);
+                continue;
+            }
+            int32_t ui = idmap_get(unk, r->hotel_id);
+            if (ui < 0) {
+                ui = (int32_t)unk->len;
+                if ((size_t)ui == c->unknown_cap[t]) {
+                    c->unknown_cap[t] = c->unknown_cap[t] ? c->unknown_cap[t] * 2 : 64;
+                    c->unknown_dests[t] = realloc(c->unknown_dests[t], c->unknown_cap[t] * 4 * sizeof(uint64_t));
+                }
+                memset(&c->unknown_dests[t][(size_t)ui * 4], 0, 4 * sizeof(uint64_t));
+                idmap_put(unk, r->hotel_id, ui);
+            }
+            c->unknown_dests[t][(size_t)ui * 4 + (dest >> 6)] |= 1ull << (dest & 63);
         }
+}
+
+/* The unit of a row's (hotel, destination): almost every hotel has one
+ * destination, so the list scanned is one entry long. */
+static inline uint32_t unit_id(const build_ctx *c, uint32_t h, uint8_t dest)
+{
+    for (uint32_t k = c->hotel_units[h];; k++)
+        if (c->unit_dest[c->unit_of[k]] == dest)
+            return c->unit_of[k];
 }
 
 static inline uint32_t group_id(const build_ctx *c, const offer_row *r)
@@ -168,9 +201,10 @@ static void pass_count(void *arg, int t)
         for (size_t i = 0; i < c->blocks[b].len; i++) {
             offer_row *r = &c->blocks[b].rows[i];
             uint32_t h = (uint32_t)idmap_get(&c->final, r->hotel_id);
-            r->hotel_id = h;
+            uint32_t u = unit_id(c, h, r->detail.out_arr_airport);
+            r->hotel_id = u; /* from here on a row's "hotel" is its unit */
             unknown += !c->hotel_known[h];
-            hist[(size_t)group_id(c, r) * c->n_hotels + h]++;
+            hist[(size_t)group_id(c, r) * c->n_units + u]++;
         }
     c->unknown_rows[t] = unknown;
 }
@@ -184,7 +218,7 @@ static void pass_scatter(void *arg, int t)
     for (size_t b = lo; b < hi; b++) {
         for (size_t i = 0; i < c->blocks[b].len; i++) {
             const offer_row *r = &c->blocks[b].rows[i];
-            c->sorted[next[(size_t)group_id(c, r) * c->n_hotels + r->hotel_id]++] = *r;
+            c->sorted[next[(size_t)group_id(c, r) * c->n_units + r->hotel_id]++] = *r;
         }
         free(c->blocks[b].rows);
         c->blocks[b].rows = NULL;
@@ -478,9 +512,13 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     c.known = &known;
     c.unknown = calloc((size_t)T, sizeof *c.unknown);
     c.group_bits = calloc((size_t)T, sizeof *c.group_bits);
+    c.known_dests = calloc((size_t)T, sizeof *c.known_dests);
+    c.unknown_dests = calloc((size_t)T, sizeof *c.unknown_dests);
+    c.unknown_cap = calloc((size_t)T, sizeof *c.unknown_cap);
     for (int t = 0; t < T; t++) {
         idmap_init(&c.unknown[t], 64);
         c.group_bits[t] = calloc(GROUP_KEYS / 64, sizeof(uint64_t));
+        c.known_dests[t] = calloc(hotels->len * 4 + 1, sizeof(uint64_t));
     }
     parallel_run(T, pass_discover, &c);
     idmap all_unknown;
@@ -489,7 +527,6 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
         for (size_t s = 0; s < c.unknown[t].cap; s++)
             if (c.unknown[t].vals[s] >= 0)
                 idmap_put(&all_unknown, c.unknown[t].keys[s], 0);
-        idmap_free(&c.unknown[t]);
         if (t)
             for (size_t w = 0; w < GROUP_KEYS / 64; w++)
                 c.group_bits[0][w] |= c.group_bits[t][w];
@@ -516,22 +553,96 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
         bool take_known = ui == n_unknown || (ki < hotels->len && hotels->items[ki].id < unk_ids[ui]);
         if (take_known) {
             const hotel_entry *e = &hotels->items[ki++];
-            ht[h] = (store_hotel){e->id, e->stars_x10, 1, e->name_len, (uint32_t)no};
+            ht[h] = (store_hotel){e->id, e->stars_x10, 1, e->name_len, (uint32_t)no, STORE_NO_DEST, 0, {0}};
             memcpy(names + no, e->name, e->name_len);
             no += e->name_len;
             hknown[h] = 1;
         } else {
             uint32_t id = unk_ids[ui++];
             int l = snprintf(names + no, 32, "Unknown hotel %u", id);
-            ht[h] = (store_hotel){id, 0, 0, (uint16_t)l, (uint32_t)no};
+            ht[h] = (store_hotel){id, 0, 0, (uint16_t)l, (uint32_t)no, STORE_NO_DEST, 0, {0}};
             no += (size_t)l;
         }
         idmap_put(&c.final, ht[h].id, (int32_t)h);
     }
     free(unk_ids);
-    idmap_free(&known);
     c.hotel_known = hknown;
     c.n_hotels = n_hotels;
+
+    /* Destinations of each hotel, then the units: one per (hotel,
+     * destination) that has offers, ordered by (destination, hotel), so the
+     * runs of a group come out grouped by destination and in hotel order. */
+    uint64_t *hdest = calloc(n_hotels * 4 + 1, sizeof *hdest);
+    for (int t = 0; t < T; t++) {
+        for (size_t i = 0; i < hotels->len; i++) {
+            int32_t h = idmap_get(&c.final, hotels->items[i].id);
+            for (int w = 0; w < 4; w++)
+                hdest[(size_t)h * 4 + (size_t)w] |= c.known_dests[t][i * 4 + (size_t)w];
+        }
+        for (size_t s = 0; s < c.unknown[t].cap; s++)
+            if (c.unknown[t].vals[s] >= 0) {
+                int32_t h = idmap_get(&c.final, c.unknown[t].keys[s]);
+                for (int w = 0; w < 4; w++)
+                    hdest[(size_t)h * 4 + (size_t)w] |= c.unknown_dests[t][(size_t)c.unknown[t].vals[s] * 4 + (size_t)w];
+            }
+        idmap_free(&c.unknown[t]);
+        free(c.known_dests[t]);
+        free(c.unknown_dests[t]);
+    }
+    idmap_free(&known);
+    c.hotel_units = malloc((n_hotels + 1) * sizeof *c.hotel_units);
+    size_t n_units = 0;
+    for (size_t h = 0; h < n_hotels; h++) {
+        c.hotel_units[h] = (uint32_t)n_units;
+        for (int w = 0; w < 4; w++)
+            n_units += (size_t)__builtin_popcountll(hdest[h * 4 + (size_t)w]);
+    }
+    c.hotel_units[n_hotels] = (uint32_t)n_units;
+    c.n_units = n_units;
+    c.unit_of = malloc((n_units + 1) * sizeof *c.unit_of);
+    c.unit_dest = malloc(n_units + 1);
+    c.unit_hotel = malloc((n_units + 1) * sizeof *c.unit_hotel);
+    uint32_t *fill = calloc(n_hotels + 1, sizeof *fill);
+    size_t u = 0;
+    for (unsigned d = 0; d < 256; d++)
+        for (size_t h = 0; h < n_hotels; h++)
+            if (hdest[h * 4 + (d >> 6)] >> (d & 63) & 1) {
+                c.unit_dest[u] = (uint8_t)d;
+                c.unit_hotel[u] = (uint32_t)h;
+                c.unit_of[c.hotel_units[h] + fill[h]++] = (uint32_t)u;
+                u++;
+            }
+    free(fill);
+    /* The destination a hotel is shown with: hotels.csv's, if it has one
+     * (added to the airport dictionary if no offer flies there), else the
+     * one most of its offers fly to (set once the buckets are counted). */
+    for (size_t h = 0; h < n_hotels; h++) {
+        ht[h].dest = STORE_NO_DEST;
+        int n_d = 0;
+        for (int w = 0; w < 4; w++)
+            n_d += __builtin_popcountll(hdest[h * 4 + (size_t)w]);
+        ht[h].multi_dest = n_d > 1;
+    }
+    for (size_t i = 0; i < hotels->len; i++) {
+        if (!hotels->items[i].dest[0])
+            continue;
+        import_dict *ad = &dicts[STORE_DICT_AIRPORT];
+        char key[STORE_DICT_STRLEN] = {0};
+        memcpy(key, hotels->items[i].dest, 3);
+        int id = -1;
+        unsigned len = atomic_load(&ad->len);
+        for (unsigned k = 0; k < len; k++)
+            if (!memcmp(ad->values[k], key, sizeof key))
+                id = (int)k;
+        if (id < 0 && len < ad->max) {
+            memcpy(ad->values[len], key, sizeof key);
+            atomic_store(&ad->len, len + 1);
+            id = (int)len;
+        }
+        if (id >= 0)
+            ht[idmap_get(&c.final, hotels->items[i].id)].dest = (uint8_t)id;
+    }
+    free(hdest);
 
     /* Group ids in (adults, children, nights) order. */
     c.pair_base = malloc(65536 * sizeof *c.pair_base);
@@ -555,7 +666,7 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
             uint32_t key = pair << 9 | nights;
             if (c.group_bits[0][key >> 6] >> (key & 63) & 1) {
                 c.group_of[c.pair_base[pair] + (int32_t)nights] = (uint32_t)n_groups;
-                groups[n_groups++] = (store_group){(uint8_t)(pair >> 8), (uint8_t)pair, (uint16_t)nights, 0, 0};
+                groups[n_groups++] = (store_group){(uint8_t)(pair >> 8), (uint8_t)pair, (uint16_t)nights, 0, {0}, 0, 0};
             }
         }
     }
@@ -563,10 +674,12 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
         free(c.group_bits[t]);
     free(c.group_bits);
     c.n_groups = n_groups;
-    c.n_buckets = n_groups * n_hotels;
+    c.n_buckets = n_groups * n_units;
     if (c.n_buckets > (1u << 28)) {
-        snprintf(err, errlen, "too many (adults, children, nights, hotel) combinations: %zu groups x %zu hotels",
-                 n_groups, n_hotels);
+        snprintf(err, errlen,
+                 "too many (adults, children, nights, hotel, destination) combinations: %zu groups x %zu hotel "
+                 "destinations",
+                 n_groups, n_units);
         goto out;
     }
 
@@ -637,18 +750,45 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
         goto out;
     }
     store_run *runs = own(out, calloc(n_runs + 1, sizeof *runs));
-    size_t r = 0;
+    /* (adults, children, nights) groups split into one store group per
+     * destination: units are in destination order, so a destination's
+     * runs are contiguous and in hotel order. */
+    size_t max_groups = n_runs < n_groups * 256 ? n_runs : n_groups * 256;
+    store_group *dgroups = own(out, malloc((max_groups + 1) * sizeof *dgroups));
+    uint64_t *unit_offers = calloc(n_units + 1, sizeof *unit_offers);
+    size_t r = 0, n_dgroups = 0;
     for (size_t g = 0; g < n_groups; g++) {
-        groups[g].first_run = (uint32_t)r;
-        for (size_t h = 0; h < n_hotels; h++) {
-            size_t b = g * n_hotels + h;
-            if (c.bucket_keep[b])
-                runs[r++] = (store_run){.hotel = (uint32_t)h, .start = c.out_start[b], .count = c.bucket_keep[b],
-                                        .first_lane = c.lane_start[b], .n_lanes = c.lane_count[b],
-                                        .first_day = c.day_start[b], .n_days = c.day_count[b]};
+        int cur = -1;
+        for (size_t un = 0; un < n_units; un++) {
+            size_t b = g * n_units + un;
+            if (!c.bucket_keep[b])
+                continue;
+            if (c.unit_dest[un] != cur) {
+                cur = c.unit_dest[un];
+                dgroups[n_dgroups++] = (store_group){groups[g].adults, groups[g].children, groups[g].nights,
+                                                     (uint8_t)cur, {0}, (uint32_t)r, 0};
+            }
+            dgroups[n_dgroups - 1].run_count++;
+            unit_offers[un] += c.bucket_keep[b];
+            runs[r++] = (store_run){.hotel = c.unit_hotel[un], .start = c.out_start[b], .count = c.bucket_keep[b],
+                                    .first_lane = c.lane_start[b], .n_lanes = c.lane_count[b],
+                                    .first_day = c.day_start[b], .n_days = c.day_count[b]};
         }
-        groups[g].run_count = (uint32_t)r - groups[g].first_run;
     }
+    /* hotels without a destination in hotels.csv: where most offers go */
+    for (size_t h = 0; h < n_hotels; h++) {
+        if (ht[h].dest != STORE_NO_DEST)
+            continue;
+        uint64_t most = 0;
+        for (uint32_t k = c.hotel_units[h]; k < c.hotel_units[h + 1]; k++)
+            if (unit_offers[c.unit_of[k]] > most) {
+                most = unit_offers[c.unit_of[k]];
+                ht[h].dest = c.unit_dest[c.unit_of[k]];
+            }
+    }
+    free(unit_offers);
+    groups = dgroups;
+    n_groups = n_dgroups;
 
     /* 6. columns */
     c.dep_day = own(out, big_alloc((size_t)n_offers * 2 + 1));
@@ -737,6 +877,13 @@ out:
     idmap_free(&c.final);
     free(c.pair_base);
     free(c.group_of);
+    free(c.hotel_units);
+    free(c.unit_of);
+    free(c.unit_dest);
+    free(c.unit_hotel);
+    free(c.known_dests);
+    free(c.unknown_dests);
+    free(c.unknown_cap);
     free(c.hist);
     free(c.unknown_rows);
     free(c.sorted);

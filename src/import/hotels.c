@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "csv/csv.h"
+#include "dest/dest.h"
 #include "util/buf.h"
 
 static void trim(const char **p, size_t *n)
@@ -60,7 +61,7 @@ int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t
     ssize_t got;
     unsigned long lineno = 0;
     char delim = ',';
-    int col[3] = {-1, -1, -1}, n_fields = 0;
+    int col[4] = {-1, -1, -1, -1}, n_fields = 0;
     csv_field fld[16];
     const char *why;
     while ((got = getline(&line, &cap, f)) >= 0) {
@@ -82,6 +83,14 @@ int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t
                 for (int c = 0; c < 3; c++)
                     if (strlen(names[c]) == hl && !strncasecmp(names[c], h, hl))
                         col[c] = i;
+                if ((hl == 11 && !strncasecmp(h, "destination", 11)) || (hl == 6 && !strncasecmp(h, "region", 6))) {
+                    if (col[3] >= 0) {
+                        snprintf(err, errlen, "%s: line 1: give one destination column (destination or region)",
+                                 path);
+                        goto fail;
+                    }
+                    col[3] = i;
+                }
             }
             if (n_fields < 0 || col[0] < 0 || col[1] < 0 || col[2] < 0) {
                 snprintf(err, errlen, "%s: line 1: header must name the columns hotelid, hotelname, hotelstars",
@@ -122,6 +131,21 @@ int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t
             out->rejected++;
             continue;
         }
+        char dest[4] = "";
+        if (col[3] >= 0) {
+            char dv[64];
+            size_t dl = fld[col[3]].len < sizeof dv ? csv_unescape(&fld[col[3]], dv) : 0;
+            const char *dp = dv;
+            trim(&dp, &dl);
+            if (fld[col[3]].len >= sizeof dv || (dl && !dest_resolve(dp, dl, dest))) {
+                dl = fld[col[3]].len < sizeof dv ? dl : 40;
+                dp = fld[col[3]].len < sizeof dv ? dp : fld[col[3]].p;
+                fprintf(warn, "%s:%lu: rejected: destination '%.*s' is neither an IATA code nor a known name\n",
+                        path, lineno, (int)dl, dp);
+                out->rejected++;
+                continue;
+            }
+        }
         char *name = malloc(fld[col[1]].len + 1);
         size_t nl = csv_unescape(&fld[col[1]], name);
         const char *np = name;
@@ -139,7 +163,8 @@ int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t
             alloc = alloc ? alloc * 2 : 1024;
             out->items = realloc(out->items, alloc * sizeof *out->items);
         }
-        out->items[out->len++] = (hotel_entry){(uint32_t)id, stars, (uint16_t)nl, (uint32_t)lineno, name};
+        out->items[out->len++] = (hotel_entry){(uint32_t)id, stars, (uint16_t)nl, (uint32_t)lineno, name, {0}};
+        memcpy(out->items[out->len - 1].dest, dest, 4);
     }
     if (lineno == 0) {
         snprintf(err, errlen, "%s: the hotels file is empty", path);

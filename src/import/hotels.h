@@ -1,5 +1,8 @@
 /* hotels.csv: hotel id, name and stars, columns found by header name
- * (hotelid, hotelname, hotelstars; any delimiter the importer accepts).
+ * (hotelid, hotelname, hotelstars; any delimiter the importer accepts), and
+ * optionally the hotel's destination (a `destination` or `region` column:
+ * an IATA code or a name of the destination table, src/dest/dest.h; empty
+ * = not given).
  * Names keep their UTF-8 text with surrounding spaces trimmed; stars may be
  * fractional ("4.5") and 0 means unknown. */
 #ifndef ISLA_HOTELS_H
@@ -15,6 +18,7 @@ typedef struct {
     uint16_t name_len;
     uint32_t line;            /* in the file: the first of repeated ids wins */
     char *name;
+    char dest[4];             /* IATA code of its destination, "" if the file has none */
 } hotel_entry;
 
 typedef struct {

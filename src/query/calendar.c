@@ -1,7 +1,7 @@
 /* The price calendar, straight on the store's columns.
  *
- * A search's offers live in one group (adults, children, nights) as one run
- * per hotel; a run is split into lanes, one per departure airport, and in a
+ * A search's offers live in one group (adults, children, nights,
+ * destination) per destination it accepts, as one run per hotel; a run is split into lanes, one per departure airport, and in a
  * lane departure days ascend. The calendar keeps, per departure day, the
  * cheapest matching price and a count in an array indexed by day, and fills
  * it per run in the cheapest way the search allows:
@@ -31,6 +31,7 @@ typedef struct {
     int32_t first;            /* day of acc[0] */
     uint32_t span;            /* entries in acc */
     uint32_t lo, hi;          /* touched range [lo, hi]; lo = UINT32_MAX while empty */
+    int32_t last;             /* last departure day of the group being read */
 } day_table;
 
 static inline void add(day_table *t, uint32_t d, uint32_t min, uint32_t n)
@@ -54,7 +55,7 @@ static bool unfiltered(const search_t *q)
 static void scan_sorted(const store_t *s, const search_t *q, uint32_t from, uint32_t to, day_table *t)
 {
     const uint16_t *dep = s->dep_day;
-    int32_t last = t->first + (int32_t)t->span - 1;
+    int32_t last = t->last;
     for (uint32_t i = query_lower_day(dep, from, to, t->first); i < to && (int32_t)dep[i] <= last; i++)
         if (query_offer_passes_filters(s, q, i))
             add(t, (uint32_t)(dep[i] - t->first), s->price[i], 1);
@@ -78,7 +79,7 @@ static void scan_run(const store_t *s, const search_t *q, const store_run *run, 
         uint32_t prev = 0;
         for (uint32_t k = run->first_day; k < run->first_day + run->n_days; k++) {
             uint32_t d = (uint32_t)((int32_t)s->day_day[k] - t->first);
-            if (d < t->span)
+            if (d < t->span && (int32_t)s->day_day[k] <= t->last)
                 add(t, d, s->day_min[k], s->day_cum[k] - prev);
             prev = s->day_cum[k];
         }
@@ -105,24 +106,32 @@ static bool stars_ok(const store_t *s, const search_t *q, uint32_t hotel)
 void query_price_calendar(const store_t *s, const search_t *q, int64_t hotel, calendar_vec *out)
 {
     out->len = 0;
-    const store_group *g = query_find_group(s, q);
-    if (!g)
+    /* The groups to read (one per destination the search accepts) and
+     * in them the runs: one hotel's, or every hotel's. */
+    uint32_t glo, ghi;
+    query_group_range(s, q, &glo, &ghi);
+    if (hotel >= 0 && !stars_ok(s, q, (uint32_t)hotel))
         return;
-    /* the runs to read: one hotel's, or the whole group's */
-    uint32_t r0 = g->first_run, r1 = g->first_run + g->run_count;
-    if (hotel >= 0) {
-        int64_t r = query_find_run(s, g, (uint32_t)hotel);
-        if (r < 0 || !stars_ok(s, q, (uint32_t)hotel))
-            return;
-        r0 = (uint32_t)r, r1 = (uint32_t)r + 1;
+    /* Departure days that can match: the window (earliest .. latest -
+     * nights) cut to the days the runs have. */
+    int32_t lo = INT32_MAX, hi = INT32_MIN, last = INT32_MIN;
+    for (uint32_t gi = glo; gi < ghi; gi++) {
+        const store_group *g = &s->groups[gi];
+        if (!query_group_selected(s, q, g))
+            continue;
+        uint32_t r0 = g->first_run, r1 = g->first_run + g->run_count;
+        if (hotel >= 0) {
+            int64_t r = query_find_run(s, g, (uint32_t)hotel);
+            if (r < 0)
+                continue;
+            r0 = (uint32_t)r, r1 = (uint32_t)r + 1;
+        }
+        for (uint32_t r = r0; r < r1; r++)
+            fit_run(&s->runs[r], &lo, &hi);
+        if (q->latest - (int32_t)g->nights > last)
+            last = q->latest - (int32_t)g->nights;
     }
-    /* Departure days that can match: the window (earliest .. latest - nights)
-     * cut to the days the runs have. */
-    int32_t lo = INT32_MAX, hi = INT32_MIN;
-    for (uint32_t r = r0; r < r1; r++)
-        fit_run(&s->runs[r], &lo, &hi);
     int32_t first = q->earliest > lo ? q->earliest : lo;
-    int32_t last = q->latest - (int32_t)q->nights;
     if (last > hi)
         last = hi;
     if (last < first)
@@ -131,9 +140,24 @@ void query_price_calendar(const store_t *s, const search_t *q, int64_t hotel, ca
     t.acc = calloc(t.span, sizeof *t.acc);
     if (!t.acc)
         abort(); /* as buf_t does: every caller would have to */
-    for (uint32_t r = r0; r < r1; r++)
-        if (stars_ok(s, q, s->runs[r].hotel))
-            scan_run(s, q, &s->runs[r], &t);
+    for (uint32_t gi = glo; gi < ghi; gi++) {
+        const store_group *g = &s->groups[gi];
+        if (!query_group_selected(s, q, g))
+            continue;
+        uint32_t r0 = g->first_run, r1 = g->first_run + g->run_count;
+        if (hotel >= 0) {
+            int64_t r = query_find_run(s, g, (uint32_t)hotel);
+            if (r < 0)
+                continue;
+            r0 = (uint32_t)r, r1 = (uint32_t)r + 1;
+        }
+        t.last = q->latest - (int32_t)g->nights;
+        if (t.last > last)
+            t.last = last;
+        for (uint32_t r = r0; r < r1; r++)
+            if (stars_ok(s, q, s->runs[r].hotel))
+                scan_run(s, q, &s->runs[r], &t);
+    }
 
     if (t.lo != UINT32_MAX) {
         size_t n = 0;

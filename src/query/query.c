@@ -11,27 +11,105 @@
 void search_init(search_t *q)
 {
     memset(q, 0, sizeof *q);
-    q->any_airport = q->any_meal = q->any_room = true;
+    q->any_airport = q->any_meal = q->any_room = q->any_dest = true;
     q->ocean_view = -1;
     q->max_price = UINT32_MAX;
 }
 
+/* Groups are ordered by this key: (adults, children, nights, destination). */
+static inline uint64_t group_key(unsigned adults, unsigned children, unsigned nights, unsigned dest)
+{
+    return (uint64_t)adults << 32 | (uint64_t)children << 24 | (uint64_t)nights << 8 | dest;
+}
+
+/* First group whose key is >= key. */
+static uint32_t lower_group(const store_t *s, uint64_t key)
+{
+    uint32_t lo = 0, hi = s->n_groups;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const store_group *g = &s->groups[mid];
+        if (group_key(g->adults, g->children, g->nights, g->dest) < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The lowest and highest destination id a search accepts. */
+static void dest_bounds(const search_t *q, unsigned *d0, unsigned *d1)
+{
+    *d0 = 0, *d1 = 255;
+    if (q->any_dest)
+        return;
+    while (*d0 < 255 && !bitset_has(&q->dests, *d0))
+        (*d0)++;
+    while (*d1 > 0 && !bitset_has(&q->dests, *d1))
+        (*d1)--;
+}
+
+void query_group_range(const store_t *s, const search_t *q, uint32_t *lo, uint32_t *hi)
+{
+    /* the fixed prefix of (adults, children, nights, dest) bounds the range */
+    uint64_t from = 0, to = group_key(255, 255, 65535, 255);
+    if (!q->any_adults && q->any_children) {
+        from = group_key(q->adults, 0, 0, 0), to = group_key(q->adults, 255, 65535, 255);
+    } else if (!q->any_adults && q->any_nights) {
+        from = group_key(q->adults, q->children, 0, 0), to = group_key(q->adults, q->children, 65535, 255);
+    } else if (!q->any_adults) {
+        unsigned d0, d1;
+        dest_bounds(q, &d0, &d1);
+        from = group_key(q->adults, q->children, q->nights, d0);
+        to = group_key(q->adults, q->children, q->nights, d1);
+    }
+    *lo = lower_group(s, from);
+    *hi = lower_group(s, to + 1);
+    if (*hi < *lo)
+        *hi = *lo;
+}
+
+bool query_group_selected(const store_t *s, const search_t *q, const store_group *g)
+{
+    (void)s;
+    return (q->any_adults || g->adults == q->adults) && (q->any_children || g->children == q->children) &&
+           (q->any_nights || g->nights == q->nights) && (q->any_dest || bitset_has(&q->dests, g->dest)) &&
+           q->latest - (int32_t)g->nights >= q->earliest;
+}
+
 const store_group *query_find_group(const store_t *s, const search_t *q)
 {
-    uint32_t key = (uint32_t)q->adults << 24 | (uint32_t)q->children << 16 | q->nights;
-    size_t lo = 0, hi = s->n_groups;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        const store_group *g = &s->groups[mid];
-        uint32_t k = (uint32_t)g->adults << 24 | (uint32_t)g->children << 16 | g->nights;
-        if (k < key)
-            lo = mid + 1;
-        else if (k > key)
-            hi = mid;
+    uint32_t lo, hi;
+    query_group_range(s, q, &lo, &hi);
+    const store_group *found = NULL;
+    for (uint32_t g = lo; g < hi; g++)
+        if (query_group_selected(s, q, &s->groups[g])) {
+            if (found)
+                return NULL;
+            found = &s->groups[g];
+        }
+    return found;
+}
+
+uint32_t query_group_of_offer(const store_t *s, uint32_t offer)
+{
+    uint32_t lo = 0, hi = s->n_runs; /* last run whose start <= offer */
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (s->runs[mid].start <= offer)
+            lo = mid;
         else
-            return g;
+            hi = mid;
     }
-    return NULL;
+    uint32_t glo = 0, ghi = s->n_groups; /* last group whose first_run <= run */
+    while (ghi - glo > 1) {
+        uint32_t mid = glo + (ghi - glo) / 2;
+        if (s->groups[mid].first_run <= lo)
+            glo = mid;
+        else
+            ghi = mid;
+    }
+    return glo;
 }
 
 /* First index in [lo, hi) whose departure day is >= day. Branch-free
@@ -260,12 +338,12 @@ static void push_lane_job(void *ctx, const store_lane *lane)
     *push_job(lj->n_jobs) = (window_job){lj->dep_day, lane->start, lane->start + lane->count, 0, 0, lj->slot, JOB_LANE};
 }
 
-void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
+/* The best offers of one group, appended to out in hotel order. */
+static void best_in_group(const store_t *s, const search_t *q, uint32_t gi, hotel_best_vec *out)
 {
-    out->len = 0;
-    const store_group *g = query_find_group(s, q);
-    int32_t last_day = q->latest - q->nights;
-    if (!g || last_day < q->earliest)
+    const store_group *g = &s->groups[gi];
+    int32_t last_day = q->latest - g->nights;
+    if (last_day < q->earliest || !g->run_count)
         return;
     if (tl_acc_cap < g->run_count) {
         tl_acc_cap = g->run_count;
@@ -335,8 +413,72 @@ void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
             out->items = realloc(out->items, out->cap * sizeof *out->items);
         }
         out->items[out->len++] = (hotel_best){s->runs[g->first_run + k].hotel, acc[k].min_price, acc[k].count,
-                                              acc[k].best};
+                                              acc[k].best, gi};
     }
+}
+
+/* hotel -> position in the merged answer, UINT32_MAX when absent; kept
+ * all-absent between searches (each merge clears what it set). */
+static _Thread_local uint32_t *tl_slot;
+static _Thread_local size_t tl_slot_cap;
+
+/* One entry per hotel from the per-group answers: counts add up, the best
+ * offer is the cheapest, then the earliest departing. Back in hotel order
+ * by a walk over the hotel table (a few thousand entries). */
+static void merge_by_hotel(const store_t *s, hotel_best_vec *v)
+{
+    if (tl_slot_cap < s->n_hotels) {
+        tl_slot = realloc(tl_slot, s->n_hotels * sizeof *tl_slot);
+        if (!tl_slot)
+            abort();
+        memset(tl_slot + tl_slot_cap, 0xff, (s->n_hotels - tl_slot_cap) * sizeof *tl_slot);
+        tl_slot_cap = s->n_hotels;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < v->len; i++) {
+        const hotel_best it = v->items[i];
+        uint32_t *slot = &tl_slot[it.hotel];
+        if (*slot == UINT32_MAX) {
+            *slot = (uint32_t)w;
+            v->items[w++] = it;
+            continue;
+        }
+        hotel_best *m = &v->items[*slot];
+        m->count += it.count;
+        if (it.min_price < m->min_price || (it.min_price == m->min_price && s->dep_day[it.best] < s->dep_day[m->best])) {
+            m->min_price = it.min_price;
+            m->best = it.best;
+            m->group = it.group;
+        }
+    }
+    hotel_best *tmp = malloc((w + 1) * sizeof *tmp);
+    if (!tmp)
+        abort();
+    size_t k = 0;
+    for (uint32_t h = 0; h < s->n_hotels && k < w; h++)
+        if (tl_slot[h] != UINT32_MAX) {
+            tmp[k++] = v->items[tl_slot[h]];
+            tl_slot[h] = UINT32_MAX;
+        }
+    memcpy(v->items, tmp, w * sizeof *tmp);
+    free(tmp);
+    v->len = w;
+}
+
+void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
+{
+    out->len = 0;
+    uint32_t lo, hi;
+    query_group_range(s, q, &lo, &hi);
+    size_t selected = 0;
+    for (uint32_t g = lo; g < hi; g++) {
+        if (!query_group_selected(s, q, &s->groups[g]))
+            continue;
+        selected++;
+        best_in_group(s, q, g, out);
+    }
+    if (selected > 1)
+        merge_by_hotel(s, out);
 }
 
 static _Thread_local const store_t *tl_store;
@@ -455,7 +597,7 @@ int64_t query_find_run(const store_t *s, const store_group *g, uint32_t hotel)
 offer_pos query_offer_pos(const store_t *s, uint32_t offer)
 {
     return (offer_pos){s->price[offer],
-                       (int64_t)s->dep_day[offer] * 86400 + DETAIL_SEC(s->detail[offer].out_dep), offer};
+                       (int64_t)s->dep_day[offer] * 86400 + DETAIL_SEC(s->detail[offer].out_dep), offer, 0};
 }
 
 int offer_pos_cmp(const offer_pos *a, const offer_pos *b)
@@ -482,6 +624,8 @@ typedef struct {
     const offer_pos *after;
     offer_pos *heap;
     size_t n, limit, total, beyond;
+    int32_t last_day;         /* latest departure day of the current group */
+    uint32_t group;           /* the current group */
 } page_acc;
 
 static void heap_sift_down(offer_pos *h, size_t n, size_t i)
@@ -506,7 +650,7 @@ static void page_lane(void *ctx, const store_lane *lane)
     page_acc *a = ctx;
     uint32_t end = lane->start + lane->count;
     uint32_t from = query_lower_day(a->s->dep_day, lane->start, end, a->q->earliest);
-    uint32_t to = query_lower_day(a->s->dep_day, from, end, a->q->latest - a->q->nights + 1);
+    uint32_t to = query_lower_day(a->s->dep_day, from, end, a->last_day + 1);
     bool filters = per_offer_filters(a->q) || a->q->max_price != UINT32_MAX;
     for (uint32_t i = from; i < to; i++) {
         if (filters && !query_offer_passes_filters(a->s, a->q, i))
@@ -522,6 +666,7 @@ static void page_lane(void *ctx, const store_lane *lane)
             continue;
         }
         offer_pos p = query_offer_pos(a->s, i);
+        p.group = a->group;
         if (a->after && offer_pos_cmp(&p, a->after) <= 0)
             continue;
         if (a->n < a->limit) {
@@ -550,22 +695,39 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
     out->len = 0;
     out->total = 0;
     out->more = false;
-    const store_group *g = query_find_group(s, q);
-    if (!g || q->latest - q->nights < q->earliest ||
-        (q->min_stars_x10 && s->hotels[hotel].stars_x10 < q->min_stars_x10))
+    const store_hotel *ht = &s->hotels[hotel];
+    if (q->min_stars_x10 && ht->stars_x10 < q->min_stars_x10)
         return;
-    int64_t r = query_find_run(s, g, hotel);
-    if (r < 0)
-        return;
-    page_acc a = {s, q, after, malloc((limit + 1) * sizeof(offer_pos)), 0, limit, 0, 0};
-    query_for_each_lane(s, q, &s->runs[r], page_lane, &a);
+    page_acc a = {s, q, after, malloc((limit + 1) * sizeof(offer_pos)), 0, limit, 0, 0, 0, 0};
+    if (!a.heap)
+        abort();
+    uint32_t lo, hi;
+    query_group_range(s, q, &lo, &hi);
+    for (uint32_t gi = lo; gi < hi; gi++) {
+        const store_group *g = &s->groups[gi];
+        /* a hotel with one destination has runs only in that destination's groups */
+        if ((!ht->multi_dest && ht->dest != STORE_NO_DEST && g->dest != ht->dest) ||
+            !query_group_selected(s, q, g))
+            continue;
+        int64_t r = query_find_run(s, g, hotel);
+        if (r < 0)
+            continue;
+        a.last_day = q->latest - (int32_t)g->nights;
+        a.group = gi;
+        query_for_each_lane(s, q, &s->runs[r], page_lane, &a);
+    }
     qsort(a.heap, a.n, sizeof *a.heap, pos_cmp);
     if (out->cap < a.n) {
         out->cap = a.n;
         out->items = realloc(out->items, a.n * sizeof *out->items);
+        out->groups = realloc(out->groups, a.n * sizeof *out->groups);
+        if (!out->items || !out->groups)
+            abort();
     }
-    for (size_t i = 0; i < a.n; i++)
+    for (size_t i = 0; i < a.n; i++) {
         out->items[i] = a.heap[i].offer;
+        out->groups[i] = a.heap[i].group;
+    }
     out->len = a.n;
     out->total = a.total;
     out->more = a.beyond > 0;
@@ -581,5 +743,6 @@ void hotel_best_vec_free(hotel_best_vec *v)
 void offer_page_free(offer_page *p)
 {
     free(p->items);
+    free(p->groups);
     memset(p, 0, sizeof *p);
 }

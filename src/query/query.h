@@ -1,10 +1,17 @@
 /* Search execution over one store generation. Pure functions: no I/O, no
- * allocation except into the caller's result vectors; safe to call from
- * many threads on the same store.
+ * allocation except into the caller's result vectors and per-thread
+ * scratch; safe to call from many threads on the same store.
  *
  * Matching (PRODUCT.md): departure day >= earliest, departure day + nights
  * <= latest (= return day), nights, adults and children equal, airport in
- * the set (or any), plus the optional filters. */
+ * the set (or any), destination (arrival airport) in the set (or any), plus
+ * the optional filters. Nights, adults and children may each be "any"
+ * (any_nights ...): then every length of stay / party matches.
+ *
+ * The store's groups are (adults, children, nights, destination), so a
+ * search with all four fixed reads exactly one group, as a single-
+ * destination search always did; other searches read every group they
+ * select and merge the per-hotel answers. */
 #ifndef ISLA_QUERY_H
 #define ISLA_QUERY_H
 
@@ -33,10 +40,13 @@ typedef struct {
     int8_t ocean_view;        /* -1 any, 0 no, 1 yes */
     uint8_t min_stars_x10;    /* 0 = no filter */
     uint32_t max_price;       /* UINT32_MAX = no filter */
+    bool any_nights, any_adults, any_children; /* else nights, adults, children */
+    bool any_dest;            /* else: dests */
+    bitset256 dests;          /* of STORE_DICT_AIRPORT ids (arrival airports) */
 } search_t;
 
-/* Sets the defaults: any airport, no filters. Dates and counts are the
- * caller's to fill. */
+/* Sets the defaults: any airport, any destination, no filters. Dates and
+ * counts are the caller's to fill (nights, adults, children are exact). */
 void search_init(search_t *q);
 
 typedef struct {
@@ -44,6 +54,7 @@ typedef struct {
     uint32_t min_price;
     uint32_t count;           /* matching offers of the hotel */
     uint32_t best;            /* offer index of a cheapest matching offer */
+    uint32_t group;           /* its group: adults, children, nights, destination */
 } hotel_best;
 
 typedef struct {
@@ -54,7 +65,8 @@ typedef struct {
 typedef enum { SORT_PRICE, SORT_STARS, SORT_NAME } best_sort;
 
 /* Fills out (cleared first) with one entry per hotel with >= 1 match, in
- * hotel-index order. */
+ * hotel-index order. Over several groups a hotel's count is the sum and its
+ * best offer the cheapest (then earliest departing) of all. */
 void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out);
 /* Orders results: PRICE = min price asc, hotel id; STARS = stars desc,
  * min price, id; NAME = name asc (bytewise), id. */
@@ -66,6 +78,7 @@ typedef struct {
     uint32_t price;
     int64_t departure;        /* day * 86400 + seconds */
     uint32_t offer;
+    uint32_t group;           /* the offer's group (not part of the order) */
 } offer_pos;
 
 offer_pos query_offer_pos(const store_t *s, uint32_t offer);
@@ -73,6 +86,7 @@ int offer_pos_cmp(const offer_pos *a, const offer_pos *b);
 
 typedef struct {
     uint32_t *items;          /* offer indexes, in order */
+    uint32_t *groups;         /* the group of each item */
     size_t len, cap;
     size_t total;             /* all matching offers of the hotel */
     bool more;                /* offers remain after this page */
@@ -85,8 +99,16 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel,
 
 /* Building blocks shared by the searches (query.c, calendar.c). */
 
-/* The (adults, children, nights) group of the search, or NULL. */
+/* The (adults, children, nights, destination) group of the search, or NULL;
+ * only for searches with nights, adults and children fixed and exactly one
+ * destination accepted (else NULL). */
 const store_group *query_find_group(const store_t *s, const search_t *q);
+/* The groups a search reads: [*lo, *hi) bounds them (a contiguous range of
+ * the group table), query_group_selected() says which of those apply. */
+void query_group_range(const store_t *s, const search_t *q, uint32_t *lo, uint32_t *hi);
+bool query_group_selected(const store_t *s, const search_t *q, const store_group *g);
+/* The group an offer belongs to (binary searches over runs and groups). */
+uint32_t query_group_of_offer(const store_t *s, uint32_t offer);
 /* Index of hotel's run in group g, or -1 (runs are in hotel order). */
 int64_t query_find_run(const store_t *s, const store_group *g, uint32_t hotel);
 /* First index in [lo, hi) of an ascending day column whose day >= day. */

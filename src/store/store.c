@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #define STORE_MAGIC "ISLAGEN1"
-#define STORE_VERSION 2
+#define STORE_VERSION 3
 #define HEADER_SIZE 4096
 #define SECTION_ALIGN 64
 
@@ -452,7 +452,8 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
     uint64_t names_len = h->sec[SEC_NAMES].length;
     for (uint32_t i = 0; i < s->n_hotels; i++) {
         const store_hotel *ht = &s->hotels[i];
-        if ((uint64_t)ht->name_off + ht->name_len > names_len || (i && ht->id <= s->hotels[i - 1].id)) {
+        if ((uint64_t)ht->name_off + ht->name_len > names_len || (i && ht->id <= s->hotels[i - 1].id) ||
+            (ht->dest != STORE_NO_DEST && ht->dest >= s->dict_len[STORE_DICT_AIRPORT])) {
             set_err(err, errlen, "hotel table corrupt at entry %u", i);
             return -1;
         }
@@ -460,10 +461,22 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
     uint64_t next_run = 0;
     for (uint32_t g = 0; g < s->n_groups; g++) {
         const store_group *gr = &s->groups[g];
-        if (gr->first_run != next_run || (uint64_t)gr->first_run + gr->run_count > s->n_runs) {
+        /* strictly ascending (adults, children, nights, dest): the binary
+         * searches of query.c rely on it */
+        uint64_t key = (uint64_t)gr->adults << 32 | (uint64_t)gr->children << 24 | (uint64_t)gr->nights << 8 | gr->dest;
+        const store_group *pg = g ? &s->groups[g - 1] : NULL;
+        uint64_t prev = pg ? (uint64_t)pg->adults << 32 | (uint64_t)pg->children << 24 | (uint64_t)pg->nights << 8 | pg->dest
+                           : 0;
+        if (gr->first_run != next_run || (uint64_t)gr->first_run + gr->run_count > s->n_runs ||
+            (pg && key <= prev) || gr->dest >= s->dict_len[STORE_DICT_AIRPORT]) {
             set_err(err, errlen, "group table corrupt at entry %u", g);
             return -1;
         }
+        for (uint32_t r = gr->first_run + 1; r < gr->first_run + gr->run_count; r++)
+            if (s->runs[r].hotel <= s->runs[r - 1].hotel) {
+                set_err(err, errlen, "runs of group %u are not in hotel order", g);
+                return -1;
+            }
         next_run += gr->run_count;
     }
     uint64_t next_offer = 0, next_lane = 0, next_day = 0;

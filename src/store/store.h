@@ -7,8 +7,8 @@
  *
  * Layout of offers.isla: a 4 KiB header with a section table, then sections
  * aligned to 64 bytes, each with its own CRC-32. Offers are stored column-wise
- * and sorted by (adults, children, nights, hotel, airport, departure day,
- * price, ...). The "group" directory maps (adults, children, nights) to a
+ * and sorted by (adults, children, nights, destination, hotel, airport,
+ * departure day, price, ...). The "group" directory maps (adults, children, nights) to a
  * list of "runs", one per hotel; a run is split into "lanes", one per
  * departure airport, and inside a lane departure days ascend. So a search
  * with airports reads, per hotel, one contiguous day range per airport: a
@@ -20,7 +20,12 @@
  * over at most a few hundred entries, whatever the number of offers.
  *
  * The hot columns a search reads are 9 bytes an offer (day, airport, price,
- * meal, room|ocean); the 16-byte detail record is read only to print offers. */
+ * meal, room|ocean); the 16-byte detail record is read only to print offers.
+ *
+ * Destinations (the outbound arrival airport) partition the store: a group
+ * is (adults, children, nights, destination), so a one-destination search
+ * reads exactly the runs of that destination and costs no more than a
+ * search of a store that holds only that destination. */
 #ifndef ISLA_STORE_H
 #define ISLA_STORE_H
 
@@ -40,7 +45,13 @@ typedef struct {
     uint8_t known;        /* 1 if listed in hotels.csv, 0 = placeholder */
     uint16_t name_len;
     uint32_t name_off;    /* into the names section */
+    uint8_t dest;         /* AIRPORT id of its destination, STORE_NO_DEST if unknown:
+                             hotels.csv's destination column, else where most of
+                             its offers fly to */
+    uint8_t multi_dest;   /* 1 if its offers fly to more than one destination */
+    uint8_t pad[2];
 } store_hotel;
+#define STORE_NO_DEST 0xFF
 
 typedef struct {
     uint32_t hotel;       /* hotel index (hotels are sorted by id) */
@@ -62,9 +73,14 @@ typedef struct {
     uint8_t airport, pad[3];
 } store_lane;
 
+/* Groups are sorted by (adults, children, nights, dest): the groups of one
+ * party and length of stay sit together, one per destination, and inside a
+ * group runs are in hotel order. */
 typedef struct {
     uint8_t adults, children;
     uint16_t nights;
+    uint8_t dest;         /* AIRPORT id of the arrival airport */
+    uint8_t pad[3];
     uint32_t first_run, run_count;
 } store_group;
 

@@ -1186,7 +1186,7 @@ static bool isla_tuple(const search_t *q, uint32_t o, tuple_t *t, char *why, siz
 {
     static buf_t b;
     b.len = 0;
-    render_offer(&b, S, q, o);
+    render_offer(&b, S, &S->groups[query_group_of_offer(S, o)], o);
     jfield f[40];
     int nf = 0;
     if (!json_obj(b.data, b.data + b.len, "", f, &nf, 40)) {

@@ -178,7 +178,7 @@ static void test_best_offer_fields(void **state)
     assert_non_null(tu_str(h7, "name", v, sizeof v));
     assert_true(strlen(v) > 0);
     /* stars with a fraction print as such; whole ones as integers */
-    assert_non_null(strstr(body, "\"stars\":5}"));
+    assert_non_null(strstr(body, "\"stars\":5,\"destination\":\"PMI\"}"));
     api_response_free(&r);
 
     /* filters reach the query */
@@ -234,7 +234,7 @@ static void test_hotel_offers_route_and_keys(void **state)
     char *bb = get("/api/hotels/1/offers", SEARCH, &b);
     assert_int_equal(a.status, 200);
     assert_string_equal(ba, bb);
-    const char *prefix = "{\"hotel\":{\"id\":1,\"name\":\"Iberostar Playa de Muro\",\"stars\":4},\"items\":[";
+    const char *prefix = "{\"hotel\":{\"id\":1,\"name\":\"Iberostar Playa de Muro\",\"stars\":4,\"destination\":\"PMI\"},\"items\":[";
     assert_true(strncmp(ba, prefix, strlen(prefix)) == 0);
     assert_int_equal(tu_num(ba, "total"), 8);
     assert_non_null(strstr(ba, "\"nextCursor\":null"));
@@ -379,7 +379,7 @@ static void test_hotel_route(void **state)
     api_response r;
     char *body = get("/api/hotels/9", NULL, &r);
     assert_int_equal(r.status, 200);
-    assert_string_equal(body, "{\"id\":9,\"name\":\"Bonsol Hotel Resort & Spa\",\"stars\":5,\"placeholder\":false}");
+    assert_string_equal(body, "{\"id\":9,\"name\":\"Bonsol Hotel Resort & Spa\",\"stars\":5,\"destination\":\"PMI\",\"placeholder\":false}");
     api_response_free(&r);
     body = get("/api/hotels/7777", NULL, &r);
     assert_int_equal(r.status, 200);
@@ -411,7 +411,7 @@ static void test_errors_and_methods(void **state)
     expect_error("/hotels/999/offers", SEARCH, 404, "hotel_not_found");
     expect_error("/api/hotels/4294967295", NULL, 404, "hotel_not_found");
     expect_error("/bestOffersByHotel", "duration=7", 400, "missing_parameter");
-    expect_error("/hotels/1/offers", "duration=7", 400, "missing_parameter");
+    expect_error("/hotels/1/offers", "duration=x", 400, "invalid_parameter");
 
     api_response r;
     char *body;

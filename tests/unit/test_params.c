@@ -131,21 +131,95 @@ static void test_base(void **state)
 static void test_required_missing(void **state)
 {
     (void)state;
-    static const char *required[] = {"earliestDepartureDate", "latestReturnDate", "duration", "countAdults"};
-    static const char *values[] = {"2023-07-01", "2023-07-31", "7", "2"};
-    for (int kind = 0; kind < 2; kind++)
-        for (int skip = 0; skip < 4; skip++) {
-            char qs[512] = "countChildren=0";
-            for (int i = 0; i < 4; i++)
-                if (i != skip) {
-                    strcat(qs, "&");
-                    strcat(qs, required[i]);
-                    strcat(qs, "=");
-                    strcat(qs, values[i]);
-                }
-            expect_400(qs, kind ? PARAMS_HOTEL_OFFERS : PARAMS_BEST_OFFERS, required[skip], "missing_parameter");
-        }
+    /* best offers: the window and countAdults; duration is optional */
+    static const char *required[] = {"earliestDepartureDate", "latestReturnDate", "countAdults"};
+    static const char *values[] = {"2023-07-01", "2023-07-31", "2"};
+    for (int skip = 0; skip < 3; skip++) {
+        char qs[512] = "countChildren=0&duration=7";
+        for (int i = 0; i < 3; i++)
+            if (i != skip) {
+                strcat(qs, "&");
+                strcat(qs, required[i]);
+                strcat(qs, "=");
+                strcat(qs, values[i]);
+            }
+        expect_400(qs, PARAMS_BEST_OFFERS, required[skip], "missing_parameter");
+    }
     expect_400("", PARAMS_BEST_OFFERS, "earliestDepartureDate", NULL);
+    expect_400("duration=7", PARAMS_PRICE_CALENDAR, "countAdults", "missing_parameter");
+    /* without duration: any length of stay */
+    expect_ok("earliestDepartureDate=2023-07-01&latestReturnDate=2023-07-31&countAdults=2", PARAMS_BEST_OFFERS);
+    assert_true(P.q.any_nights);
+    assert_false(P.q.any_adults);
+    assert_int_equal(P.q.children, 0);
+    /* hotel offers: nothing is required; what is given filters */
+    expect_ok("", PARAMS_HOTEL_OFFERS);
+    assert_true(P.q.any_nights && P.q.any_adults && P.q.any_children);
+    assert_int_equal(P.q.earliest, 0);
+    assert_int_equal(P.q.latest, UINT16_MAX);
+    expect_ok("countChildren=1", PARAMS_HOTEL_OFFERS);
+    assert_true(P.q.any_adults && !P.q.any_children);
+    assert_int_equal(P.q.children, 1);
+    expect_ok("countAdults=2&duration=7", PARAMS_HOTEL_OFFERS);
+    assert_true(!P.q.any_adults && !P.q.any_children && !P.q.any_nights);
+    assert_int_equal(P.q.children, 0);
+}
+
+/* The guides' spelling: departureDate/returnDate mean the window. */
+static void test_date_aliases(void **state)
+{
+    (void)state;
+    expect_ok("departureDate=2023-07-01&returnDate=2023-07-15&countAdults=2", PARAMS_BEST_OFFERS);
+    assert_int_equal(P.q.earliest, D(2023, 7, 1));
+    assert_int_equal(P.q.latest, D(2023, 7, 15));
+    expect_ok("earliestDepartureDate=2023-07-01&returnDate=2023-07-15&countAdults=2", PARAMS_BEST_OFFERS);
+    assert_int_equal(P.q.latest, D(2023, 7, 15));
+    expect_400("earliestDepartureDate=2023-07-01&departureDate=2023-07-01&latestReturnDate=2023-07-15&countAdults=2",
+               PARAMS_BEST_OFFERS, "departureDate", "invalid_parameter");
+    expect_400("departureDate=2023-07-01&earliestDepartureDate=2023-07-01&latestReturnDate=2023-07-15&countAdults=2",
+               PARAMS_BEST_OFFERS, "earliestDepartureDate", "invalid_parameter");
+    expect_400("departureDate=2023-07-01&returnDate=2023-07-15&latestReturnDate=2023-07-15&countAdults=2",
+               PARAMS_BEST_OFFERS, "latestReturnDate", "invalid_parameter");
+    expect_400("departureDate=2023-07-01&departureDate=2023-07-02&returnDate=2023-07-15&countAdults=2",
+               PARAMS_BEST_OFFERS, "departureDate", "invalid_parameter");
+    expect_400("departureDate=2023-07-20&returnDate=2023-07-15&countAdults=2", PARAMS_BEST_OFFERS, "returnDate",
+               "invalid_parameter");
+    expect_400("departureDate=soon&returnDate=2023-07-15&countAdults=2", PARAMS_BEST_OFFERS, "departureDate",
+               "invalid_parameter");
+    expect_400("departureDate=2023-07-01&countAdults=2", PARAMS_BEST_OFFERS, "latestReturnDate",
+               "missing_parameter");
+    expect_ok("returnDate=2023-07-15", PARAMS_HOTEL_OFFERS);
+    assert_int_equal(P.q.latest, D(2023, 7, 15));
+}
+
+/* destination: codes in every departureAirports form, or names. */
+static void test_destination(void **state)
+{
+    (void)state;
+    int pmi = airport("PMI");
+    assert_true(pmi >= 0);
+    static const char *forms[] = {BASE "&destination=PMI", BASE "&destination=pmi", BASE "&destination[]=PMI",
+                                  BASE "&destination=Mallorca", BASE "&destination=majorca",
+                                  BASE "&destination=PMI,XYZ", BASE "&destination=PMI&destination=Ibiza"};
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+        expect_ok(forms[i], PARAMS_BEST_OFFERS);
+        assert_false(P.q.any_dest);
+        assert_true(bitset_has(&P.q.dests, (unsigned)pmi));
+    }
+    expect_ok(BASE, PARAMS_BEST_OFFERS);
+    assert_true(P.q.any_dest);
+    expect_ok(BASE "&destination=", PARAMS_BEST_OFFERS);
+    assert_true(P.q.any_dest);
+    /* a well-formed code or a known name the data lacks: matches nothing */
+    expect_ok(BASE "&destination=Kreta", PARAMS_BEST_OFFERS);
+    assert_false(P.q.any_dest);
+    assert_false(bitset_has(&P.q.dests, (unsigned)pmi));
+    /* text that is neither: a 400 naming it */
+    expect_400(BASE "&destination=Atlantis", PARAMS_BEST_OFFERS, "destination", "invalid_parameter");
+    assert_non_null(strstr(body, "Atlantis"));
+    expect_400(BASE "&destination=PM1", PARAMS_BEST_OFFERS, "destination", NULL);
+    expect_400(BASE "&destination=PMI,Narnia", PARAMS_BEST_OFFERS, "destination", NULL);
+    assert_non_null(strstr(body, "Narnia"));
 }
 
 static void test_airports(void **state)
@@ -490,7 +564,7 @@ static void test_cursor(void **state)
     assert_int_equal(cursor_decode(S, &q, junk, sizeof junk, &back), -1);
 
     /* an offer index beyond the store */
-    offer_pos beyond = {1, 2, S->n_offers};
+    offer_pos beyond = {1, 2, S->n_offers, 0};
     cursor_encode(S, &q, &beyond, text);
     assert_int_equal(cursor_decode(S, &q, text, strlen(text), &back), -1);
 
@@ -514,6 +588,8 @@ int main(void)
         cmocka_unit_test(test_base),
         cmocka_unit_test(test_required_missing),
         cmocka_unit_test(test_airports),
+        cmocka_unit_test(test_date_aliases),
+        cmocka_unit_test(test_destination),
         cmocka_unit_test(test_meal_and_room),
         cmocka_unit_test(test_date_rounding),
         cmocka_unit_test(test_date_order),

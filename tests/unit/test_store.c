@@ -442,7 +442,7 @@ static void test_write_empty_image(void **state)
 {
     (void)state;
     store_image *img = calloc(1, sizeof *img);
-    store_hotel hotels[2] = {{5, 30, 1, 3, 0}, {9, 0, 0, 4, 3}};
+    store_hotel hotels[2] = {{5, 30, 1, 3, 0, STORE_NO_DEST, 0, {0}}, {9, 0, 0, 4, 3, STORE_NO_DEST, 0, {0}}};
     img->n_hotels = 2;
     img->hotels = hotels;
     img->names = "FooBarr";
