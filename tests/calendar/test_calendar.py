@@ -230,8 +230,8 @@ def t_shape(srv):
 
 def t_bad_input(srv):
     cases = [
-        ("countAdults=2", 400, "duration"),
         ("duration=7", 400, "countAdults"),
+        ("duration=7&countAdults=2&destination=Atlantis", 400, "destination"),
         ("duration=x&countAdults=2", 400, "duration"),
         ("duration=366&countAdults=2", 400, "duration"),
         ("duration=7&countAdults=-1", 400, "countAdults"),
