@@ -864,9 +864,11 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     img->names_len = no;
     img->groups = groups;
     img->runs = runs;
+    store_dict_table *dict_table = own(out, calloc(1, sizeof *dict_table));
+    img->dicts = dict_table;
     for (int dd = 0; dd < STORE_DICT_COUNT; dd++) {
         img->dict_len[dd] = (uint8_t)atomic_load(&dicts[dd].len);
-        memcpy(img->dict[dd], dicts[dd].values, sizeof img->dict[dd]);
+        memcpy((*dict_table)[dd], dicts[dd].values, sizeof dicts[dd].values);
     }
     out->hotels_known = hotels->len;
     out->hotels_unknown = n_unknown;

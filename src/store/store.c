@@ -33,11 +33,7 @@
 #define HEADER_SIZE 4096
 #define SECTION_ALIGN 64
 
-enum {
-    SEC_DEP_DAY, SEC_AIRPORT, SEC_PRICE, SEC_MEAL, SEC_ROOM_OCEAN, SEC_DETAIL,
-    SEC_HOTELS, SEC_NAMES, SEC_GROUPS, SEC_RUNS, SEC_DICTS, SEC_LANES,
-    SEC_DAY_DAY, SEC_DAY_MIN, SEC_DAY_BEST, SEC_DAY_CUM, SEC_FAR, SEC_COUNT
-};
+#define SEC_COUNT STORE_SEC_COUNT
 
 typedef struct {
     uint64_t offset, length;
@@ -47,7 +43,7 @@ typedef struct {
 typedef struct {
     char magic[8];
     uint32_t version, header_size;
-    uint32_t n_offers, n_hotels, n_groups, n_runs, n_lanes, n_days, n_far;
+    STORE_COUNTS(STORE_COUNT_FIELD_)
     store_import_stats stats;
     uint8_t dict_len[STORE_DICT_COUNT];
     uint32_t n_sections;
@@ -58,7 +54,13 @@ typedef struct {
 _Static_assert(sizeof(file_header) <= HEADER_SIZE, "header fits its page");
 _Static_assert(sizeof(store_detail) == 16, "detail record is 16 bytes");
 
-typedef char dict_table[STORE_DICT_COUNT][256][STORE_DICT_STRLEN];
+_Static_assert(sizeof(store_dict_table) == STORE_DICT_COUNT * 256 * STORE_DICT_STRLEN, "256 values a dictionary");
+
+/* Sections only printing reads. */
+#define IS_COLD_HOT 0
+#define IS_COLD_COLD 1
+#define COLD_(NAME, field, type, count, temp) [STORE_SEC_##NAME] = IS_COLD_##temp,
+static const bool SECTION_COLD[SEC_COUNT] = {STORE_SECTIONS(COLD_)};
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -164,24 +166,13 @@ static int run_pieces(int fd, const section_entry *sec, const void *const *data,
     return err;
 }
 
-/* Byte length of every section for these counts (the names section's is
- * free-form: UINT64_MAX). The writer and the validator both use it. */
-static void section_lengths(uint64_t len[SEC_COUNT], uint64_t offers, uint64_t hotels, uint64_t groups,
-                            uint64_t runs, uint64_t lanes, uint64_t days, uint64_t far)
+/* Byte length of every section of c. The writer and the validator both
+ * use it. */
+static void section_lengths(uint64_t len[SEC_COUNT], const store_columns *c)
 {
-    len[SEC_DEP_DAY] = offers * 2;
-    len[SEC_AIRPORT] = len[SEC_MEAL] = len[SEC_ROOM_OCEAN] = offers;
-    len[SEC_PRICE] = offers * 4;
-    len[SEC_DETAIL] = offers * sizeof(store_detail);
-    len[SEC_HOTELS] = hotels * sizeof(store_hotel);
-    len[SEC_NAMES] = UINT64_MAX;
-    len[SEC_GROUPS] = groups * sizeof(store_group);
-    len[SEC_RUNS] = runs * sizeof(store_run);
-    len[SEC_DICTS] = sizeof(dict_table);
-    len[SEC_LANES] = lanes * sizeof(store_lane);
-    len[SEC_DAY_DAY] = days * 2;
-    len[SEC_DAY_MIN] = len[SEC_DAY_BEST] = len[SEC_DAY_CUM] = days * 4;
-    len[SEC_FAR] = far * sizeof(store_far_detail);
+#define LEN_(NAME, field, type, count, temp) len[STORE_SEC_##NAME] = (uint64_t)(count) * sizeof(type);
+    STORE_SECTIONS(LEN_)
+#undef LEN_
 }
 
 int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_t tmplen,
@@ -197,35 +188,19 @@ int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_
         set_err(err, errlen, "cannot create %s: %s", tmpdir, strerror(errno));
         return -1;
     }
-    dict_table *dicts = calloc(1, sizeof *dicts);
-    if (!dicts) {
+    uint64_t len[SEC_COUNT];
+    section_lengths(len, img);
+    file_header *h = calloc(1, HEADER_SIZE);
+    if (!h) {
         set_err(err, errlen, "out of memory");
         return -1;
     }
-    for (int d = 0; d < STORE_DICT_COUNT; d++)
-        for (unsigned i = 0; i < img->dict_len[d]; i++)
-            memcpy((*dicts)[d][i], img->dict[d][i], STORE_DICT_STRLEN);
-
-    const void *data[SEC_COUNT] = {
-        img->dep_day, img->airport, img->price, img->meal, img->room_ocean, img->detail,
-        img->hotels, img->names, img->groups, img->runs, dicts, img->lanes,
-        img->day_day, img->day_min, img->day_best, img->day_cum, img->far,
-    };
-    uint64_t len[SEC_COUNT];
-    section_lengths(len, img->n_offers, img->n_hotels, img->n_groups, img->n_runs, img->n_lanes, img->n_days,
-                    img->n_far);
-    len[SEC_NAMES] = img->names_len;
-    file_header *h = calloc(1, HEADER_SIZE);
     memcpy(h->magic, STORE_MAGIC, 8);
     h->version = STORE_VERSION;
     h->header_size = HEADER_SIZE;
-    h->n_offers = img->n_offers;
-    h->n_hotels = img->n_hotels;
-    h->n_groups = img->n_groups;
-    h->n_runs = img->n_runs;
-    h->n_lanes = img->n_lanes;
-    h->n_days = img->n_days;
-    h->n_far = img->n_far;
+#define COPY_COUNT_(f) h->f = img->f;
+    STORE_COUNTS(COPY_COUNT_)
+#undef COPY_COUNT_
     h->stats = img->stats;
     memcpy(h->dict_len, img->dict_len, sizeof h->dict_len);
     h->n_sections = SEC_COUNT;
@@ -248,7 +223,7 @@ int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_
     if (ftruncate(fd, (off_t)off) < 0)
         goto werr;
     uint32_t crc[SEC_COUNT];
-    int e = run_pieces(fd, h->sec, data, crc);
+    int e = run_pieces(fd, h->sec, img->section, crc);
     if (e) {
         errno = e;
         goto werr;
@@ -266,7 +241,6 @@ out:
     if (fd >= 0)
         close(fd);
     free(h);
-    free(dicts);
     return rc;
 }
 
@@ -398,16 +372,20 @@ out:
 
 static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
 {
-    uint64_t want[SEC_COUNT];
-    section_lengths(want, h->n_offers, h->n_hotels, h->n_groups, h->n_runs, h->n_lanes, h->n_days, h->n_far);
     if (h->n_sections != SEC_COUNT) {
         set_err(err, errlen, "unexpected section count %u", h->n_sections);
         return -1;
     }
+#define COPY_COUNT_(f) s->f = h->f;
+    STORE_COUNTS(COPY_COUNT_)
+#undef COPY_COUNT_
+    s->names_len = h->sec[STORE_SEC_NAMES].length; /* free-form: its section says */
+    uint64_t want[SEC_COUNT];
+    section_lengths(want, &s->cols);
     for (int i = 0; i < SEC_COUNT; i++) {
         const section_entry *e = &h->sec[i];
         if (e->offset % SECTION_ALIGN || e->offset > s->map_len || e->length > s->map_len - e->offset ||
-            (want[i] != UINT64_MAX && e->length != want[i])) {
+            e->length != want[i]) {
             set_err(err, errlen, "section %d out of bounds or of the wrong size (file truncated?)", i);
             return -1;
         }
@@ -419,40 +397,14 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
         return -1;
     }
     const char *base = s->map;
-    s->dep_day = (const void *)(base + h->sec[SEC_DEP_DAY].offset);
-    s->airport = (const void *)(base + h->sec[SEC_AIRPORT].offset);
-    s->price = (const void *)(base + h->sec[SEC_PRICE].offset);
-    s->meal = (const void *)(base + h->sec[SEC_MEAL].offset);
-    s->room_ocean = (const void *)(base + h->sec[SEC_ROOM_OCEAN].offset);
-    s->detail = (const void *)(base + h->sec[SEC_DETAIL].offset);
-    s->hotels = (const void *)(base + h->sec[SEC_HOTELS].offset);
-    s->names = base + h->sec[SEC_NAMES].offset;
-    s->groups = (const void *)(base + h->sec[SEC_GROUPS].offset);
-    s->runs = (const void *)(base + h->sec[SEC_RUNS].offset);
-    s->lanes = (const void *)(base + h->sec[SEC_LANES].offset);
-    s->day_day = (const void *)(base + h->sec[SEC_DAY_DAY].offset);
-    s->day_min = (const void *)(base + h->sec[SEC_DAY_MIN].offset);
-    s->day_best = (const void *)(base + h->sec[SEC_DAY_BEST].offset);
-    s->day_cum = (const void *)(base + h->sec[SEC_DAY_CUM].offset);
-    s->far = (const void *)(base + h->sec[SEC_FAR].offset);
-    const dict_table *dicts = (const void *)(base + h->sec[SEC_DICTS].offset);
-    for (int d = 0; d < STORE_DICT_COUNT; d++) {
-        s->dict[d] = (*dicts)[d];
-        s->dict_len[d] = h->dict_len[d];
-    }
-    s->n_offers = h->n_offers;
-    s->n_hotels = h->n_hotels;
-    s->n_groups = h->n_groups;
-    s->n_runs = h->n_runs;
-    s->n_lanes = h->n_lanes;
-    s->n_days = h->n_days;
-    s->n_far = h->n_far;
+    for (int i = 0; i < SEC_COUNT; i++)
+        s->section[i] = base + h->sec[i].offset;
+    memcpy(s->dict_len, h->dict_len, sizeof s->dict_len);
     s->stats = h->stats;
     /* The ranges every search trusts without checking. */
-    uint64_t names_len = h->sec[SEC_NAMES].length;
     for (uint32_t i = 0; i < s->n_hotels; i++) {
         const store_hotel *ht = &s->hotels[i];
-        if ((uint64_t)ht->name_off + ht->name_len > names_len || (i && ht->id <= s->hotels[i - 1].id) ||
+        if ((uint64_t)ht->name_off + ht->name_len > s->names_len || (i && ht->id <= s->hotels[i - 1].id) ||
             (ht->dest != STORE_NO_DEST && ht->dest >= s->dict_len[STORE_DICT_AIRPORT])) {
             set_err(err, errlen, "hotel table corrupt at entry %u", i);
             return -1;
@@ -659,7 +611,7 @@ void store_warm(const store_t *s)
     const file_header *h = s->map;
     long page = sysconf(_SC_PAGESIZE);
     for (int i = 0; i < SEC_COUNT; i++) {
-        if (i == SEC_DETAIL || i == SEC_FAR)
+        if (SECTION_COLD[i])
             continue;
         const section_entry *e = &h->sec[i];
         uintptr_t from = ((uintptr_t)s->map + e->offset) & ~((uintptr_t)page - 1);
@@ -678,10 +630,11 @@ void store_warm(const store_t *s)
 void store_drop_cold_pages(const store_t *s)
 {
     const file_header *h = s->map;
-    static const int cold[] = {SEC_DETAIL, SEC_FAR};
     long page = sysconf(_SC_PAGESIZE);
-    for (size_t i = 0; i < sizeof cold / sizeof *cold; i++) {
-        const section_entry *e = &h->sec[cold[i]];
+    for (int i = 0; i < SEC_COUNT; i++) {
+        if (!SECTION_COLD[i])
+            continue;
+        const section_entry *e = &h->sec[i];
         uintptr_t from = ((uintptr_t)s->map + e->offset + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
         uintptr_t to = ((uintptr_t)s->map + e->offset + e->length) & ~((uintptr_t)page - 1);
         /* a read-only file mapping: dropping pages loses nothing */
@@ -732,7 +685,7 @@ int store_dict_find(const store_t *s, int dict, const char *v, size_t n)
     if (n >= STORE_DICT_STRLEN)
         return -1;
     for (unsigned i = 0; i < s->dict_len[dict]; i++)
-        if (!strncmp(s->dict[dict][i], v, n) && s->dict[dict][i][n] == 0)
+        if (!strncmp((*s->dicts)[dict][i], v, n) && (*s->dicts)[dict][i][n] == 0)
             return (int)i;
     return -1;
 }

@@ -127,56 +127,80 @@ typedef struct {
     uint64_t bytes, created_unix, duration_ms;
 } store_import_stats;
 
+/* The dictionaries as stored: per dictionary 256 NUL-padded values (ids
+ * are bytes, so any id read from a column indexes inside the table). */
+typedef char store_dict_table[STORE_DICT_COUNT][STORE_DICT_MAX + 1][STORE_DICT_STRLEN];
+
+/* The counts that size the sections, in the order of the file header. */
+#define STORE_COUNTS(X) X(n_offers) X(n_hotels) X(n_groups) X(n_runs) X(n_lanes) X(n_days) X(n_far)
+
+/* The sections of offers.isla, in file order, one line each:
+ *   X(NAME, field, element type, element count, HOT or COLD)
+ * The count is an expression over `c`, the store_columns being sized.
+ * HOT sections are read by searches (store_warm maps them); COLD ones only
+ * to print offers (store_drop_cold_pages lets them go).
+ *
+ * Adding a column is one line here (then fill it in import/build.c and
+ * bump STORE_VERSION): its pointer in store_t and store_image, its length,
+ * writing, checksum, opening, length validation and warming all follow
+ * from this line. A new count is one word in STORE_COUNTS. */
+#define STORE_SECTIONS(X) \
+    X(DEP_DAY,    dep_day,    uint16_t,         c->n_offers, HOT)  /* days since 1970-01-01 */ \
+    X(AIRPORT,    airport,    uint8_t,          c->n_offers, HOT)  /* outbound departure airport id */ \
+    X(PRICE,      price,      uint32_t,         c->n_offers, HOT) \
+    X(MEAL,       meal,       uint8_t,          c->n_offers, HOT) \
+    X(ROOM_OCEAN, room_ocean, uint8_t,          c->n_offers, HOT) \
+    X(DETAIL,     detail,     store_detail,     c->n_offers, COLD) \
+    X(HOTELS,     hotels,     store_hotel,      c->n_hotels, HOT) \
+    X(NAMES,      names,      char,             c->names_len, HOT) \
+    X(GROUPS,     groups,     store_group,      c->n_groups, HOT) \
+    X(RUNS,       runs,       store_run,        c->n_runs,   HOT) \
+    X(DICTS,      dicts,      store_dict_table, 1,           HOT) \
+    X(LANES,      lanes,      store_lane,       c->n_lanes,  HOT) \
+    X(DAY_DAY,    day_day,    uint16_t,         c->n_days,   HOT)  /* day index: departure day */ \
+    X(DAY_MIN,    day_min,    uint32_t,         c->n_days,   HOT)  /* cheapest price that day */ \
+    X(DAY_BEST,   day_best,   uint32_t,         c->n_days,   HOT)  /* an offer with that price */ \
+    X(DAY_CUM,    day_cum,    uint32_t,         c->n_days,   HOT)  /* offers of the run up to that day */ \
+    X(FAR,        far,        store_far_detail, c->n_far,    COLD) /* sorted by offer */
+
+#define STORE_SECTION_ID_(NAME, ...) STORE_SEC_##NAME,
+enum { STORE_SECTIONS(STORE_SECTION_ID_) STORE_SEC_COUNT };
+
+#define STORE_COUNT_FIELD_(f) uint32_t f;
+#define STORE_COLUMN_FIELD_(NAME, field, type, count, temp) const type *field;
+/* The body of store_columns, written once and used twice below so that a
+ * store_t reads as s->price as well as s->cols. */
+#define STORE_COLUMNS_BODY_ \
+    STORE_COUNTS(STORE_COUNT_FIELD_) \
+    uint64_t names_len; \
+    union { \
+        struct { STORE_SECTIONS(STORE_COLUMN_FIELD_) }; \
+        const void *section[STORE_SEC_COUNT]; /* the same pointers, by section */ \
+    }; \
+    uint8_t dict_len[STORE_DICT_COUNT]; \
+    store_import_stats stats;
+
+/* Everything a generation holds: what the importer builds (store_image)
+ * and what a server maps (store_t) are the same columns. */
+typedef struct {
+    STORE_COLUMNS_BODY_
+} store_columns;
+
 typedef struct store {
+    union {
+        store_columns cols;
+        struct { STORE_COLUMNS_BODY_ };
+    };
     uint64_t generation;
     char path[4096];          /* the generation directory */
-    uint32_t n_offers, n_hotels, n_groups, n_runs, n_lanes, n_days, n_far;
-    /* hot columns, n_offers each */
-    const uint16_t *dep_day;  /* days since 1970-01-01 */
-    const uint8_t *airport;   /* outbound departure airport id */
-    const uint32_t *price;
-    const uint8_t *meal;
-    const uint8_t *room_ocean;
-    const store_detail *detail;
-    const store_far_detail *far; /* sorted by offer */
-    const store_hotel *hotels;
-    const char *names;
-    const store_group *groups;
-    const store_run *runs;
-    const store_lane *lanes;
-    /* the day index, n_days entries each */
-    const uint16_t *day_day;  /* departure day */
-    const uint32_t *day_min;  /* cheapest price that day */
-    const uint32_t *day_best; /* an offer with that price */
-    const uint32_t *day_cum;  /* offers of the run up to and including that day */
-    uint8_t dict_len[STORE_DICT_COUNT];
-    const char (*dict[STORE_DICT_COUNT])[STORE_DICT_STRLEN];
-    store_import_stats stats;
     void *map;
     size_t map_len;
     atomic_uint refs;         /* see store_retain/store_release */
 } store_t;
 
-/* Everything the importer built, to be written as one generation. */
-typedef struct {
-    uint32_t n_offers, n_hotels, n_groups, n_runs, n_lanes, n_days, n_far;
-    const uint16_t *dep_day;
-    const uint8_t *airport, *meal, *room_ocean;
-    const uint32_t *price;
-    const store_detail *detail;
-    const store_far_detail *far;
-    const store_hotel *hotels;
-    const char *names;
-    size_t names_len;
-    const store_group *groups;
-    const store_run *runs;
-    const store_lane *lanes;
-    const uint16_t *day_day;
-    const uint32_t *day_min, *day_best, *day_cum;
-    uint8_t dict_len[STORE_DICT_COUNT];
-    char dict[STORE_DICT_COUNT][STORE_DICT_MAX][STORE_DICT_STRLEN];
-    store_import_stats stats;
-} store_image;
+/* Everything the importer built, to be written as one generation; its
+ * arrays belong to the importer. */
+typedef store_columns store_image;
 
 /* Writes img as DIR/<tmp>/offers.isla, fsyncs it and returns the temporary
  * directory in tmpdir; store_publish then makes it a generation. */
@@ -223,7 +247,7 @@ int64_t store_find_hotel(const store_t *s, uint64_t hotel_id);
 int store_dict_find(const store_t *s, int dict, const char *v, size_t n);
 static inline const char *store_dict_str(const store_t *s, int dict, unsigned id)
 {
-    return s->dict[dict][id];
+    return (*s->dicts)[dict][id];
 }
 
 #endif

@@ -447,8 +447,10 @@ static void test_write_empty_image(void **state)
     img->hotels = hotels;
     img->names = "FooBarr";
     img->names_len = 7;
+    store_dict_table *dicts = calloc(1, sizeof *dicts);
+    img->dicts = dicts;
     img->dict_len[STORE_DICT_AIRPORT] = 1;
-    strcpy(img->dict[STORE_DICT_AIRPORT][0], "HAM");
+    strcpy((*dicts)[STORE_DICT_AIRPORT][0], "HAM");
     img->stats.rows = 3;
     char tmp[4400], err[512] = "";
     const char *d = tu_path(dir, "img");
@@ -456,6 +458,7 @@ static void test_write_empty_image(void **state)
     uint64_t gen = store_publish(d, tmp, err, sizeof err);
     assert_int_equal(gen, 1);
     free(img);
+    free(dicts);
     store_t *s = store_open(d, true, err, sizeof err);
     if (!s)
         fail_msg("open: %s", err);
