@@ -88,6 +88,8 @@ run ops-protocol python3 tests/ops/test_protocol.py
 ISLA_BIN=build/asan/isla run asan-ops-protocol python3 tests/ops/test_protocol.py
 run ops-runtime python3 tests/ops/test_runtime.py
 ISLA_BIN=build/asan/isla run asan-ops-runtime python3 tests/ops/test_runtime.py
+run ops-abuse python3 tests/ops/test_abuse.py
+ISLA_BIN=build/asan/isla run asan-ops-abuse python3 tests/ops/test_abuse.py
 run sample-data python3 tests/sample/test_sample.py
 run import-faults python3 tests/import/test_import_faults.py
 ISLA_BIN=build/asan/isla run asan-import-faults python3 tests/import/test_import_faults.py

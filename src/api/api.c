@@ -44,7 +44,8 @@ static int64_t parse_id(const char *p, size_t n)
 void api_not_found(const api_request *req, api_response *res)
 {
     size_t n = req->path_len;
-    api_error(res, 404, "not_found", NULL, "no such endpoint: %.*s", (int)(n > 200 ? 200 : n), req->path);
+    char echo[API_ECHO_CAP(200)];
+    api_error(res, 404, "not_found", NULL, "no such endpoint: %s", api_echo(echo, sizeof echo, req->path, n, 200));
 }
 
 void api_prepare(store_t *s, const api_env *env, const api_request *req, const api_match *m, api_call *c,
@@ -63,8 +64,9 @@ void api_prepare(store_t *s, const api_env *env, const api_request *req, const a
     bool get = eq(req->method, req->method_len, "GET") || eq(req->method, req->method_len, "HEAD");
     if (!get || !(m->flags & RF_GET)) {
         res->allow = "GET, HEAD, OPTIONS";
-        api_error(res, 405, "method_not_allowed", NULL, "%.*s is not allowed here; use GET",
-                  (int)(req->method_len > 16 ? 16 : req->method_len), req->method);
+        char echo[API_ECHO_CAP(16)];
+        api_error(res, 405, "method_not_allowed", NULL, "%s is not allowed here; use GET",
+                  api_echo(echo, sizeof echo, req->method, req->method_len, 16));
         return;
     }
     if ((m->flags & RF_STORE) && s == NULL) {
@@ -74,8 +76,9 @@ void api_prepare(store_t *s, const api_env *env, const api_request *req, const a
     if (m->id != NULL) {
         int64_t hid = parse_id(m->id, m->id_len);
         if (hid < 0) {
-            api_error(res, 400, "invalid_parameter", "hotelId", "hotel id must be a whole number, got '%.*s'",
-                      (int)(m->id_len > 40 ? 40 : m->id_len), m->id);
+            char echo[API_ECHO_CAP(40)];
+            api_error(res, 400, "invalid_parameter", "hotelId", "hotel id must be a whole number, got '%s'",
+                      api_echo(echo, sizeof echo, m->id, m->id_len, 40));
             return;
         }
         c->hotel_id = (uint64_t)hid;
@@ -87,6 +90,11 @@ void api_prepare(store_t *s, const api_env *env, const api_request *req, const a
     }
     if (PARAMS[c->route] != PARAMS_NONE &&
         params_parse(s, req->query, req->query_len, PARAMS[c->route], &c->params, res) < 0)
+        return;
+    /* A cursor continues one hotel's search: checked against both here, so
+     * the cache key and the handler see only a cursor that belongs. */
+    if (PARAMS[c->route] == PARAMS_HOTEL_OFFERS && c->hotel >= 0 &&
+        params_bind_cursor(s, (uint32_t)c->hotel, &c->params, res) < 0)
         return;
     c->ready = true;
 }

@@ -29,9 +29,9 @@ void api_hotel_offers(const api_call *c, api_response *res)
     buf_put_u64(b, page.total);
     BUF_LIT(b, ",\"nextCursor\":");
     if (page.more) {
-        char cur[96];
+        char cur[CURSOR_TEXT_MAX];
         offer_pos last = query_offer_pos(s, page.items[page.len - 1]);
-        cursor_encode(s, &p->q, &last, cur);
+        cursor_encode(s, h, &p->q, &last, cur);
         buf_put_json_str(b, cur, strlen(cur));
     } else {
         BUF_LIT(b, "null");

@@ -131,8 +131,9 @@ static int add_codes(const store_t *s, int dict, const char *const *known, const
                 up[k] = (char)toupper(ch);
             }
             if (!ok) {
-                api_error(res, 400, "invalid_parameter", param, "'%.*s' is not a valid %s value",
-                          (int)(len > 40 ? 40 : len), c, param);
+                char echo[API_ECHO_CAP(40)];
+                api_error(res, 400, "invalid_parameter", param, "'%s' is not a valid %s value",
+                          api_echo(echo, sizeof echo, c, len, 40), param);
                 return -1;
             }
             up[len] = 0;
@@ -212,9 +213,6 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
     out->limit = kind == PARAMS_HOTEL_OFFERS ? 100 : 0;
     bool seen[P_COUNT] = {0};
     bool alias_used[2] = {false, false}; /* departureDate, returnDate */
-    const char *cursor_text = NULL;
-    size_t cursor_len = 0;
-    char cursor_buf[MAX_VALUE];
     int32_t earliest = 0, latest = 0;
 
     size_t i = 0;
@@ -256,7 +254,8 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
         if (p < 0) {
             if (key[0] == '_') /* cache busters such as jQuery's _=123 */
                 continue;
-            api_error(res, 400, "unknown_parameter", key, "unknown parameter '%.60s'", key);
+            char echo[API_ECHO_CAP(60)];
+            api_error(res, 400, "unknown_parameter", key, "unknown parameter '%s'", api_echo(echo, sizeof echo, key, kl, 60));
             return -1;
         }
         if ((p == P_SORT || p == P_OFFSET) && kind != PARAMS_BEST_OFFERS) {
@@ -301,8 +300,10 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
         case P_EARLIEST:
         case P_LATEST:
             if (!params_query_date(val, vl, p == P_EARLIEST ? &earliest : &latest)) {
+                char echo[API_ECHO_CAP(40)];
                 api_error(res, 400, "invalid_parameter", key,
-                          "%s must be a date (YYYY-MM-DD) or an ISO datetime, got '%.40s'", key, val);
+                          "%s must be a date (YYYY-MM-DD) or an ISO datetime, got '%s'", key,
+                          api_echo(echo, sizeof echo, val, vl, 40));
                 return -1;
             }
             break;
@@ -403,16 +404,23 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
             break;
         case P_HOTEL_ID:
             if (!parse_uint(val, vl, UINT32_MAX, &u)) {
-                api_error(res, 400, "invalid_parameter", key, "hotelId must be a whole number, got '%.40s'", val);
+                char echo[API_ECHO_CAP(40)];
+                api_error(res, 400, "invalid_parameter", key, "hotelId must be a whole number, got '%s'",
+                          api_echo(echo, sizeof echo, val, vl, 40));
                 return -1;
             }
             out->has_hotel_id = true;
             out->hotel_id = (uint32_t)u;
             break;
         case P_CURSOR:
-            memcpy(cursor_buf, val, vl);
-            cursor_text = cursor_buf;
-            cursor_len = vl;
+            if (vl == 0 || vl >= sizeof out->cursor_text) {
+                api_error(res, 400, "invalid_cursor", "cursor",
+                          "cursor is malformed; start again without a cursor");
+                return -1;
+            }
+            memcpy(out->cursor_text, val, vl);
+            out->cursor_text[vl] = 0;
+            out->cursor_len = vl;
             break;
         }
     }
@@ -449,48 +457,98 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
     }
     out->q.earliest = earliest;
     out->q.latest = latest;
-    if (cursor_text) {
-        if (cursor_decode(s, &out->q, cursor_text, cursor_len, &out->cursor) < 0) {
-            api_error(res, 400, "invalid_cursor", "cursor",
-                      "cursor is malformed, belongs to another search, or to an older data generation; "
-                      "start again without a cursor");
-            return -1;
-        }
-        out->has_cursor = true;
+    return 0;
+}
+
+/* The search, field by field in a fixed byte order (not the struct's bytes:
+ * padding is not part of a search), hashed with FNV-1a. The MAC of the
+ * cursor carries it, so a 64-bit digest only has to tell searches apart,
+ * not resist forgery. */
+static uint64_t search_digest(const search_t *q)
+{
+    unsigned char b[4 + 4 + 2 + 1 + 1 + 3 + 3 * 32 + 1 + 1 + 4 + 1 + 32];
+    size_t n = 0;
+    uint64_t v[] = {(uint32_t)q->earliest, (uint32_t)q->latest, q->nights, q->adults, q->children};
+    size_t w[] = {4, 4, 2, 1, 1};
+    for (size_t i = 0; i < 5; i++)
+        for (size_t k = 0; k < w[i]; k++)
+            b[n++] = (unsigned char)(v[i] >> (8 * k));
+    b[n++] = q->any_airport;
+    b[n++] = q->any_meal;
+    b[n++] = q->any_room;
+    const bitset256 *sets[] = {&q->airports, &q->meals, &q->rooms};
+    bool any[] = {q->any_airport, q->any_meal, q->any_room};
+    for (size_t i = 0; i < 3; i++)
+        for (size_t k = 0; k < 32; k++)
+            b[n++] = any[i] ? 0 : (unsigned char)(sets[i]->w[k / 8] >> (8 * (k % 8)));
+    b[n++] = (unsigned char)q->ocean_view;
+    b[n++] = q->min_stars_x10;
+    for (size_t k = 0; k < 4; k++)
+        b[n++] = (unsigned char)(q->max_price >> (8 * k));
+    b[n++] = (unsigned char)(q->any_nights | q->any_adults << 1 | q->any_children << 2 | q->any_dest << 3);
+    for (size_t k = 0; k < 32; k++)
+        b[n++] = q->any_dest ? 0 : (unsigned char)(q->dests.w[k / 8] >> (8 * (k % 8)));
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+void cursor_encode(const store_t *s, uint32_t hotel, const search_t *q, const offer_pos *p,
+                   char out[CURSOR_TEXT_MAX])
+{
+    cursor_fields f = {s->generation, s->hotels[hotel].id, search_digest(q),
+                       {p->price, (uint64_t)p->departure, p->offer}};
+    cursor_format(&f, out);
+}
+
+int cursor_decode(const store_t *s, uint32_t hotel, const search_t *q, const char *text, size_t n, offer_pos *p)
+{
+    cursor_fields f;
+    cursor_status st = cursor_parse(text, n, &f);
+    if (st != CURSOR_OK)
+        return st == CURSOR_FORGED ? CURSOR_ERR_FORGED : CURSOR_ERR_MALFORMED;
+    /* Authentic from here: it was made by a server with our key. */
+    if (f.generation != s->generation)
+        return CURSOR_ERR_GENERATION;
+    if (f.hotel != s->hotels[hotel].id)
+        return CURSOR_ERR_HOTEL;
+    if (f.search != search_digest(q))
+        return CURSOR_ERR_SEARCH;
+    if (f.pos[0] > UINT32_MAX || f.pos[1] > INT64_MAX || f.pos[2] >= s->n_offers)
+        return CURSOR_ERR_MALFORMED;
+    *p = (offer_pos){(uint32_t)f.pos[0], (int64_t)f.pos[1], (uint32_t)f.pos[2], 0};
+    return 0;
+}
+
+int params_bind_cursor(const store_t *s, uint32_t hotel, api_params *p, api_response *res)
+{
+    p->has_cursor = false;
+    if (p->cursor_len == 0)
+        return 0;
+    int r = cursor_decode(s, hotel, &p->q, p->cursor_text, p->cursor_len, &p->cursor);
+    switch (r) {
+    case 0:
+        p->has_cursor = true;
+        return 0;
+    case CURSOR_ERR_FORGED:
+        api_error(res, 400, "invalid_cursor", "cursor",
+                  "cursor was not issued by this service or was altered; start again without a cursor");
+        break;
+    case CURSOR_ERR_GENERATION:
+        api_error(res, 400, "invalid_cursor", "cursor",
+                  "cursor belongs to an older data generation; start again without a cursor");
+        break;
+    case CURSOR_ERR_HOTEL:
+        api_error(res, 400, "invalid_cursor", "cursor", "cursor belongs to another hotel's offers");
+        break;
+    case CURSOR_ERR_SEARCH:
+        api_error(res, 400, "invalid_cursor", "cursor",
+                  "cursor belongs to another search; start again without a cursor");
+        break;
+    default:
+        api_error(res, 400, "invalid_cursor", "cursor", "cursor is malformed; start again without a cursor");
+        break;
     }
-    return 0;
-}
-
-/* FNV-1a over the search, so a cursor only continues the search it came from. */
-static uint32_t search_hash(const store_t *s, const search_t *q)
-{
-    uint64_t h = 1469598103934665603ull ^ s->generation;
-    const unsigned char *p = (const unsigned char *)q;
-    for (size_t i = 0; i < sizeof *q; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    return (uint32_t)(h ^ h >> 32);
-}
-
-void cursor_encode(const store_t *s, const search_t *q, const offer_pos *p, char out[96])
-{
-    snprintf(out, 96, "%x.%llx.%x.%x", p->price, (unsigned long long)p->departure, p->offer,
-             search_hash(s, q));
-}
-
-int cursor_decode(const store_t *s, const search_t *q, const char *text, size_t n, offer_pos *p)
-{
-    char buf[96];
-    if (n == 0 || n >= sizeof buf)
-        return -1;
-    memcpy(buf, text, n);
-    buf[n] = 0;
-    unsigned price, offer, check;
-    unsigned long long dep;
-    int used = 0;
-    if (sscanf(buf, "%x.%llx.%x.%x%n", &price, &dep, &offer, &check, &used) != 4 || (size_t)used != n)
-        return -1;
-    if (check != search_hash(s, q) || offer >= s->n_offers)
-        return -1;
-    *p = (offer_pos){price, (int64_t)dep, offer, 0};
-    return 0;
+    return -1;
 }

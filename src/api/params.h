@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "api/response.h"
+#include "cursor/cursor.h"
 #include "query/query.h"
 
 /* The query-string grammar of an endpoint; PARAMS_NONE: the endpoint takes
@@ -22,8 +23,10 @@ typedef struct {
     best_sort sort;           /* best offers */
     size_t limit;             /* best offers: 0 = all; hotel offers: page size */
     size_t offset;            /* best offers */
-    bool has_cursor;          /* hotel offers */
+    bool has_cursor;          /* hotel offers: set by params_bind_cursor */
     offer_pos cursor;
+    char cursor_text[CURSOR_TEXT_MAX]; /* hotel offers: the cursor as given */
+    size_t cursor_len;        /* 0 = none given */
     bool has_hotel_id;        /* price calendar: hotelId given */
     uint32_t hotel_id;        /* the dump's hotel id (not yet looked up) */
 } api_params;
@@ -34,10 +37,20 @@ typedef struct {
 int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, api_params *out,
                  api_response *res);
 
-/* Cursor <-> text. The cursor names the generation and is bound to the
- * search, so it cannot be replayed against another search or data set. */
-void cursor_encode(const store_t *s, const search_t *q, const offer_pos *p, char out[96]);
-int cursor_decode(const store_t *s, const search_t *q, const char *text, size_t n, offer_pos *p);
+/* Cursor <-> text (cursor/cursor.h). A cursor names the generation, the
+ * hotel (its index in s) and the search, and is authenticated, so it
+ * cannot be replayed against another hotel, search or data set, nor
+ * edited. cursor_decode returns 0 or one of the CURSOR_ERR_* codes. */
+enum { CURSOR_ERR_MALFORMED = -1, CURSOR_ERR_FORGED = -2, CURSOR_ERR_GENERATION = -3, CURSOR_ERR_HOTEL = -4,
+       CURSOR_ERR_SEARCH = -5 };
+void cursor_encode(const store_t *s, uint32_t hotel, const search_t *q, const offer_pos *p,
+                   char out[CURSOR_TEXT_MAX]);
+int cursor_decode(const store_t *s, uint32_t hotel, const search_t *q, const char *text, size_t n, offer_pos *p);
+
+/* After params_parse of hotel offers for the hotel at index `hotel`: checks
+ * the cursor given, if any, and sets has_cursor and cursor. Returns 0, or -1
+ * after writing a 400 invalid_cursor (param "cursor") into res. */
+int params_bind_cursor(const store_t *s, uint32_t hotel, api_params *p, api_response *res);
 
 /* Day number for a query date: "YYYY-MM-DD", or a datetime rounded to the
  * nearest midnight (the official frontend sends local midnight in UTC,

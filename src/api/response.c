@@ -38,3 +38,27 @@ void api_response_free(api_response *res)
 {
     buf_free(&res->body);
 }
+
+const char *api_echo(char *out, size_t cap, const char *v, size_t n, size_t max)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    size_t take = n > max ? max : n;
+    for (size_t i = 0; i < take && o + 8 <= cap; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < 0x20 || c == 0x7f) {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    if (take < n && o + 4 <= cap) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+    return out;
+}

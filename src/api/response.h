@@ -6,6 +6,7 @@
 #define ISLA_API_RESPONSE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/buf.h"
@@ -25,5 +26,11 @@ void api_error(api_response *res, int status, const char *code, const char *para
 /* 200, application/json; the handler writes the body. */
 void api_ok_json(api_response *res);
 void api_response_free(api_response *res);
+
+/* A client's bytes as an error message may quote them: at most max input
+ * bytes, each control byte (NUL included, which would end the message)
+ * written as \xNN, and "..." if cut. Returns out. */
+const char *api_echo(char *out, size_t cap, const char *v, size_t n, size_t max);
+#define API_ECHO_CAP(max) (4 * (max) + 4)
 
 #endif

@@ -15,6 +15,7 @@
  * unknown ISLA_* variables are not, because other tools of the project use
  * that prefix too. */
 #include "config/config.h"
+#include "cursor/cursor.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -125,6 +126,10 @@ static const opt_def OPTS[] = {
     {"admin-token", T_STR, NULL, "TOKEN",
      "bearer token for POST /api/admin/reload (prefer ISLA_ADMIN_TOKEN: flags show in ps); unset = disabled",
      F(admin_token), 0, 0, "Administration"},
+    {"cursor-key", T_STR, NULL, "SECRET",
+     "secret (16+ bytes) that signs hotel-offers paging cursors; give every replica behind one balancer the same "
+     "one (prefer ISLA_CURSOR_KEY); unset = a random key per process, so cursors end with a restart",
+     F(cursor_key), 0, 0, NULL},
 
     {"access-log", T_ACCESS, "off", "MODE", "JSON access log: off, sampled:N (1 in N, plus every error) or full",
      F(access_log), 0, 0, "Observability"},
@@ -591,6 +596,10 @@ int config_load(server_config *cfg, int argc, char **argv)
         strncmp(cfg->alert_webhook, "https://", 8) != 0) {
         snprintf(src.what, sizeof(src.what), "--alert-webhook");
         return fail(&src, "'%s' is not an http:// or https:// URL", cfg->alert_webhook);
+    }
+    if (cfg->cursor_key != NULL && strlen(cfg->cursor_key) < CURSOR_KEY_MIN) {
+        snprintf(src.what, sizeof(src.what), "--cursor-key");
+        return fail(&src, "must be at least %d bytes long", CURSOR_KEY_MIN);
     }
     if (cfg->rate_per_s > 0 && cfg->rate_burst == 0) {
         /* "100/min" allows a burst of 100 by default. */

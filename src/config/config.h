@@ -63,6 +63,7 @@ typedef struct {
 
     /* administration */
     char *admin_token;
+    char *cursor_key;            /* NULL = a random key per process */
 
     /* observability */
     access_log_mode access_log;

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "http/headguard.h"
 #include "http/ratelimit.h"
 
 /* ---- the request handler ------------------------------------------------ */
@@ -48,6 +49,29 @@ static bool rate_limited(worker *w, h2o_req_t *req, req_state *st)
     return true;
 }
 
+/* 431 or 400 for what the head guard found; the connection is closed after
+ * the answer, so nothing that followed the head is read as a request. */
+static void refuse_head(worker *w, h2o_req_t *req, req_state *st, headguard_verdict v)
+{
+    req->http1_is_persistent = 0;
+    switch (v) {
+    case HEADGUARD_TOO_MANY_HEADERS:
+        http_send_error(w, req, st, 431, "too_many_headers", "more than %d request header fields", H2O_MAX_HEADERS);
+        return;
+    case HEADGUARD_TWO_LENGTHS:
+        http_send_error(w, req, st, 400, "ambiguous_framing", "more than one Content-Length header");
+        return;
+    case HEADGUARD_LENGTH_AND_CODING:
+        http_send_error(w, req, st, 400, "ambiguous_framing", "Content-Length together with Transfer-Encoding");
+        return;
+    case HEADGUARD_CODING:
+    case HEADGUARD_OK:
+        break;
+    }
+    http_send_error(w, req, st, 400, "transfer_encoding_refused",
+                    "request bodies with Transfer-Encoding are not accepted; send Content-Length");
+}
+
 int http_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
@@ -65,6 +89,21 @@ int http_on_req(h2o_handler_t *self, h2o_req_t *req)
     st->head = IOV_IS(method, "HEAD");
     bool get = st->head || IOV_IS(method, "GET");
     http_common_headers(w, req, st);
+
+    /* A head whose framing is ambiguous, or that has more fields than h2o
+     * keeps, is answered and its connection closed before anything else
+     * looks at it (headguard.h). */
+    headguard_verdict hv = http_headguard_verdict(req);
+    if (hv != HEADGUARD_OK) {
+        refuse_head(w, req, st, hv);
+        return 0;
+    }
+    /* HTTP/2 heads are not limited to H2O_MAX_HEADERS fields by h2o: the
+     * same limit, the same answer. */
+    if (req->headers.size > H2O_MAX_HEADERS) {
+        refuse_head(w, req, st, HEADGUARD_TOO_MANY_HEADERS);
+        return 0;
+    }
 
     /* Limits first: nothing else looks at an oversized request. */
     if (target.len > cfg->max_url) {
@@ -131,8 +170,17 @@ int http_on_req(h2o_handler_t *self, h2o_req_t *req)
         /* The UI's files live next to the API: a path outside /api that
          * no route takes may be a file. */
         bool under_api = path_len >= 4 && memcmp(path, "/api", 4) == 0 && (path_len == 4 || path[4] == '/');
-        if (get && w->web != NULL && !under_api) {
+        if (w->web != NULL && !under_api) {
             const static_file *f = static_site_find(w->web, path, path_len);
+            if (f != NULL && !get) {
+                st->route = ROUTE_STATIC;
+                h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+                               H2O_STRLIT("GET, HEAD, OPTIONS"));
+                char echo[API_ECHO_CAP(16)];
+                http_send_error(w, req, st, 405, "method_not_allowed", "%s is not allowed on a static file; use GET",
+                                api_echo(echo, sizeof echo, method.base, method.len, 16));
+                return 0;
+            }
             if (f != NULL) {
                 st->web = w->web;
                 static_site_retain(st->web);

@@ -60,7 +60,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cursor/cursor.h"
 #include "http/compress.h"
+#include "http/headguard.h"
 #include "http/internal.h"
 #include "http/ratelimit.h"
 #include "metrics/alert.h"
@@ -361,6 +363,12 @@ int server_run(const server_config *cfg)
     install_signals();
 
     char err[1024];
+    if (!http_headguard_init()) {
+        oplog("isla: cannot find the HTTP/1 parser of libh2o-evloop (phr_parse_request)");
+        return 1;
+    }
+    if (cfg->cursor_key != NULL)
+        cursor_key_set(cfg->cursor_key, strlen(cfg->cursor_key)); /* length checked by config_load */
     if (cfg->tls_cert != NULL && (srv->ssl = tls_setup(cfg)) == NULL)
         return 2;
     if (!accesslog_open(cfg->access_log, cfg->access_log_every, cfg->access_log_file, cfg->slow_ms, err,

@@ -1416,7 +1416,7 @@ static void check_hotel_offers(const spec_t *sp, rng_t *r, const char *where, ui
     double t1 = now_s();
     prof[PR_HOTEL_SQL] += t1 - t0;
     size_t ngot = 0;
-    char cursor[96] = "";
+    char cursor[CURSOR_TEXT_MAX] = "";
     bool has_cursor = false;
     int pages = 0;
     for (;;) {
@@ -1432,7 +1432,11 @@ static void check_hotel_offers(const spec_t *sp, rng_t *r, const char *where, ui
             return;
         if (p.limit != limit)
             problem(c, "hotel offers: parsed limit %zu, expected %zu", p.limit, limit);
-        if (has_cursor && !p.has_cursor) {
+        api_response bound;
+        memset(&bound, 0, sizeof bound);
+        int bind_rc = params_bind_cursor(S, hidx, &p, &bound);
+        api_response_free(&bound);
+        if (has_cursor && (bind_rc != 0 || !p.has_cursor)) {
             problem(c, "hotel offers: cursor '%s' was not taken", cursor);
             return;
         }
@@ -1465,7 +1469,7 @@ static void check_hotel_offers(const spec_t *sp, rng_t *r, const char *where, ui
         if (page.len == 0 || !page.more || ngot > nwant + 1000)
             break;
         offer_pos last = query_offer_pos(S, page.items[page.len - 1]);
-        cursor_encode(S, &p.q, &last, cursor);
+        cursor_encode(S, hidx, &p.q, &last, cursor);
         has_cursor = true;
     }
     prof[PR_HOTEL_ISLA] += now_s() - t1;

@@ -530,11 +530,11 @@ static void test_cursor(void **state)
     expect_ok(BASE, PARAMS_HOTEL_OFFERS);
     search_t q = P.q;
     offer_pos pos = query_offer_pos(S, 2);
-    char text[96];
-    cursor_encode(S, &q, &pos, text);
-    assert_true(strlen(text) > 0 && strlen(text) < 96);
+    char text[CURSOR_TEXT_MAX];
+    cursor_encode(S, 0, &q, &pos, text);
+    assert_true(strlen(text) > 0 && strlen(text) < CURSOR_TEXT_MAX);
     offer_pos back;
-    assert_int_equal(cursor_decode(S, &q, text, strlen(text), &back), 0);
+    assert_int_equal(cursor_decode(S, 0, &q, text, strlen(text), &back), 0);
     assert_int_equal(back.price, pos.price);
     assert_int_equal(back.departure, pos.departure);
     assert_int_equal(back.offer, pos.offer);
@@ -543,42 +543,70 @@ static void test_cursor(void **state)
     /* another search */
     search_t other = q;
     other.nights = 8;
-    assert_int_equal(cursor_decode(S, &other, text, strlen(text), &back), -1);
+    assert_int_equal(cursor_decode(S, 0, &other, text, strlen(text), &back), CURSOR_ERR_SEARCH);
     other = q;
     other.ocean_view = 1;
-    assert_int_equal(cursor_decode(S, &other, text, strlen(text), &back), -1);
+    assert_int_equal(cursor_decode(S, 0, &other, text, strlen(text), &back), CURSOR_ERR_SEARCH);
     other = q;
     bitset_set(&other.airports, 1);
     other.any_airport = false;
-    assert_int_equal(cursor_decode(S, &other, text, strlen(text), &back), -1);
+    assert_int_equal(cursor_decode(S, 0, &other, text, strlen(text), &back), CURSOR_ERR_SEARCH);
+    /* another hotel */
+    if (S->n_hotels > 1)
+        assert_int_equal(cursor_decode(S, 1, &q, text, strlen(text), &back), CURSOR_ERR_HOTEL);
+
+    /* every single-character edit is refused */
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n; i++) {
+        static const char alt[] = "0f.a";
+        for (size_t k = 0; alt[k]; k++) {
+            if (alt[k] == text[i])
+                continue;
+            char edit[CURSOR_TEXT_MAX];
+            memcpy(edit, text, n + 1);
+            edit[i] = alt[k];
+            assert_true(cursor_decode(S, 0, &q, edit, n, &back) < 0);
+        }
+    }
 
     /* garbage */
-    static const char *bad[] = {"", "abc", "1.2.3", "1.2.3.4.5", "zz.zz.zz.zz", "....", "1.2.3.4 "};
+    static const char *bad[] = {"", "abc", "1.2.3", "1.2.3.4.5", "zz.zz.zz.zz", "....", "1.2.3.4 ", "c1......."};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        assert_int_equal(cursor_decode(S, &q, bad[i], strlen(bad[i]), &back), -1);
-    char junk[120];
+        assert_int_equal(cursor_decode(S, 0, &q, bad[i], strlen(bad[i]), &back), CURSOR_ERR_MALFORMED);
+    char junk[200];
     snprintf(junk, sizeof junk, "%sx", text);
-    assert_int_equal(cursor_decode(S, &q, junk, strlen(junk), &back), -1);
-    assert_int_equal(cursor_decode(S, &q, text, strlen(text) - 1, &back), -1);
+    assert_true(cursor_decode(S, 0, &q, junk, strlen(junk), &back) < 0);
+    assert_true(cursor_decode(S, 0, &q, text, strlen(text) - 1, &back) < 0);
     memset(junk, '1', sizeof junk);
-    assert_int_equal(cursor_decode(S, &q, junk, sizeof junk, &back), -1);
+    assert_int_equal(cursor_decode(S, 0, &q, junk, sizeof junk, &back), CURSOR_ERR_MALFORMED);
 
-    /* an offer index beyond the store */
+    /* an offer index beyond the store, even authentic */
     offer_pos beyond = {1, 2, S->n_offers, 0};
-    cursor_encode(S, &q, &beyond, text);
-    assert_int_equal(cursor_decode(S, &q, text, strlen(text), &back), -1);
+    cursor_encode(S, 0, &q, &beyond, text);
+    assert_int_equal(cursor_decode(S, 0, &q, text, strlen(text), &back), CURSOR_ERR_MALFORMED);
 
-    /* through params_parse */
-    cursor_encode(S, &q, &pos, text);
+    /* through params_parse and params_bind_cursor */
+    cursor_encode(S, 0, &q, &pos, text);
     char qs[512];
     snprintf(qs, sizeof qs, BASE "&cursor=%s", text);
     expect_ok(qs, PARAMS_HOTEL_OFFERS);
+    assert_false(P.has_cursor);
+    memset(&R, 0, sizeof R);
+    assert_int_equal(params_bind_cursor(S, 0, &P, &R), 0);
     assert_true(P.has_cursor);
     assert_int_equal(offer_pos_cmp(&P.cursor, &pos), 0);
     /* the same cursor with a different search */
     snprintf(qs, sizeof qs, BASE "&cursor=%s&mealType=NONE", text);
-    expect_400(qs, PARAMS_HOTEL_OFFERS, "cursor", "invalid_cursor");
-    expect_400(BASE "&cursor=garbage", PARAMS_HOTEL_OFFERS, "cursor", "invalid_cursor");
+    expect_ok(qs, PARAMS_HOTEL_OFFERS);
+    memset(&R, 0, sizeof R);
+    assert_int_equal(params_bind_cursor(S, 0, &P, &R), -1);
+    assert_int_equal(R.status, 400);
+    assert_non_null(strstr(R.body.data, "invalid_cursor"));
+    api_response_free(&R);
+    expect_ok(BASE "&cursor=garbage", PARAMS_HOTEL_OFFERS);
+    memset(&R, 0, sizeof R);
+    assert_int_equal(params_bind_cursor(S, 0, &P, &R), -1);
+    api_response_free(&R);
     expect_400(BASE "&cursor=", PARAMS_HOTEL_OFFERS, "cursor", "invalid_cursor");
 }
 
