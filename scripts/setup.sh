@@ -13,6 +13,7 @@ packages=(
   libcmocka-dev                                         # unit tests
   libsqlite3-dev sqlite3                                # differential test oracle
   python3 curl wrk                                      # integration tests, load tests
+  strace                                                # fault injection in the import tests
   openssl prometheus                                    # TLS test certificates, a real scraper
   chromium                                              # browser tests of the web UI
 )

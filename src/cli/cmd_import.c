@@ -30,7 +30,10 @@ static void usage(FILE *f)
           "  --quiet               no progress lines\n"
           "\n"
           "Rejected rows are listed with line number and reason in\n"
-          "DIR/gen-N/rejects.csv; the summary is in DIR/gen-N/import.json.\n",
+          "DIR/gen-N/rejects.csv; the summary is in DIR/gen-N/import.json.\n"
+          "One import per DIR at a time: a second one exits 1 at once. An input\n"
+          "that ends early (truncated gzip, a cut last row) exits 1, publishing\n"
+          "nothing.\n",
           f);
 }
 

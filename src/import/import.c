@@ -478,6 +478,8 @@ static int64_t write_rejects(const char *path, pipeline *p, const uint64_t *base
     int bad = ferror(f) | (fflush(f) != 0) | (fsync(fileno(f)) != 0);
     bad |= fclose(f) != 0;
     free(all);
+    if (bad)
+        unlink(path); /* no half a report on a full disk */
     return bad ? -1 : (int64_t)k;
 }
 
@@ -565,9 +567,22 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
 {
     memset(res, 0, sizeof *res);
     double t0 = now_s();
-    hotel_list hotels;
-    if (hotels_load(opt->hotels_path, stderr, &hotels, err, errlen) < 0)
+    /* One import per data directory at a time (see store_import_lock): so
+     * two imports never race to CURRENT, and whatever a .tmp directory or
+     * unpublished generation is found now, no live import owns it. */
+    int lock = store_import_lock(opt->data_dir, err, errlen);
+    if (lock < 0)
         return -1;
+    char removed[512];
+    int n_removed = store_remove_leftovers(opt->data_dir, removed, sizeof removed);
+    if (n_removed > 0)
+        fprintf(stderr, "isla import: removed %d leftover(s) of an import that did not finish: %s\n", n_removed,
+                removed);
+    hotel_list hotels;
+    if (hotels_load(opt->hotels_path, stderr, &hotels, err, errlen) < 0) {
+        store_import_unlock(lock);
+        return -1;
+    }
 
     pipeline *p = calloc(1, sizeof *p);
     p->opt = opt;
@@ -594,6 +609,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     build_output bo;
     memset(&bo, 0, sizeof bo);
     bool built = false;
+    char tmpdir[4200] = "";
 
     if (input_open(&in, opt->offers_path, err, errlen) < 0)
         goto out;
@@ -688,13 +704,15 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     res->hotels_unknown = bo.hotels_unknown;
     bo.img.stats = res->stats;
 
-    char tmpdir[4200], path[4300];
+    char path[4300];
     if (opt->cancel != NULL && atomic_load(opt->cancel)) {
         snprintf(err, errlen, "cancelled after the build; nothing was published");
         goto out;
     }
-    if (store_write_tmp(opt->data_dir, &bo.img, tmpdir, sizeof tmpdir, err, errlen) < 0)
+    if (store_write_tmp(opt->data_dir, &bo.img, tmpdir, sizeof tmpdir, err, errlen) < 0) {
+        tmpdir[0] = 0; /* it removed what it wrote */
         goto out;
+    }
     snprintf(path, sizeof path, "%s/rejects.csv", tmpdir);
     if (write_rejects(path, p, base, &bo) < 0) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
@@ -708,12 +726,16 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     res->generation = store_publish(opt->data_dir, tmpdir, err, errlen);
     if (!res->generation)
         goto out;
+    tmpdir[0] = 0; /* it is gen-N now */
     snprintf(res->gen_dir, sizeof res->gen_dir, "%s/gen-%012llu", opt->data_dir,
              (unsigned long long)res->generation);
     res->seconds_total = now_s() - t0;
     res->seconds_write = res->seconds_total - res->seconds_parse - res->seconds_build;
     rc = 0;
 out:
+    if (rc < 0)
+        store_discard_tmp(tmpdir); /* a failed import leaves nothing behind */
+    store_import_unlock(lock);
     stop_workers(p, tids, &started);
     input_close(&in);
     if (built)

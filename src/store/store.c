@@ -3,7 +3,10 @@
  * Crash safety: a generation is written under DIR/.tmp-PID-N, fsynced, then
  * renamed to DIR/gen-N and only then named by DIR/CURRENT (itself replaced
  * by rename). A crash at any point leaves either the old CURRENT or the new
- * one, and at worst a stray .tmp directory that the next import removes.
+ * one, and at worst a stray .tmp directory or a gen-N newer than CURRENT.
+ * A failed import removes what it wrote; what a killed one left is removed
+ * by the next import, which holds DIR/.import.lock (store_import_lock) and
+ * so knows that no other import is alive to own it.
  *
  * Opening validates the structure (section bounds, run and group ranges,
  * dictionary sizes) always, and the CRC of every section when asked, so a
@@ -175,6 +178,32 @@ static void section_lengths(uint64_t len[SEC_COUNT], const store_columns *c)
 #undef LEN_
 }
 
+static int remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return unlink(path);
+    struct dirent *e;
+    char sub[4200];
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        if (e->d_type == DT_DIR)
+            remove_tree(sub);
+        else
+            unlink(sub);
+    }
+    closedir(d);
+    return rmdir(path);
+}
+
+void store_discard_tmp(const char *tmpdir)
+{
+    if (tmpdir && tmpdir[0])
+        remove_tree(tmpdir);
+}
+
 int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_t tmplen,
                     char *err, size_t errlen)
 {
@@ -193,6 +222,7 @@ int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_
     file_header *h = calloc(1, HEADER_SIZE);
     if (!h) {
         set_err(err, errlen, "out of memory");
+        rmdir(tmpdir);
         return -1;
     }
     memcpy(h->magic, STORE_MAGIC, 8);
@@ -241,6 +271,8 @@ out:
     if (fd >= 0)
         close(fd);
     free(h);
+    if (rc < 0) /* a full disk must not stay full because of us */
+        store_discard_tmp(tmpdir);
     return rc;
 }
 
@@ -268,29 +300,9 @@ static uint64_t read_current(const char *dir)
     return gen_number(buf);
 }
 
-static int remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return unlink(path);
-    struct dirent *e;
-    char sub[4200];
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        if (e->d_type == DT_DIR)
-            remove_tree(sub);
-        else
-            unlink(sub);
-    }
-    closedir(d);
-    return rmdir(path);
-}
-
-/* Removes generations older than `keep_from` and temporary directories of
- * importers that no longer run. A server still mapping a removed file keeps
- * its mapping (unlink does not invalidate mmap), so this never breaks one. */
+/* Removes generations older than `keep_from`. A server still mapping a
+ * removed file keeps its mapping (unlink does not invalidate mmap), so this
+ * never breaks one. */
 static void cleanup(const char *dir, uint64_t keep_from)
 {
     DIR *d = opendir(dir);
@@ -300,17 +312,87 @@ static void cleanup(const char *dir, uint64_t keep_from)
     char path[4200];
     while ((e = readdir(d))) {
         uint64_t g = gen_number(e->d_name);
-        bool stale = g && g < keep_from;
-        if (!strncmp(e->d_name, ".tmp-", 5)) {
-            long pid = strtol(e->d_name + 5, NULL, 10);
-            stale = pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
-        }
-        if (stale) {
+        if (g && g < keep_from) {
             snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
             remove_tree(path);
         }
     }
     closedir(d);
+}
+
+int store_import_lock(const char *dir, char *err, size_t errlen)
+{
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        set_err(err, errlen, "cannot create data directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.import.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        set_err(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        char who[32] = "";
+        ssize_t n = pread(fd, who, sizeof who - 1, 0);
+        who[n > 0 ? n : 0] = 0;
+        who[strcspn(who, "\r\n")] = 0;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            set_err(err, errlen,
+                    "another import into %s is running (pid %s): imports into one data directory run one "
+                    "at a time; nothing was done, run this one again when that one has finished",
+                    dir, who[0] ? who : "unknown");
+        else
+            set_err(err, errlen, "cannot lock %s: %s", path, strerror(e));
+        return -1;
+    }
+    /* Who holds it, for the message above; the lock itself is the flock. */
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) != n) {
+        /* only the message loses its pid */
+    }
+    return fd;
+}
+
+void store_import_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* releases the flock */
+}
+
+int store_remove_leftovers(const char *dir, char *removed, size_t removed_len)
+{
+    uint64_t cur = read_current(dir);
+    DIR *d = opendir(dir);
+    int count = 0;
+    size_t o = 0;
+    if (removed_len)
+        removed[0] = 0;
+    if (!d)
+        return 0;
+    struct dirent *e;
+    char path[4200];
+    while ((e = readdir(d))) {
+        uint64_t g = gen_number(e->d_name);
+        /* a .tmp directory of an import that died, a generation renamed into
+         * place whose import died before switching CURRENT (never served),
+         * and a CURRENT.tmp that was never renamed */
+        bool dead = !strncmp(e->d_name, ".tmp-", 5) || (g && g > cur) || !strcmp(e->d_name, "CURRENT.tmp");
+        if (!dead)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (remove_tree(path) == 0 || errno == ENOENT) {
+            count++;
+            if (o < removed_len)
+                o += (size_t)snprintf(removed + o, removed_len - o, "%s%s", o ? ", " : "", e->d_name);
+        }
+    }
+    closedir(d);
+    return count;
 }
 
 uint64_t store_publish(const char *dir, const char *tmpdir, char *err, size_t errlen)
@@ -346,20 +428,18 @@ uint64_t store_publish(const char *dir, const char *tmpdir, char *err, size_t er
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s/CURRENT.tmp", dir);
     FILE *f = fopen(tmp, "w");
-    if (!f || fprintf(f, "gen-%012llu\n", (unsigned long long)gen) < 0 || fflush(f) != 0 ||
-        fsync(fileno(f)) < 0) {
+    bool bad = !f || fprintf(f, "gen-%012llu\n", (unsigned long long)gen) < 0 || fflush(f) != 0 ||
+               fsync(fileno(f)) < 0;
+    if (f && fclose(f) != 0)
+        bad = true;
+    if (bad) {
         set_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        if (f)
-            fclose(f);
-        gen = 0;
-        goto out;
+        goto unpublish;
     }
-    fclose(f);
     snprintf(path, sizeof path, "%s/CURRENT", dir);
     if (rename(tmp, path) < 0) {
         set_err(err, errlen, "cannot replace %s: %s", path, strerror(errno));
-        gen = 0;
-        goto out;
+        goto unpublish;
     }
     fsync_dir(dir);
     /* Keep the new generation and the one served until now (a server that
@@ -368,6 +448,13 @@ uint64_t store_publish(const char *dir, const char *tmpdir, char *err, size_t er
 out:
     close(lock);
     return gen;
+unpublish:
+    /* CURRENT still names the previous generation: the new one was never
+     * served, so it goes, and so does the half-written CURRENT.tmp. */
+    unlink(tmp);
+    remove_tree(target);
+    gen = 0;
+    goto out;
 }
 
 static int validate(store_t *s, const file_header *h, char *err, size_t errlen)

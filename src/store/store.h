@@ -203,18 +203,40 @@ typedef struct store {
 typedef store_columns store_image;
 
 /* Writes img as DIR/<tmp>/offers.isla, fsyncs it and returns the temporary
- * directory in tmpdir; store_publish then makes it a generation. */
+ * directory in tmpdir; store_publish then makes it a generation. On error
+ * the temporary directory is removed again. */
 int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_t tmplen,
                     char *err, size_t errlen);
 /* Renames tmpdir to the next generation, points CURRENT at it (atomically,
  * under DIR/.lock) and removes generations older than the previous one.
- * Returns the new generation number, 0 on error. */
+ * Returns the new generation number, 0 on error; if CURRENT could not be
+ * switched the renamed generation is removed again (tmpdir, if the rename
+ * itself failed, is the caller's to discard). */
 uint64_t store_publish(const char *dir, const char *tmpdir, char *err, size_t errlen);
 
 /* The generation DIR/CURRENT names and its offer count, from the file's
  * header alone (cheap at any size). Returns 0, or -1 if there is no
  * current generation or its header is unreadable or corrupt. */
 int store_current_offers(const char *dir, uint64_t *generation, uint64_t *offers);
+
+/* Removes a temporary directory of store_write_tmp that will not be
+ * published (an import failing after it). store_write_tmp and
+ * store_publish remove what they wrote themselves when they fail. */
+void store_discard_tmp(const char *tmpdir);
+
+/* Imports into one data directory run one at a time: this takes
+ * DIR/.import.lock (flock, creating DIR) for the whole import, without
+ * waiting. Returns the lock's fd, or -1 with err set - naming the pid of the
+ * running import if there is one. The lock goes with the process, however
+ * it ends. */
+int store_import_lock(const char *dir, char *err, size_t errlen);
+void store_import_unlock(int fd);
+
+/* With the import lock held (so no live import owns anything here):
+ * removes what imports that died left behind - .tmp-* directories,
+ * generations newer than CURRENT (renamed into place, never served) and
+ * CURRENT.tmp. Returns how many, their names comma-separated in removed. */
+int store_remove_leftovers(const char *dir, char *removed, size_t removed_len);
 
 /* Opens the generation DIR/CURRENT names. With verify, every section's
  * CRC is checked (reads the whole file once). Returns NULL and fills err. */

@@ -6,6 +6,17 @@
   publishes nothing: CURRENT, the served generation and the data directory
   stay as they were;
 - the shrink guard (--max-shrink, on by default, and --min-rows);
+- a failed import removes what it wrote (a full disk: a small tmpfs), and
+  the next import removes what a killed one left (kill -9 right before the
+  rename of the .tmp directory and right before the switch of CURRENT,
+  injected at that exact system call with strace), never what a live import
+  owns;
+- two imports into one data directory: the second is refused at once with
+  the first one's pid, and only the first publishes.
+
+The tmpfs test needs root (mount); where mounting is impossible it is
+reported as skipped, not passed. The kill -9 tests need strace (setup.sh
+installs it).
 
 Every test uses its own temporary directory. ISLA_BIN selects the binary
 (e.g. build/asan/isla). Ends with "N passed, M failed[, K skipped]".
@@ -16,10 +27,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
-from islatest import BIN, HOTELS, Server, check, run_test, summary  # noqa: E402
+from islatest import BIN, HOTELS, Server, Skip, check, run_test, summary  # noqa: E402
 
 TMP = Path(tempfile.mkdtemp(prefix="isla-import-faults-"))
 TIMEOUT = 300 if "asan" in BIN else 120
@@ -212,6 +224,150 @@ def test_min_rows():
     check(p.returncode == 0, f"--min-rows 19000: exit {p.returncode}: {err_of(p)}")
 
 
+def gens(data):
+    return [n for n in listing(data) if n.startswith("gen-")]
+
+
+def summary_of(gen_dir):
+    import json
+    return json.loads((Path(gen_dir) / "import.json").read_text())
+
+
+SMALL = gen_csv(TMP / "small.csv", 3000, 6)
+SMALL2 = gen_csv(TMP / "small2.csv", 3000, 7)
+
+
+def test_full_disk_leaves_nothing():
+    """On a full disk (a 4 MB tmpfs) an import exits 1 and removes its .tmp
+    directory, so the next import that fits succeeds."""
+    mnt = TMP / "tmpfs"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True)
+    if r.returncode != 0:
+        raise Skip(f"cannot mount a tmpfs here ({r.stderr.decode(errors='replace').strip() or r.returncode}); "
+                   "the full-disk test needs root with CAP_SYS_ADMIN")
+    try:
+        data = mnt / "data"
+        p = isla_import(data, SMALL)
+        check(p.returncode == 0, f"small import into the tmpfs failed: {err_of(p)[-300:]}")
+        before = listing(data)
+        big = gen_csv(TMP / "big.csv", 200000, 8)  # ~8 MB of store: does not fit
+        p = isla_import(data, big)
+        check(p.returncode == 1, f"import onto a full disk: exit {p.returncode}: {err_of(p)[-300:]}")
+        check("No space left" in err_of(p), f"the message does not name the full disk: {err_of(p)[-300:]}")
+        check(listing(data) == before, f"the failed import left files: {before} -> {listing(data)}")
+        check(current(data) == "gen-000000000001", f"CURRENT changed to {current(data)}")
+        p = isla_import(data, SMALL2)
+        check(p.returncode == 0, f"the next import, which fits, failed: {err_of(p)[-300:]}")
+        check(current(data) == "gen-000000000002", f"CURRENT is {current(data)}")
+    finally:
+        for attempt in range(20):  # bounded: a lazy unmount as the last resort
+            if subprocess.run(["umount", str(mnt)], capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def strace_import(data, offers, inject):
+    """isla import with a fault injected at a rename(2) by strace."""
+    if not shutil.which("strace"):
+        raise Skip("strace is not installed (scripts/setup.sh installs it)")
+    return subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename,renameat,renameat2",
+                           "-e", f"inject=rename,renameat,renameat2:{inject}",
+                           BIN, "import", "--offers", str(offers), "--hotels", HOTELS, "--data", str(data),
+                           "--quiet", "--max-shrink", "none"], capture_output=True, timeout=TIMEOUT)
+
+
+def test_kill9_before_current_switch():
+    """kill -9 after gen-2 is renamed into place, before CURRENT names it:
+    the next import removes gen-2 (never served) and publishes its own."""
+    data = served("kill-current")
+    p = strace_import(data, SMALL, "signal=SIGKILL:when=2")
+    check(p.returncode in (137, -9), f"the injected kill did not happen: exit {p.returncode} {err_of(p)[-200:]}")
+    check(gens(data) == ["gen-000000000001", "gen-000000000002"] and current(data) == "gen-000000000001",
+          f"not the state a kill before the CURRENT switch leaves: {listing(data)}, CURRENT {current(data)}")
+    p = isla_import(data, SMALL2, "--max-shrink", "none")
+    check(p.returncode == 0, f"next import: exit {p.returncode}: {err_of(p)[-300:]}")
+    check("leftover" in err_of(p) and "gen-000000000002" in err_of(p),
+          f"the next import does not say what it removed: {err_of(p)[-300:]}")
+    check(current(data) == "gen-000000000002", f"CURRENT is {current(data)}")
+    check(gens(data) == ["gen-000000000001", "gen-000000000002"], f"generations: {gens(data)}")
+    check("CURRENT.tmp" not in listing(data), f"CURRENT.tmp left: {listing(data)}")
+    s = summary_of(data / "gen-000000000002")
+    check(s["rows"] == 3000, f"gen-2 is not the next import's data: {s}")
+
+
+def test_kill9_before_tmp_rename():
+    """kill -9 with the generation written under .tmp-*: the next import
+    removes the .tmp directory."""
+    data = served("kill-tmp")
+    p = strace_import(data, SMALL, "signal=SIGKILL:when=1")
+    check(p.returncode in (137, -9), f"the injected kill did not happen: exit {p.returncode}")
+    tmps = [n for n in listing(data) if n.startswith(".tmp-")]
+    check(len(tmps) == 1, f"no .tmp directory after the kill: {listing(data)}")
+    p = isla_import(data, SMALL2, "--max-shrink", "none")
+    check(p.returncode == 0, f"next import: exit {p.returncode}: {err_of(p)[-300:]}")
+    check(not [n for n in listing(data) if n.startswith(".tmp-")], f"a .tmp directory is left: {listing(data)}")
+    check(current(data) == "gen-000000000002", f"CURRENT is {current(data)}")
+
+
+def test_failed_current_switch_removes_generation():
+    """CURRENT cannot be replaced (an I/O error at that rename): exit 1 and
+    the renamed gen-2, never served, is removed at once."""
+    data = served("fail-current")
+    before = listing(data)
+    p = strace_import(data, SMALL, "error=EIO:when=2")
+    check(p.returncode == 1, f"exit {p.returncode}: {err_of(p)[-300:]}")
+    check("cannot replace" in err_of(p), f"stderr: {err_of(p)[-300:]}")
+    check(listing(data) == before, f"the failed import left files: {before} -> {listing(data)}")
+
+
+def test_concurrent_imports():
+    """A second import while one runs: refused at once, naming the first
+    one's pid, touching nothing; the first then publishes."""
+    data = served("concurrent")
+    fifo = TMP / "concurrent.fifo"
+    os.mkfifo(fifo)
+    a = subprocess.Popen([BIN, "import", "--offers", str(fifo), "--hotels", HOTELS, "--data", str(data), "--quiet"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    writer = None
+    try:
+        lock = data / ".import.lock"
+        for _ in range(600):  # A takes the lock, then blocks opening the FIFO
+            if lock.exists() and lock.read_text().strip() == str(a.pid):
+                break
+            check(a.poll() is None, f"the first import exited early: {a.returncode}")
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the first import did not take the lock within 30 s")
+        owned = data / f".tmp-{a.pid}-0"  # as if the first import were writing it
+        owned.mkdir()
+        before = listing(data)
+        b = isla_import(data, FULL)
+        check(b.returncode == 1, f"second import: exit {b.returncode}: {err_of(b)[-300:]}")
+        check("another import into" in err_of(b) and f"pid {a.pid}" in err_of(b),
+              f"the message does not name the running import: {err_of(b)[-300:]}")
+        check(listing(data) == before, f"the refused import changed files: {before} -> {listing(data)}")
+        owned.rmdir()
+        newer = gen_csv(TMP / "newer.csv", 20000, 9)
+        writer = open(fifo, "wb")
+        writer.write(newer.read_bytes())
+        writer.close()
+        writer = None
+        _, err = a.communicate(timeout=TIMEOUT)
+        check(a.returncode == 0, f"first import: exit {a.returncode}: {err[-300:]!r}")
+    finally:
+        if writer:
+            writer.close()
+        if a.poll() is None:
+            a.kill()
+            a.wait()
+    check(current(data) == "gen-000000000002" and gens(data) == ["gen-000000000001", "gen-000000000002"],
+          f"after the first import: CURRENT {current(data)}, {listing(data)}")
+    check(summary_of(data / "gen-000000000002")["rows"] == 20000, "gen-2 is not the first import's data")
+
+
 TESTS = [
     test_truncated_gzip_file,
     test_truncated_gzip_stdin,
@@ -222,6 +378,11 @@ TESTS = [
     test_served_generation_untouched,
     test_shrink_guard,
     test_min_rows,
+    test_full_disk_leaves_nothing,
+    test_kill9_before_current_switch,
+    test_kill9_before_tmp_rename,
+    test_failed_current_switch_removes_generation,
+    test_concurrent_imports,
 ]
 
 

@@ -346,8 +346,10 @@ static void test_publish_generations(void **state)
     assert_true(gen_exists("p", 2));
     assert_true(gen_exists("p", 3));
     assert_false(tu_exists(stale));
-    assert_true(tu_exists(mine)); /* ours: maybe still being written */
-    rmdir(mine);
+    /* even one named after a live pid: the import lock, not the pid, says
+     * that no live import owns it (a pid can be reused, or belong to
+     * another container sharing the directory) */
+    assert_false(tu_exists(mine));
 
     /* a store opened before its files were removed keeps working */
     assert_int_equal(old->n_offers, 4);
@@ -438,6 +440,80 @@ static void test_warm(void **state)
     assert_true(after <= other_kb + 2 * 64 + 8);
 }
 
+/* Imports into one directory run one at a time: a second lock (another
+ * open file description, as another process or thread would have) is
+ * refused at once with the holder's pid; an import meanwhile fails the same
+ * way and removes nothing; after unlock it works. */
+static void test_import_lock(void **state)
+{
+    (void)state;
+    assert_int_equal(import_into("lock", 4, 100), 1);
+    const char *data = tu_path(dir, "lock/data");
+    char err[512] = "", want[64];
+    int fd = store_import_lock(data, err, sizeof err);
+    assert_true(fd >= 0);
+    char leftover[4400];
+    snprintf(leftover, sizeof leftover, "%s/.tmp-1-0", data);
+    mkdir(leftover, 0755); /* as if the holder were writing it */
+    assert_int_equal(store_import_lock(data, err, sizeof err), -1);
+    snprintf(want, sizeof want, "(pid %ld)", (long)getpid());
+    if (!strstr(err, "another import into") || !strstr(err, want))
+        fail_msg("second lock: '%s'", err);
+    import_result res;
+    err[0] = 0;
+    char d[4400];
+    snprintf(d, sizeof d, "%s/lock", dir);
+    buf_t b = fixture(4, 200);
+    assert_int_equal(tu_import_csv(d, b.data, b.len, -1, &res, err, sizeof err), -1);
+    assert_non_null(strstr(err, "another import into"));
+    assert_true(tu_exists(leftover));
+    char *cur = current_of("lock");
+    assert_string_equal(cur, "gen-000000000001\n");
+    free(cur);
+    store_import_unlock(fd);
+    /* now it runs, and removes what the "dead" holder left */
+    assert_int_equal(tu_import_csv(d, b.data, b.len, -1, &res, err, sizeof err), 0);
+    assert_int_equal(res.generation, 2);
+    assert_false(tu_exists(leftover));
+    buf_free(&b);
+}
+
+/* What a killed import leaves: a generation renamed into place whose
+ * CURRENT switch never happened, a .tmp directory and CURRENT.tmp. The
+ * next import removes them and publishes after the served generation. */
+static void test_leftovers_of_a_killed_import(void **state)
+{
+    (void)state;
+    assert_int_equal(import_into("killed", 4, 100), 1);
+    const char *data = tu_path(dir, "killed/data");
+    char orphan[4400], tmp[4400], curtmp[4400];
+    snprintf(orphan, sizeof orphan, "%s/gen-000000000002", data);
+    snprintf(tmp, sizeof tmp, "%s/.tmp-%ld-3", data, (long)getpid());
+    snprintf(curtmp, sizeof curtmp, "%s/CURRENT.tmp", data);
+    mkdir(orphan, 0755);
+    tu_write_str(tu_path(orphan, "offers.isla"), "never served");
+    mkdir(tmp, 0755);
+    tu_write_str(tu_path(tmp, "offers.isla"), "partial");
+    tu_write_str(curtmp, "gen-000000000002\n");
+    char removed[256];
+    int fd = store_import_lock(data, removed, sizeof removed);
+    assert_true(fd >= 0);
+    assert_int_equal(store_remove_leftovers(data, removed, sizeof removed), 3);
+    assert_non_null(strstr(removed, "gen-000000000002"));
+    store_import_unlock(fd);
+    assert_false(tu_exists(orphan));
+    assert_false(tu_exists(tmp));
+    assert_false(tu_exists(curtmp));
+    assert_true(gen_exists("killed", 1));
+    /* the next import is generation 2 with its own data */
+    assert_int_equal(import_into("killed", 6, 500), 2);
+    char err[512];
+    store_t *s = store_open(data, true, err, sizeof err);
+    assert_non_null(s);
+    assert_int_equal(s->n_offers, 6);
+    store_release(s);
+}
+
 static void test_write_empty_image(void **state)
 {
     (void)state;
@@ -487,6 +563,8 @@ int main(void)
         cmocka_unit_test(test_truncated_file_fails_without_verify),
         cmocka_unit_test(test_header_garbage),
         cmocka_unit_test(test_publish_generations),
+        cmocka_unit_test(test_import_lock),
+        cmocka_unit_test(test_leftovers_of_a_killed_import),
         cmocka_unit_test(test_write_empty_image),
         cmocka_unit_test(test_drop_cold_pages),
         cmocka_unit_test(test_warm),
