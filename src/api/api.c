@@ -149,6 +149,8 @@ static void key_params(buf_t *k, const api_params *p)
         buf_printf(k, "|cur%x.%llx.%x", p->cursor.price, (unsigned long long)p->cursor.departure, p->cursor.offer);
     if (p->has_hotel_id)
         buf_printf(k, "|h%u", p->hotel_id);
+    if (p->fields)
+        buf_printf(k, "|f%x", p->fields);
 }
 
 bool api_call_key(const api_call *c, buf_t *key)

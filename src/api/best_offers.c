@@ -17,6 +17,6 @@ void api_best_offers(const api_call *c, api_response *res)
     api_ok_json(res);
     res->has_total = true;
     res->total = v.len;
-    render_best_array(&res->body, s, &p->q, v.len ? v.items + from : NULL, to - from); /* items is NULL when empty */
+    render_best_array(&res->body, s, &p->q, v.len ? v.items + from : NULL, to - from, p->fields); /* items is NULL when empty */
     hotel_best_vec_free(&v);
 }

@@ -17,13 +17,26 @@ void api_hotel_offers(const api_call *c, api_response *res)
     api_ok_json(res);
     buf_t *b = &res->body;
     buf_reserve(b, page.len * 700 + 256);
-    BUF_LIT(b, "{\"hotel\":");
-    render_hotel(b, s, h);
-    BUF_LIT(b, ",\"items\":[");
+    /* fields: hotel.* select the hotel's keys (no hotel.* = no hotel), the
+     * others the items' keys; items, total and nextCursor always come */
+    if (!p->fields) {
+        BUF_LIT(b, "{\"hotel\":");
+        render_hotel(b, s, h);
+        BUF_LIT(b, ",\"items\":[");
+    } else if (p->fields & FIELD_HOTEL) {
+        BUF_LIT(b, "{\"hotel\":");
+        render_hotel_sel(b, s, h, p->fields);
+        BUF_LIT(b, ",\"items\":[");
+    } else {
+        BUF_LIT(b, "{\"items\":[");
+    }
     for (size_t i = 0; i < page.len; i++) {
         if (i)
             buf_putc(b, ',');
-        render_offer(b, s, &s->groups[page.groups[i]], page.items[i]);
+        if (p->fields)
+            render_offer_sel(b, s, &s->groups[page.groups[i]], page.items[i], p->fields);
+        else
+            render_offer(b, s, &s->groups[page.groups[i]], page.items[i]);
     }
     BUF_LIT(b, "],\"total\":");
     buf_put_u64(b, page.total);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/render.h"
 #include "dest/dest.h"
 #include "util/days.h"
 
@@ -191,18 +192,55 @@ static int add_destinations(const store_t *s, const char *param, const char *v, 
     return 0;
 }
 
+/* fields=a,b.c: each name a key of the answer (render.h); an unknown or
+ * empty name is a 400 naming it, so a typo never silently drops a key. */
+static int add_fields(const char *param, const char *v, size_t n, params_kind kind, uint32_t *fields,
+                      api_response *res)
+{
+    if (kind == PARAMS_PRICE_CALENDAR) {
+        api_error(res, 400, "unknown_parameter", param, "'fields' applies to bestOffersByHotel and hotel offers");
+        return -1;
+    }
+    size_t i = 0;
+    while (i <= n) {
+        size_t j = i;
+        while (j < n && v[j] != ',')
+            j++;
+        const char *c = v + i;
+        size_t len = j - i;
+        while (len && *c == ' ')
+            c++, len--;
+        while (len && c[len - 1] == ' ')
+            len--;
+        if (!len) {
+            api_error(res, 400, "invalid_parameter", param,
+                      "fields has an empty name; give keys of the answer, e.g. fields=hotel.id,minPrice");
+            return -1;
+        }
+        uint32_t bits = render_field_bits(c, len, kind == PARAMS_BEST_OFFERS);
+        if (!bits) {
+            api_error(res, 400, "invalid_parameter", param, "unknown field '%.*s' for %s", (int)(len > 40 ? 40 : len), c,
+                      kind == PARAMS_BEST_OFFERS ? "bestOffersByHotel" : "hotel offers");
+            return -1;
+        }
+        *fields |= bits;
+        i = j + 1;
+    }
+    return 0;
+}
+
 enum {
     P_EARLIEST, P_LATEST, P_DURATION, P_ADULTS, P_CHILDREN, P_AIRPORTS, P_MEAL, P_ROOM, P_OCEAN,
     P_MIN_STARS, P_MAX_PRICE, P_SORT, P_LIMIT, P_OFFSET, P_CURSOR, P_HOTEL_ID, P_DESTINATION,
-    P_DEP_DATE, P_RET_DATE, P_COUNT
+    P_DEP_DATE, P_RET_DATE, P_FIELDS, P_COUNT
 };
 static const char *const param_names[P_COUNT] = {
     "earliestDepartureDate", "latestReturnDate", "duration", "countAdults", "countChildren",
     "departureAirports", "mealType", "roomType", "oceanView", "minStars", "maxPrice", "sort",
-    "limit", "offset", "cursor", "hotelId", "destination", "departureDate", "returnDate"};
+    "limit", "offset", "cursor", "hotelId", "destination", "departureDate", "returnDate", "fields"};
 /* Parameters that may repeat (their values accumulate). */
 static const bool param_list[P_COUNT] = {[P_AIRPORTS] = true, [P_MEAL] = true, [P_ROOM] = true,
-                                         [P_DESTINATION] = true};
+                                         [P_DESTINATION] = true, [P_FIELDS] = true};
 
 int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, api_params *out,
                  api_response *res)
@@ -332,6 +370,10 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
             for (size_t k = 0; k < vl; k++)
                 if (val[k] != ',' && val[k] != ' ')
                     q->any_airport = false;
+            break;
+        case P_FIELDS:
+            if (add_fields(key, val, vl, kind, &out->fields, res) < 0)
+                return -1;
             break;
         case P_DESTINATION:
             if (add_destinations(s, key, val, vl, &q->dests, res) < 0)

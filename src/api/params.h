@@ -29,6 +29,7 @@ typedef struct {
     size_t cursor_len;        /* 0 = none given */
     bool has_hotel_id;        /* price calendar: hotelId given */
     uint32_t hotel_id;        /* the dump's hotel id (not yet looked up) */
+    uint32_t fields;          /* fields=: FIELD_* bits of render.h; 0 = every key */
 } api_params;
 
 /* Returns 0, or -1 after writing a 400 error into res. PARAMS_PRICE_CALENDAR

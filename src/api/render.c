@@ -112,7 +112,8 @@ void render_best(buf_t *b, const store_t *s, const search_t *q, const hotel_best
 /* The best offers of a full answer sit anywhere in a 100M-offer store, so
  * reading their fields is a cache miss each: prefetch the item a few
  * places ahead, so the misses overlap with writing the current one. */
-void render_best_array(buf_t *b, const store_t *s, const search_t *q, const hotel_best *v, size_t n)
+void render_best_array(buf_t *b, const store_t *s, const search_t *q, const hotel_best *v, size_t n,
+                       uint32_t fields)
 {
     enum { AHEAD = 8 };
     buf_reserve(b, n * 300 + 2);
@@ -127,7 +128,10 @@ void render_best_array(buf_t *b, const store_t *s, const search_t *q, const hote
         }
         if (i)
             buf_putc(b, ',');
-        render_best(b, s, q, &v[i]);
+        if (fields)
+            render_best_sel(b, s, &v[i], fields);
+        else
+            render_best(b, s, q, &v[i]);
     }
     buf_putc(b, ']');
 }
@@ -169,5 +173,215 @@ void render_offer(buf_t *b, const store_t *s, const store_group *g, uint32_t o)
     BUF_LIT(b, ",\"outboundArrivalDatetime\":");
     put_datetime(b, s, out_day, (int64_t)out_sec + out_delta, DETAIL_ARR_ZONE(d->out_dep));
     put_board(b, s, o);
+    buf_putc(b, '}');
+}
+
+/* ---- field selection ----------------------------------------------------
+ * A second writer rather than tests in the full one: the full answer (the
+ * official client's) keeps its straight-line code, a selection pays one
+ * predictable branch per key. */
+
+static const struct {
+    const char *name;
+    uint32_t bits;
+    unsigned where; /* 1 best offers, 2 hotel offers, 3 both */
+} field_names[] = {
+    {"hotel", FIELD_HOTEL, 3},
+    {"hotel.id", FIELD_HOTEL_ID, 3},
+    {"hotel.name", FIELD_HOTEL_NAME, 3},
+    {"hotel.stars", FIELD_HOTEL_STARS, 3},
+    {"hotel.destination", FIELD_HOTEL_DEST, 3},
+    {"minPrice", FIELD_MIN_PRICE, 1},
+    {"departureDate", FIELD_DEP_DATE, 1},
+    {"returnDate", FIELD_RET_DATE, 1},
+    {"roomType", FIELD_ROOM, 3},
+    {"mealType", FIELD_MEAL, 3},
+    {"oceanView", FIELD_OCEAN, 3},
+    {"countAdults", FIELD_ADULTS, 3},
+    {"countChildren", FIELD_CHILDREN, 3},
+    {"duration", FIELD_DURATION, 1},
+    {"countAvailableOffers", FIELD_COUNT, 1},
+    {"price", FIELD_PRICE, 2},
+    {"inboundDepartureAirport", FIELD_IN_DEP_AIRPORT, 2},
+    {"inboundDepartureDatetime", FIELD_IN_DEP_DT, 2},
+    {"inboundArrivalAirport", FIELD_IN_ARR_AIRPORT, 2},
+    {"inboundArrivalDatetime", FIELD_IN_ARR_DT, 2},
+    {"outboundDepartureAirport", FIELD_OUT_DEP_AIRPORT, 2},
+    {"outboundDepartureDatetime", FIELD_OUT_DEP_DT, 2},
+    {"outbundDepartureDatetime", FIELD_OUTB_DEP_DT, 2},
+    {"outboundArrivalAirport", FIELD_OUT_ARR_AIRPORT, 2},
+    {"outboundArrivalDatetime", FIELD_OUT_ARR_DT, 2},
+};
+
+uint32_t render_field_bits(const char *name, size_t n, bool best)
+{
+    for (size_t i = 0; i < sizeof field_names / sizeof *field_names; i++)
+        if (strlen(field_names[i].name) == n && !memcmp(field_names[i].name, name, n) &&
+            (field_names[i].where & (best ? 1u : 2u)))
+            return field_names[i].bits;
+    return 0;
+}
+
+/* Writes "key": with a comma before every key but the first. */
+static inline void key(buf_t *b, bool *first, const char *k, size_t n)
+{
+    if (!*first)
+        buf_putc(b, ',');
+    *first = false;
+    buf_put(b, k, n);
+}
+#define KEY(lit) key(b, &first, "\"" lit "\":", sizeof(lit) + 2)
+
+void render_hotel_sel(buf_t *b, const store_t *s, uint32_t hotel, uint32_t fields)
+{
+    const store_hotel *h = &s->hotels[hotel];
+    bool first = true;
+    buf_putc(b, '{');
+    if (fields & FIELD_HOTEL_ID) {
+        KEY("id");
+        buf_put_u64(b, h->id);
+    }
+    if (fields & FIELD_HOTEL_NAME) {
+        KEY("name");
+        buf_put_json_str(b, s->names + h->name_off, h->name_len);
+    }
+    if (fields & FIELD_HOTEL_STARS) {
+        KEY("stars");
+        put_stars(b, h->stars_x10);
+    }
+    if ((fields & FIELD_HOTEL_DEST) && h->dest != STORE_NO_DEST) {
+        KEY("destination");
+        put_dict(b, s, STORE_DICT_AIRPORT, h->dest);
+    }
+    buf_putc(b, '}');
+}
+
+void render_best_sel(buf_t *b, const store_t *s, const hotel_best *h, uint32_t fields)
+{
+    uint32_t o = h->best;
+    const store_group *g = &s->groups[h->group];
+    bool first = true;
+    buf_putc(b, '{');
+    if (fields & FIELD_HOTEL) {
+        KEY("hotel");
+        render_hotel_sel(b, s, h->hotel, fields);
+    }
+    if (fields & FIELD_MIN_PRICE) {
+        KEY("minPrice");
+        buf_put_u64(b, h->min_price);
+    }
+    if (fields & FIELD_DEP_DATE) {
+        KEY("departureDate");
+        put_date(b, s->dep_day[o]);
+    }
+    if (fields & FIELD_RET_DATE) {
+        KEY("returnDate");
+        put_date(b, s->dep_day[o] + g->nights);
+    }
+    if (fields & FIELD_ROOM) {
+        KEY("roomType");
+        put_dict(b, s, STORE_DICT_ROOM, s->room_ocean[o] & 0x7F);
+    }
+    if (fields & FIELD_MEAL) {
+        KEY("mealType");
+        put_dict(b, s, STORE_DICT_MEAL, s->meal[o]);
+    }
+    if (fields & FIELD_OCEAN) {
+        KEY("oceanView");
+        if (s->room_ocean[o] & STORE_OCEAN_BIT)
+            BUF_LIT(b, "true");
+        else
+            BUF_LIT(b, "false");
+    }
+    if (fields & FIELD_ADULTS) {
+        KEY("countAdults");
+        buf_put_u64(b, g->adults);
+    }
+    if (fields & FIELD_CHILDREN) {
+        KEY("countChildren");
+        buf_put_u64(b, g->children);
+    }
+    if (fields & FIELD_DURATION) {
+        KEY("duration");
+        buf_put_u64(b, g->nights);
+    }
+    if (fields & FIELD_COUNT) {
+        KEY("countAvailableOffers");
+        buf_put_u64(b, h->count);
+    }
+    buf_putc(b, '}');
+}
+
+void render_offer_sel(buf_t *b, const store_t *s, const store_group *g, uint32_t o, uint32_t fields)
+{
+    const store_detail *d = &s->detail[o];
+    int32_t out_day = s->dep_day[o], in_day = out_day + g->nights, out_delta, in_delta;
+    store_arrival_deltas(s, o, &out_delta, &in_delta);
+    uint32_t out_sec = DETAIL_SEC(d->out_dep), in_sec = DETAIL_SEC(d->in_dep);
+    bool first = true;
+    buf_putc(b, '{');
+    if (fields & FIELD_PRICE) {
+        KEY("price");
+        buf_put_u64(b, s->price[o]);
+    }
+    if (fields & FIELD_ADULTS) {
+        KEY("countAdults");
+        buf_put_u64(b, g->adults);
+    }
+    if (fields & FIELD_CHILDREN) {
+        KEY("countChildren");
+        buf_put_u64(b, g->children);
+    }
+    if (fields & FIELD_IN_DEP_AIRPORT) {
+        KEY("inboundDepartureAirport");
+        put_dict(b, s, STORE_DICT_AIRPORT, d->in_dep_airport);
+    }
+    if (fields & FIELD_IN_DEP_DT) {
+        KEY("inboundDepartureDatetime");
+        put_datetime(b, s, in_day, in_sec, DETAIL_DEP_ZONE(d->in_dep));
+    }
+    if (fields & FIELD_IN_ARR_AIRPORT) {
+        KEY("inboundArrivalAirport");
+        put_dict(b, s, STORE_DICT_AIRPORT, d->in_arr_airport);
+    }
+    if (fields & FIELD_IN_ARR_DT) {
+        KEY("inboundArrivalDatetime");
+        put_datetime(b, s, in_day, (int64_t)in_sec + in_delta, DETAIL_ARR_ZONE(d->in_dep));
+    }
+    if (fields & FIELD_OUT_DEP_AIRPORT) {
+        KEY("outboundDepartureAirport");
+        put_dict(b, s, STORE_DICT_AIRPORT, s->airport[o]);
+    }
+    if (fields & FIELD_OUT_DEP_DT) {
+        KEY("outboundDepartureDatetime");
+        put_datetime(b, s, out_day, out_sec, DETAIL_DEP_ZONE(d->out_dep));
+    }
+    if (fields & FIELD_OUTB_DEP_DT) {
+        KEY("outbundDepartureDatetime");
+        put_datetime(b, s, out_day, out_sec, DETAIL_DEP_ZONE(d->out_dep));
+    }
+    if (fields & FIELD_OUT_ARR_AIRPORT) {
+        KEY("outboundArrivalAirport");
+        put_dict(b, s, STORE_DICT_AIRPORT, d->out_arr_airport);
+    }
+    if (fields & FIELD_OUT_ARR_DT) {
+        KEY("outboundArrivalDatetime");
+        put_datetime(b, s, out_day, (int64_t)out_sec + out_delta, DETAIL_ARR_ZONE(d->out_dep));
+    }
+    if (fields & FIELD_ROOM) {
+        KEY("roomType");
+        put_dict(b, s, STORE_DICT_ROOM, s->room_ocean[o] & 0x7F);
+    }
+    if (fields & FIELD_MEAL) {
+        KEY("mealType");
+        put_dict(b, s, STORE_DICT_MEAL, s->meal[o]);
+    }
+    if (fields & FIELD_OCEAN) {
+        KEY("oceanView");
+        if (s->room_ocean[o] & STORE_OCEAN_BIT)
+            BUF_LIT(b, "true");
+        else
+            BUF_LIT(b, "false");
+    }
     buf_putc(b, '}');
 }

@@ -52,6 +52,7 @@
     API(BEST_OFFERS,   "bestOffersByHotel", "/api/bestOffersByHotel",  RF_GET | RF_BARE | RF_STORE | RF_CACHEABLE | RF_SEARCH, PARAMS_BEST_OFFERS,    api_best_offers) \
     API(HOTEL_OFFERS,  "hotelOffers",       "/api/hotels/{id}/offers", RF_GET | RF_BARE | RF_STORE | RF_CACHEABLE | RF_SEARCH, PARAMS_HOTEL_OFFERS,   api_hotel_offers) \
     API(HOTEL,         "hotel",             "/api/hotels/{id}",        RF_GET | RF_STORE | RF_CACHEABLE | RF_SEARCH,           PARAMS_NONE,           api_hotel) \
+    API(DESTINATIONS,  "destinations",      "/api/destinations",       RF_GET | RF_STORE | RF_CACHEABLE,                       PARAMS_NONE,           api_destinations) \
     API(CALENDAR,      "calendar",          "/api/priceCalendar",      RF_GET | RF_STORE | RF_SEARCH,                          PARAMS_PRICE_CALENDAR, api_price_calendar) \
     API(OPENAPI,       "openapi",           "/api/openapi",            RF_GET | RF_BARE,                                       PARAMS_NONE,           api_openapi) \
     ALIAS(OPENAPI,                          "/api/openapi.json",       RF_GET | RF_BARE) \

@@ -219,7 +219,7 @@ int cmd_bench(int argc, char **argv)
         query_sort_best(s, res.items, res.len, SORT_PRICE);
         double a = now_us();
         b.len = 0;
-        render_best_array(&b, s, &q, res.items, res.len);
+        render_best_array(&b, s, &q, res.items, res.len, 0);
         enc_us += now_us() - a;
         bytes += (double)b.len;
     }
