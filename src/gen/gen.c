@@ -25,7 +25,9 @@
 
 #include "dest/dest.h"
 #include "gen/gen_world.h"
+#include "hotels/hotels.h"
 #include "util/days.h"
+#include "util/xalloc.h"
 
 /* ---- columns ---- */
 
@@ -697,6 +699,38 @@ static int write_hotels(const char *path, const worlds *ws)
     return 0;
 }
 
+/* --hotels FILE: the ids and stars of hotels.csv, read by the importer's
+ * reader in strict mode (a bad row is an error: skipping hotels would skew
+ * the generated data). Returns 0, 1 (cannot read) or 2 (bad content). */
+static int read_hotels(const char *path, gen_hotel_in **out, size_t *n)
+{
+    hotel_list l;
+    char err[512];
+    int rc = hotels_load(path, stderr, true, &l, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "isla gen: --hotels: %s\n", err);
+        return rc == -1 ? 1 : 2;
+    }
+    if (l.len == 0) {
+        fprintf(stderr, "isla gen: --hotels: %s: no hotels in file\n", path);
+        hotels_free(&l);
+        return 2;
+    }
+    /* unknown hotels get ids above the largest: leave them room */
+    if (l.items[l.len - 1].id > GEN_MAX_HOTEL_ID) {
+        fprintf(stderr, "isla gen: --hotels: %s:%u: hotel id %u is above %u\n", path, l.items[l.len - 1].line,
+                l.items[l.len - 1].id, GEN_MAX_HOTEL_ID);
+        hotels_free(&l);
+        return 2;
+    }
+    *out = xmalloc(l.len * sizeof **out);
+    for (size_t i = 0; i < l.len; i++)
+        (*out)[i] = (gen_hotel_in){l.items[i].id, (float)l.items[i].stars_x10 / 10.0f};
+    *n = l.len;
+    hotels_free(&l);
+    return 0;
+}
+
 int gen_main(int argc, char **argv)
 {
     options o;
@@ -706,14 +740,8 @@ int gen_main(int argc, char **argv)
 
     gen_hotel_in *hotels = NULL;
     size_t nhotels = 0;
-    if (o.hotels) {
-        char err[512];
-        rc = gen_read_hotels(o.hotels, &hotels, &nhotels, err, sizeof err);
-        if (rc) {
-            fprintf(stderr, "isla gen: --hotels: %s\n", err);
-            return rc;
-        }
-    }
+    if (o.hotels && (rc = read_hotels(o.hotels, &hotels, &nhotels)) != 0)
+        return rc;
     worlds ws = {0};
     char codes[MAX_DESTINATIONS][4];
     int n_dest = 1;

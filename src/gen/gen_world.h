@@ -172,8 +172,7 @@ void gen_world_free(gen_world *w);
 /* Draws one offer; `unknown` picks a hotel id missing from the hotel list. */
 void gen_world_offer(const gen_world *w, gen_rng *r, bool unknown, gen_offer *o);
 
-/* Reads ids and stars from a hotels.csv. Returns 0, 1 (cannot read the
- * file) or 2 (malformed content) and on failure writes a message to err. */
-int gen_read_hotels(const char *path, gen_hotel_in **out, size_t *n, char *err, size_t errlen);
+/* Hotel ids of --hotels go up to this, so unknown hotels fit above them. */
+#define GEN_MAX_HOTEL_ID 2000000000u
 
 #endif

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "import/hotels.h"
+#include "hotels/hotels.h"
 #include "import/row.h"
 #include "store/store.h"
 

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "import/build.h"
-#include "import/hotels.h"
+#include "hotels/hotels.h"
 #include "import/input.h"
 #include "import/row.h"
 #include "util/buf.h"
@@ -579,7 +579,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
         fprintf(stderr, "isla import: removed %d leftover(s) of an import that did not finish: %s\n", n_removed,
                 removed);
     hotel_list hotels;
-    if (hotels_load(opt->hotels_path, stderr, &hotels, err, errlen) < 0) {
+    if (hotels_load(opt->hotels_path, stderr, false, &hotels, err, errlen) < 0) {
         store_import_unlock(lock);
         return -1;
     }

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import/hotels.h"
+#include "hotels/hotels.h"
 #include "testutil.h"
 
 static char *dir;
@@ -47,7 +47,7 @@ static int load_text(const char *content, size_t len, hotel_list *l, char **warn
     tu_write(path, content, len);
     size_t wl;
     FILE *w = open_memstream(warn, &wl);
-    int rc = hotels_load(path, w, l, err, errlen);
+    int rc = hotels_load(path, w, false, l, err, errlen);
     fclose(w);
     return rc;
 }
@@ -58,7 +58,7 @@ static void test_real_hotels(void **state)
     hotel_list l;
     char err[512] = "";
     int q = tu_quiet_begin();
-    int rc = hotels_load(tu_data("hotels.csv"), stderr, &l, err, sizeof err);
+    int rc = hotels_load(tu_data("hotels.csv"), stderr, false, &l, err, sizeof err);
     tu_quiet_end(q);
     assert_int_equal(rc, 0);
     assert_int_equal(l.len, 998);
@@ -242,6 +242,31 @@ static void test_header_only(void **state)
     hotels_free(&l);
 }
 
+/* Strict mode (isla gen): the same rules, but the first bad row is an error
+ * naming its line; repeated ids still keep the first, as in import. */
+static void test_strict(void **state)
+{
+    (void)state;
+    hotel_list l;
+    char err[512] = "";
+    const char *path = tu_path(dir, "hotels.csv");
+    const char bad[] = "hotelid;hotelname;hotelstars\n1;One;4\n2;Two;4.55\n3;Three;3\n";
+    tu_write(path, bad, sizeof bad - 1);
+    assert_int_equal(hotels_load(path, stderr, true, &l, err, sizeof err), -2);
+    assert_non_null(strstr(err, ":3: rejected: hotelstars"));
+    assert_int_equal(l.len, 0);
+    const char dup[] = "hotelid;hotelname;hotelstars\n1;One;4\n2;Two;4,5\n1;Again;3\n";
+    tu_write(path, dup, sizeof dup - 1);
+    int q = tu_quiet_begin();
+    int rc = hotels_load(path, stderr, true, &l, err, sizeof err);
+    tu_quiet_end(q);
+    assert_int_equal(rc, 0);
+    assert_int_equal(l.len, 2);
+    assert_string_equal(l.items[0].name, "One");
+    assert_int_equal(l.items[1].stars_x10, 45);
+    hotels_free(&l);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -249,26 +274,26 @@ static void test_errors(void **state)
     char *warn = NULL, err[512];
 
     err[0] = 0;
-    assert_int_equal(load_text("", 0, &l, &warn, err, sizeof err), -1);
+    assert_int_equal(load_text("", 0, &l, &warn, err, sizeof err), -2);
     assert_true(strlen(err) > 0);
     assert_int_equal(l.len, 0);
     free(warn);
 
     err[0] = 0;
     const char nohdr[] = "1;Foo;3.0\n2;Bar;4.0\n";
-    assert_int_equal(load_text(nohdr, sizeof nohdr - 1, &l, &warn, err, sizeof err), -1);
+    assert_int_equal(load_text(nohdr, sizeof nohdr - 1, &l, &warn, err, sizeof err), -2);
     assert_non_null(strstr(err, "hotelid"));
     assert_int_equal(l.len, 0);
     free(warn);
 
     err[0] = 0;
     const char partial[] = "hotelid;hotelname\n1;Foo\n";
-    assert_int_equal(load_text(partial, sizeof partial - 1, &l, &warn, err, sizeof err), -1);
+    assert_int_equal(load_text(partial, sizeof partial - 1, &l, &warn, err, sizeof err), -2);
     assert_non_null(strstr(err, "hotelstars"));
     free(warn);
 
     err[0] = 0;
-    assert_int_equal(hotels_load(tu_path(dir, "does-not-exist.csv"), stderr, &l, err, sizeof err), -1);
+    assert_int_equal(hotels_load(tu_path(dir, "does-not-exist.csv"), stderr, false, &l, err, sizeof err), -1);
     assert_non_null(strstr(err, "does-not-exist.csv"));
 }
 
@@ -281,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8_forms),
         cmocka_unit_test(test_comma_file_bom_and_column_order),
         cmocka_unit_test(test_header_only),
+        cmocka_unit_test(test_strict),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

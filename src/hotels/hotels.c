@@ -1,4 +1,4 @@
-#include "import/hotels.h"
+#include "hotels/hotels.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -9,6 +9,7 @@
 #include "csv/csv.h"
 #include "dest/dest.h"
 #include "util/buf.h"
+#include "util/xalloc.h"
 
 static void trim(const char **p, size_t *n)
 {
@@ -48,8 +49,21 @@ static int by_id(const void *a, const void *b)
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
-int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t errlen)
+/* A bad row: reported and skipped, or in strict mode the end of the load. */
+#define REJECT(...)                                                                 \
+    do {                                                                            \
+        if (strict) {                                                               \
+            snprintf(err, errlen, __VA_ARGS__);                                     \
+            goto fail;                                                              \
+        }                                                                           \
+        fprintf(warn, __VA_ARGS__);                                                 \
+        fputc('\n', warn);                                                          \
+        out->rejected++;                                                            \
+    } while (0)
+
+int hotels_load(const char *path, FILE *warn, bool strict, hotel_list *out, char *err, size_t errlen)
 {
+    int rc = -2;
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -103,9 +117,7 @@ int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t
             continue;
         int nf = csv_split(p, n, delim, fld, 16, &why);
         if (nf != n_fields) {
-            fprintf(warn, "%s:%lu: rejected: %s\n", path, lineno,
-                    nf < 0 ? why : "wrong number of fields");
-            out->rejected++;
+            REJECT("%s:%lu: rejected: %s", path, lineno, nf < 0 ? why : "wrong number of fields");
             continue;
         }
         const char *idp = fld[col[0]].p, *sp = fld[col[2]].p;
@@ -121,14 +133,12 @@ int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t
         unsigned long long id = strtoull(idbuf, &end, 10);
         if (*end || errno || id > UINT32_MAX || idbuf[0] == '-' || idbuf[0] == '+') {
         bad_id:
-            fprintf(warn, "%s:%lu: rejected: hotelid is not a number\n", path, lineno);
-            out->rejected++;
+            REJECT("%s:%lu: rejected: hotelid is not a number", path, lineno);
             continue;
         }
         uint8_t stars;
         if (!parse_stars(sp, sl, &stars)) {
-            fprintf(warn, "%s:%lu: rejected: hotelstars is not a number from 0 to 5\n", path, lineno);
-            out->rejected++;
+            REJECT("%s:%lu: rejected: hotelstars is not a number from 0 to 5", path, lineno);
             continue;
         }
         char dest[4] = "";
@@ -140,28 +150,25 @@ int hotels_load(const char *path, FILE *warn, hotel_list *out, char *err, size_t
             if (fld[col[3]].len >= sizeof dv || (dl && !dest_resolve(dp, dl, dest))) {
                 dl = fld[col[3]].len < sizeof dv ? dl : 40;
                 dp = fld[col[3]].len < sizeof dv ? dp : fld[col[3]].p;
-                fprintf(warn, "%s:%lu: rejected: destination '%.*s' is neither an IATA code nor a known name\n",
-                        path, lineno, (int)dl, dp);
-                out->rejected++;
+                REJECT("%s:%lu: rejected: destination '%.*s' is neither an IATA code nor a known name", path,
+                       lineno, (int)dl, dp);
                 continue;
             }
         }
-        char *name = malloc(fld[col[1]].len + 1);
+        char *name = xmalloc(fld[col[1]].len + 1);
         size_t nl = csv_unescape(&fld[col[1]], name);
         const char *np = name;
         trim(&np, &nl);
         if (!utf8_valid(np, nl) || nl > 1000) {
-            fprintf(warn, "%s:%lu: rejected: hotelname is not valid UTF-8 text of at most 1000 bytes\n",
-                    path, lineno);
-            out->rejected++;
             free(name);
+            REJECT("%s:%lu: rejected: hotelname is not valid UTF-8 text of at most 1000 bytes", path, lineno);
             continue;
         }
         memmove(name, np, nl);
         name[nl] = 0;
         if (out->len == alloc) {
             alloc = alloc ? alloc * 2 : 1024;
-            out->items = realloc(out->items, alloc * sizeof *out->items);
+            out->items = xrealloc(out->items, alloc * sizeof *out->items);
         }
         out->items[out->len++] = (hotel_entry){(uint32_t)id, stars, (uint16_t)nl, (uint32_t)lineno, name, {0}};
         memcpy(out->items[out->len - 1].dest, dest, 4);
@@ -191,7 +198,7 @@ fail:
     free(line);
     fclose(f);
     hotels_free(out);
-    return -1;
+    return rc;
 }
 
 void hotels_free(hotel_list *l)

@@ -1,0 +1,19 @@
+/* The out-of-memory policy of isla: allocation does not fail. xmalloc,
+ * xcalloc and xrealloc return memory or print "isla: out of memory
+ * (N bytes)" and abort. A server or importer that cannot get a few
+ * kilobytes has no useful way to go on, and one policy everywhere beats
+ * forty unchecked calls and three different error paths.
+ *
+ * Where running out is an expected answer rather than a crash (a request
+ * that asks for too much), check sizes before allocating instead. */
+#ifndef ISLA_UTIL_XALLOC_H
+#define ISLA_UTIL_XALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+#endif
