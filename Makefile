@@ -1,5 +1,7 @@
-# isla build. `make` builds build/isla; `make test` runs every test (see
-# scripts/test.sh); `make asan` builds the sanitizer variant in build/asan.
+# isla build. `make` builds build/isla; `make check` runs the fast tests
+# (unit tests, about a minute); `make test` runs every test as CI does (see
+# scripts/test.sh, which also runs single suites); `make asan` builds the
+# sanitizer variant in build/asan.
 #
 # Dependencies are Debian packages installed by scripts/setup.sh.
 
@@ -18,7 +20,7 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS    := $(BUILD)/tests/diff_sqlite
 
-.PHONY: all clean test asan asan-clang unit tools fuzz
+.PHONY: all clean test check asan asan-clang unit tools fuzz
 all: $(BUILD)/isla $(TESTS) $(TOOLS)
 
 $(BUILD)/obj/%.o: %.c
@@ -46,7 +48,7 @@ tools: $(TOOLS)
 # AddressSanitizer + UndefinedBehaviorSanitizer build of everything.
 asan:
 	$(MAKE) BUILD=build/asan OPT="-O1" \
-	  CFLAGS_EXTRA= CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 	  LDFLAGS="-fsanitize=address,undefined"
 
 # The same with clang: its UBSan checks more (e.g. pointer arithmetic on
@@ -68,6 +70,9 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz-lib/libisla.a
 
 test: all
 	scripts/test.sh
+
+check:
+	scripts/test.sh unit ops-unit
 
 clean:
 	rm -rf build

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "gen/gen.h"
 #include "util/days.h"
+#include "testutil.h"
 
 static char tmpdir[] = "/tmp/isla_test_gen_XXXXXX";
 
@@ -457,9 +459,9 @@ static void test_hotels_file_and_unknown(void **state)
 static void test_real_hotels_file(void **state)
 {
     (void)state;
-    const char *real = "/work/shared/data/hotels.csv";
+    const char *real = tu_data("hotels.csv");
     if (access(real, R_OK) != 0)
-        skip();
+        fail_msg("%s: %s (the shared data; set ISLA_SHARED_DATA)", real, strerror(errno));
     assert_int_equal(run("--offers", "1000", "--hotels", real, "--out", tmp("r.csv"), NULL), 0);
     char *s = slurp(tmp("r.csv"), NULL);
     assert_int_equal(count_lines(s), 1001);
@@ -490,7 +492,7 @@ static void test_write_error(void **state)
 {
     (void)state;
     if (access("/dev/full", W_OK) != 0)
-        skip();
+        fail_msg("/dev/full: %s (the test needs a device that is always full)", strerror(errno));
     assert_int_equal(run("--offers", "100000", "--out", "/dev/full", NULL), 1);
 }
 
