@@ -62,18 +62,27 @@ void api_prepare(store_t *s, const api_env *env, const api_request *req, const a
 
     /* The route is known, so a wrong method is a 405 with Allow. */
     bool get = eq(req->method, req->method_len, "GET") || eq(req->method, req->method_len, "HEAD");
-    if (!get || !(m->flags & RF_GET)) {
-        res->allow = "GET, HEAD, OPTIONS";
+    bool allowed = (get && (m->flags & RF_GET)) || ((m->flags & RF_POST) && eq(req->method, req->method_len, "POST")) ||
+                   ((m->flags & RF_DELETE) && eq(req->method, req->method_len, "DELETE"));
+    if (!allowed) {
+        static const char *const allow[8] = {
+            "OPTIONS", "GET, HEAD, OPTIONS", "POST, OPTIONS", "GET, HEAD, POST, OPTIONS",
+            "DELETE, OPTIONS", "GET, HEAD, DELETE, OPTIONS", "POST, DELETE, OPTIONS", "GET, HEAD, POST, DELETE, OPTIONS"};
+        unsigned k = ((m->flags & RF_GET) ? 1u : 0u) | ((m->flags & RF_POST) ? 2u : 0u) | ((m->flags & RF_DELETE) ? 4u : 0u);
+        res->allow = allow[k];
         char echo[API_ECHO_CAP(16)];
-        api_error(res, 405, "method_not_allowed", NULL, "%s is not allowed here; use GET",
-                  api_echo(echo, sizeof echo, req->method, req->method_len, 16));
+        api_error(res, 405, "method_not_allowed", NULL, "%s is not allowed here; use %.*s",
+                  api_echo(echo, sizeof echo, req->method, req->method_len, 16),
+                  (int)(k ? strlen(allow[k]) - strlen(", OPTIONS") : strlen(allow[k])), allow[k]);
         return;
     }
+    c->id = m->id;
+    c->id_len = m->id_len;
     if ((m->flags & RF_STORE) && s == NULL) {
         api_error(res, 503, "not_ready", NULL, "no data generation is loaded yet");
         return;
     }
-    if (m->id != NULL) {
+    if (m->id != NULL && !(m->flags & RF_ADMIN)) {
         int64_t hid = parse_id(m->id, m->id_len);
         if (hid < 0) {
             char echo[API_ECHO_CAP(40)];

@@ -38,11 +38,16 @@ typedef struct {
     const char *host;         /* Host header, for the OpenAPI server URL */
     size_t host_len;
     bool tls;
+    const char *body;         /* the request body (POST), may be NULL */
+    size_t body_len;
+    const char *idempotency_key; /* the Idempotency-Key header, NULL if none */
+    size_t idempotency_key_len;
 } api_request;
 
 /* What the API reports about the process, owned by the server. */
 typedef struct {
     uint64_t started_unix_ms;
+    const char *data_dir;     /* for the admin endpoints (keys.db); may be NULL */
 } api_env;
 
 /* A routed, parsed request: what a handler gets. */
@@ -53,6 +58,8 @@ typedef struct {
     store_t *store;           /* may be NULL unless the route has RF_STORE */
     const api_env *env;       /* may be NULL */
     const api_request *req;
+    const char *id;           /* the {id} segment as sent (RF_ADMIN routes parse it) */
+    size_t id_len;
     int64_t hotel;            /* the store index of the {id} segment, -1 if none */
     uint64_t hotel_id;        /* the dump's id of that hotel */
     api_params params;        /* parsed when the route's params kind is not PARAMS_NONE */

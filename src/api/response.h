@@ -18,6 +18,7 @@ typedef struct {
     const char *allow;        /* set on 405: the Allow header */
     bool has_total;           /* X-Total-Count: bestOffersByHotel before paging */
     uint64_t total;
+    const char *filename;     /* a download: Content-Disposition: attachment; filename=... */
 } api_response;
 
 /* Writes the error body and status (replacing any body). */

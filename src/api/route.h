@@ -46,6 +46,9 @@
 #define RF_UNLIMITED  0x040u /* not rate limited (probes, scrapes) */
 #define RF_HTTP       0x080u /* answered by the HTTP layer, not by api_execute */
 #define RF_NOT_SERVICE 0x100u /* left out of the "all" latency: long by design */
+#define RF_DELETE     0x200u /* DELETE is allowed */
+#define RF_ADMIN      0x400u /* needs the admin token (the HTTP layer checks it); API keys
+                                do not apply, and {id} is the handler's to parse */
 
 /* clang-format off */
 #define ISLA_ROUTES(API, HTTP, ALIAS) \
@@ -62,7 +65,17 @@
     HTTP(METRICS,      "metrics",           "/metrics",                RF_GET | RF_UNLIMITED) \
     HTTP(STATS,        "stats",             "/api/stats",              RF_GET | RF_UNLIMITED) \
     HTTP(STATS_STREAM, "statsStream",       "/api/stats/stream",       RF_GET | RF_UNLIMITED | RF_NOT_SERVICE) \
-    HTTP(ADMIN,        "admin",             "/api/admin/reload",       RF_POST | RF_NOT_SERVICE) \
+    HTTP(ADMIN,        "admin",             "/api/admin/reload",       RF_POST | RF_ADMIN | RF_NOT_SERVICE) \
+    API(ADMIN_IMPORTS, "adminImports",      "/api/admin/imports",      RF_POST | RF_ADMIN | RF_NOT_SERVICE,                     PARAMS_NONE,           api_admin_imports) \
+    API(ADMIN_EXPORTS, "adminExports",      "/api/admin/exports",      RF_POST | RF_ADMIN | RF_NOT_SERVICE,                     PARAMS_NONE,           api_admin_exports) \
+    HTTP(JOBS_STREAM,  "adminJobsStream",   "/api/admin/jobs/stream",  RF_GET | RF_ADMIN | RF_NOT_SERVICE) \
+    API(ADMIN_JOBS,    "adminJobs",         "/api/admin/jobs",         RF_GET | RF_ADMIN | RF_NOT_SERVICE,                      PARAMS_NONE,           api_admin_jobs) \
+    API(ADMIN_JOB_RETRY, "adminJobRetry",   "/api/admin/jobs/{id}/retry", RF_POST | RF_ADMIN | RF_NOT_SERVICE,                  PARAMS_NONE,           api_admin_job_retry) \
+    API(ADMIN_JOB_DOWNLOAD, "adminJobDownload", "/api/admin/jobs/{id}/download", RF_GET | RF_ADMIN | RF_NOT_SERVICE,            PARAMS_NONE,           api_admin_job_download) \
+    API(ADMIN_JOB,     "adminJob",          "/api/admin/jobs/{id}",    RF_GET | RF_DELETE | RF_ADMIN | RF_NOT_SERVICE,          PARAMS_NONE,           api_admin_job) \
+    API(ADMIN_KEYS,    "adminKeys",         "/api/admin/keys",         RF_GET | RF_POST | RF_ADMIN | RF_NOT_SERVICE,            PARAMS_NONE,           api_admin_keys) \
+    API(ADMIN_KEY_ROTATE, "adminKeyRotate", "/api/admin/keys/{id}/rotate", RF_POST | RF_ADMIN | RF_NOT_SERVICE,                 PARAMS_NONE,           api_admin_key_rotate) \
+    API(ADMIN_KEY,     "adminKey",          "/api/admin/keys/{id}",    RF_DELETE | RF_ADMIN | RF_NOT_SERVICE,                   PARAMS_NONE,           api_admin_key) \
     HTTP(STATIC,       "static",            NULL,                      RF_GET) \
     HTTP(OTHER,        "other",             NULL,                      0)
 /* clang-format on */

@@ -60,8 +60,9 @@ int cmd_query(int argc, char **argv)
         buf_free(&qs);
         return 1;
     }
-    api_env env = {now_unix_ms()};
-    api_request req = {"GET", 3, path, strlen(path), qs.data ? qs.data : "", qs.len, NULL, 0, false};
+    api_env env = {.started_unix_ms = now_unix_ms()};
+    api_request req = {.method = "GET", .method_len = 3, .path = path, .path_len = strlen(path),
+                       .query = qs.data ? qs.data : "", .query_len = qs.len};
     api_response res;
     api_handle(s, &env, &req, &res);
     fwrite(res.body.data, 1, res.body.len, stdout);

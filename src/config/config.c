@@ -124,12 +124,37 @@ static const opt_def OPTS[] = {
      F(drain_timeout_ms), 0, 3600e3, NULL},
 
     {"admin-token", T_STR, NULL, "TOKEN",
-     "bearer token for POST /api/admin/reload (prefer ISLA_ADMIN_TOKEN: flags show in ps); unset = disabled",
+     "bearer token of the admin API (/api/admin/...; prefer ISLA_ADMIN_TOKEN: flags show in ps); unset = "
+     "disabled",
      F(admin_token), 0, 0, "Administration"},
     {"cursor-key", T_STR, NULL, "SECRET",
      "secret (16+ bytes) that signs hotel-offers paging cursors; give every replica behind one balancer the same "
      "one (prefer ISLA_CURSOR_KEY); unset = a random key per process, so cursors end with a restart",
      F(cursor_key), 0, 0, NULL},
+
+    {"tiers", T_STR, "free=10/s:20,partner=100/s:200,internal=off", "NAME=RATE[:BURST],...",
+     "API key tiers and the rate limit of each key in them (RATE: N/s, N/min, N/h or off)", F(tiers), 0, 0,
+     "API keys and background jobs"},
+    {"require-key", T_BOOL, "false", NULL,
+     "refuse API requests without a key (401); health, metrics and stats stay open", F(require_key), 0, 0, NULL},
+    {"jobs", T_BOOL, "true", NULL, "run the background job queue (DATA/jobs.db): imports, exports, webhooks",
+     F(jobs), 0, 0, NULL},
+    {"job-lease", T_DURATION, "30s", "DURATION",
+     "a running job's lease; a job whose worker stopped renewing it runs again", F(job_lease_ms), 2000, 86400e3,
+     NULL},
+    {"job-backoff", T_DURATION, "5s", "DURATION", "delay before the first retry of a failed job (doubles each time)",
+     F(job_backoff_ms), 10, 86400e3, NULL},
+    {"job-backoff-max", T_DURATION, "10m", "DURATION", "longest delay between two attempts",
+     F(job_backoff_max_ms), 10, 7 * 86400e3, NULL},
+    {"import-attempts", T_COUNT, "3", "N", "attempts of an import or export job before it is dead",
+     F(import_attempts), 1, 100, NULL},
+    {"webhook-attempts", T_COUNT, "8", "N", "attempts of an alert delivery before it is dead",
+     F(webhook_attempts), 1, 100, NULL},
+    {"import-schedule", T_STR, NULL, "HH:MM",
+     "import --import-offers and --import-hotels every day at this time (UTC)", F(import_schedule), 0, 0, NULL},
+    {"import-offers", T_STR, NULL, "PATH|URL", "the offer dump of the scheduled import", F(import_offers), 0, 0,
+     NULL},
+    {"import-hotels", T_STR, NULL, "PATH|URL", "hotels.csv of the scheduled import", F(import_hotels), 0, 0, NULL},
 
     {"access-log", T_ACCESS, "off", "MODE", "JSON access log: off, sampled:N (1 in N, plus every error) or full",
      F(access_log), 0, 0, "Observability"},
@@ -600,6 +625,16 @@ int config_load(server_config *cfg, int argc, char **argv)
     if (cfg->cursor_key != NULL && strlen(cfg->cursor_key) < CURSOR_KEY_MIN) {
         snprintf(src.what, sizeof(src.what), "--cursor-key");
         return fail(&src, "must be at least %d bytes long", CURSOR_KEY_MIN);
+    }
+    if (cfg->import_schedule != NULL) {
+        unsigned hh, mm;
+        char extra;
+        snprintf(src.what, sizeof(src.what), "--import-schedule");
+        if (strlen(cfg->import_schedule) != 5 || sscanf(cfg->import_schedule, "%2u:%2u%c", &hh, &mm, &extra) != 2 ||
+            hh > 23 || mm > 59)
+            return fail(&src, "'%s' is not a time of day HH:MM (UTC)", cfg->import_schedule);
+        if (cfg->import_offers == NULL || cfg->import_hotels == NULL)
+            return fail(&src, "needs --import-offers and --import-hotels");
     }
     if (cfg->rate_per_s > 0 && cfg->rate_burst == 0) {
         /* "100/min" allows a burst of 100 by default. */

@@ -65,6 +65,15 @@ typedef struct {
     char *admin_token;
     char *cursor_key;            /* NULL = a random key per process */
 
+    /* API keys and background jobs */
+    char *tiers;                 /* NAME=RATE[:BURST],... (keys_parse_tiers) */
+    bool require_key;
+    bool jobs;
+    uint64_t job_lease_ms, job_backoff_ms, job_backoff_max_ms;
+    uint64_t import_attempts, webhook_attempts;
+    char *import_schedule;       /* HH:MM (UTC) or NULL */
+    char *import_offers, *import_hotels;
+
     /* observability */
     access_log_mode access_log;
     uint64_t access_log_every;   /* sampled:N */

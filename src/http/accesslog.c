@@ -120,6 +120,10 @@ void accesslog_add(accesslog_buf *b, const accesslog_rec *r, bool slow, uint64_t
     put_str(o, ",\"encoding\":", r->encoding, r->encoding ? strlen(r->encoding) : 0);
     if (r->generation)
         buf_printf(o, ",\"generation\":%llu", (unsigned long long)r->generation);
+    if (r->key_name != NULL) {
+        put_str(o, ",\"key\":", r->key_name, strlen(r->key_name));
+        put_str(o, ",\"tier\":", r->tier, r->tier ? strlen(r->tier) : 0);
+    }
     put_str(o, ",\"ua\":", r->user_agent, r->user_agent_len);
     BUF_LIT(o, "}\n");
     accesslog_flush(b, now_ms, false);

@@ -54,6 +54,8 @@ typedef struct {
     const char *user_agent;
     size_t user_agent_len;
     uint64_t generation;
+    const char *key_name;     /* the API key's name and tier; NULL for anonymous requests */
+    const char *tier;
 } accesslog_rec;
 
 /* Does this request get a line? (Sampling, errors and slow requests.) */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "http/ratelimit.h"
+#include "keys/keys.h"
 #include "metrics/alert.h"
 #include "metrics/log.h"
 #include "metrics/memory.h"
@@ -206,6 +207,8 @@ static void reload_web(server *srv)
 void http_control_tick(server *srv)
 {
     loader *l = &srv->load;
+    /* New, revoked and rotated API keys apply within a tick. */
+    keys_refresh();
     if (g_hup) {
         g_hup = 0;
         srv->reload_wanted = true;

@@ -15,6 +15,7 @@
 
 #include "http/compress.h"
 #include "http/ops.h"
+#include "jobs/runner.h"
 #include "metrics/log.h"
 
 #define ADMIN_WAIT_MS 60000      /* an admin reload answers 202 if the load takes longer */
@@ -153,10 +154,29 @@ static void http_handle_stream(worker *w, h2o_req_t *req, req_state *st)
         return;
     }
     h2o_linklist_insert(&w->streams, &st->link);
-    render_stream_event(w, &w->stats);
     buf_t first = {0};
     BUF_LIT(&first, "retry: 3000\n\n");
-    buf_put(&first, w->stats.data, w->stats.len);
+    if (st->route == ROUTE_JOBS_STREAM) {
+        /* Job events: from the client's Last-Event-ID (a reconnect misses
+         * nothing still in the ring), else from now. */
+        st->jobs_stream = true;
+        st->ev_seq = jobs_events_last();
+        ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("last-event-id"), -1);
+        if (i >= 0) {
+            h2o_iovec_t v = req->headers.entries[i].value;
+            char tmp[24];
+            snprintf(tmp, sizeof tmp, "%.*s", (int)(v.len < 20 ? v.len : 20), v.base);
+            char *e;
+            unsigned long long id = strtoull(tmp, &e, 10);
+            if (*e == '\0' && e != tmp && id <= st->ev_seq)
+                st->ev_seq = id;
+        }
+        BUF_LIT(&first, ": job events\n\n");
+        st->ev_seq = jobs_events_since(st->ev_seq, &first);
+    } else {
+        render_stream_event(w, &w->stats);
+        buf_put(&first, w->stats.data, w->stats.len);
+    }
     http_stream_send(st, first.data, first.len, false);
     buf_free(&first);
 }
@@ -181,13 +201,25 @@ void http_streams_tick(worker *w, uint64_t now)
         w->stats = hb;
     }
     h2o_linklist_t *node = w->streams.next;
+    buf_t ev = {0};
     while (node != &w->streams) {
         h2o_linklist_t *next = node->next;
         req_state *st = H2O_STRUCT_FROM_MEMBER(req_state, link, node);
-        if (!st->sending && !st->done)
-            http_stream_send(st, w->stats.data, w->stats.len, false);
+        if (!st->sending && !st->done) {
+            if (st->jobs_stream) {
+                ev.len = 0;
+                if (heartbeat)
+                    BUF_LIT(&ev, ": heartbeat\n\n");
+                st->ev_seq = jobs_events_since(st->ev_seq, &ev);
+                if (ev.len)
+                    http_stream_send(st, ev.data, ev.len, false);
+            } else {
+                http_stream_send(st, w->stats.data, w->stats.len, false);
+            }
+        }
         node = next;
     }
+    buf_free(&ev);
 }
 
 /* At shutdown: a last event to every stream (or as soon as the one being
@@ -216,25 +248,21 @@ static bool token_equal(const char *a, size_t an, const char *b, size_t bn)
     return diff == 0;
 }
 
-static void http_handle_admin_reload(worker *w, h2o_req_t *req, req_state *st, h2o_iovec_t method)
+/* The admin token check of every admin endpoint: answers 403/401 itself
+ * and returns false when the request does not carry the token. */
+bool http_admin_authorized(worker *w, h2o_req_t *req, req_state *st)
 {
-    server *srv = w->srv;
-    if (!IOV_IS(method, "POST")) {
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST, OPTIONS"));
-        http_send_error(w, req, st, 405, "method_not_allowed", "use POST");
-        return;
-    }
-    const char *token = srv->cfg->admin_token;
+    const char *token = w->srv->cfg->admin_token;
     if (token == NULL) {
         http_send_error(w, req, st, 403, "admin_disabled", "the admin API is off: start the server with --admin-token");
-        return;
+        return false;
     }
     h2o_iovec_t auth = http_find_header(req, H2O_TOKEN_AUTHORIZATION);
     if (auth.base == NULL || auth.len < 7 || strncasecmp(auth.base, "Bearer ", 7) != 0) {
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
                        H2O_STRLIT("Bearer realm=\"isla admin\""));
         http_send_error(w, req, st, 401, "unauthorized", "send Authorization: Bearer <admin token>");
-        return;
+        return false;
     }
     const char *given = auth.base + 7;
     size_t given_len = auth.len - 7;
@@ -248,8 +276,21 @@ static void http_handle_admin_reload(worker *w, h2o_req_t *req, req_state *st, h
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
                        H2O_STRLIT("Bearer realm=\"isla admin\", error=\"invalid_token\""));
         http_send_error(w, req, st, 403, "forbidden", "wrong admin token");
+        return false;
+    }
+    return true;
+}
+
+static void http_handle_admin_reload(worker *w, h2o_req_t *req, req_state *st, h2o_iovec_t method)
+{
+    server *srv = w->srv;
+    if (!IOV_IS(method, "POST")) {
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("POST, OPTIONS"));
+        http_send_error(w, req, st, 405, "method_not_allowed", "use POST");
         return;
     }
+    if (!http_admin_authorized(w, req, st))
+        return;
     /* Ask the control thread for a load; answer when it is done. */
     st->ticket = atomic_fetch_add(&srv->reload_requested, 1) + 1;
     st->deadline_ms = mono_ms() + ADMIN_WAIT_MS;
@@ -305,6 +346,13 @@ void http_serve_endpoint(worker *w, h2o_req_t *req, req_state *st, bool get)
     if (!http_only_get(w, req, st, get))
         return;
     switch (st->route) {
+    case ROUTE_JOBS_STREAM:
+        if (!jobs_on()) {
+            http_send_error(w, req, st, 503, "jobs_disabled", "this server runs no job queue");
+            break;
+        }
+        http_handle_stream(w, req, st);
+        break;
     case ROUTE_HEALTH: /* /api/health/live */
         http_handle_live(w, req, st);
         break;

@@ -9,9 +9,11 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <strings.h>
 
 #include "http/headguard.h"
 #include "http/ratelimit.h"
+#include "keys/keys.h"
 
 /* ---- the request handler ------------------------------------------------ */
 
@@ -21,6 +23,97 @@ static size_t header_bytes(const h2o_req_t *req)
     for (size_t i = 0; i < req->headers.size; i++)
         n += req->headers.entries[i].name->len + req->headers.entries[i].value.len + 4;
     return n;
+}
+
+/* The API key of the request: X-API-Key, else Authorization: Bearer (on
+ * admin routes the bearer is the admin token, never a key). */
+static h2o_iovec_t presented_key(h2o_req_t *req, unsigned flags)
+{
+    ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-api-key"), -1);
+    if (i >= 0)
+        return req->headers.entries[i].value;
+    if (!(flags & RF_ADMIN)) {
+        h2o_iovec_t auth = http_find_header(req, H2O_TOKEN_AUTHORIZATION);
+        if (auth.base != NULL && auth.len > 7 && strncasecmp(auth.base, "Bearer ", 7) == 0) {
+            h2o_iovec_t k = h2o_iovec_init(auth.base + 7, auth.len - 7);
+            while (k.len > 0 && k.base[0] == ' ')
+                k.base++, k.len--;
+            return k;
+        }
+    }
+    return h2o_iovec_init(NULL, 0);
+}
+
+static char *pool_str(h2o_req_t *req, const char *s)
+{
+    size_t n = strlen(s);
+    char *p = h2o_mem_alloc_pool(&req->pool, n + 1);
+    memcpy(p, s, n + 1);
+    return p;
+}
+
+/* API keys and tiers (keys/keys.h): a keyed request is limited by its
+ * key's bucket instead of its IP's. Returns 1 when it answered (401, 429),
+ * 0 when a key let the request through, -1 for anonymous traffic (the
+ * per-IP limit decides). */
+static int key_gate(worker *w, h2o_req_t *req, req_state *st, unsigned flags, bool routed)
+{
+    const server_config *cfg = w->srv->cfg;
+    h2o_iovec_t key = presented_key(req, flags);
+    if (key.base == NULL) {
+        if (cfg->require_key && routed && !(flags & RF_ADMIN)) {
+            keys_count_missing();
+            h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
+                           H2O_STRLIT("Bearer realm=\"isla\""));
+            st->route = ROUTE_OTHER;
+            http_send_error(w, req, st, 401, "api_key_required",
+                            "this server needs an API key: send X-API-Key: <key> or Authorization: Bearer <key>");
+            return 1;
+        }
+        return -1;
+    }
+    keys_check c;
+    if (keys_runtime_on())
+        keys_check_key(key.base, key.len, mono_ns(), &c);
+    else
+        memset(&c, 0, sizeof c), c.verdict = KEY_UNKNOWN;
+    if (c.verdict != KEY_OK) {
+        if (c.name[0]) {
+            st->key_name = pool_str(req, c.name);
+            st->tier_name = pool_str(req, c.tier_name);
+        }
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
+                       H2O_STRLIT("Bearer realm=\"isla\", error=\"invalid_token\""));
+        st->route = ROUTE_OTHER;
+        if (c.verdict == KEY_REVOKED)
+            http_send_error(w, req, st, 401, "revoked_api_key", "this API key was revoked");
+        else if (c.verdict == KEY_NO_TIER)
+            http_send_error(w, req, st, 401, "unknown_tier", "this API key's tier '%s' is not configured on this server",
+                            c.tier_name);
+        else
+            http_send_error(w, req, st, 401, "invalid_api_key", "unknown API key");
+        return 1;
+    }
+    st->key_name = pool_str(req, c.name);
+    st->tier_name = pool_str(req, c.tier_name);
+    if (!c.limited)
+        return 0;
+    http_header_u64(req, H2O_STRLIT("ratelimit-limit"), c.limit);
+    http_header_u64(req, H2O_STRLIT("ratelimit-remaining"), c.remaining);
+    http_header_u64(req, H2O_STRLIT("ratelimit-reset"), c.reset_s);
+    if (c.allowed)
+        return 0;
+    const keys_tier *t = &keys_runtime_tiers()->t[c.tier];
+    char *pol = h2o_mem_alloc_pool(&req->pool, 48);
+    int n = snprintf(pol, 48, "%u;w=%.0f", c.limit, ceil((double)c.limit / t->rate_per_s));
+    add_header(req, H2O_STRLIT("ratelimit-policy"), pol, (size_t)n);
+    http_header_u64(req, H2O_STRLIT("retry-after"), c.retry_after_s);
+    metrics_add(&w->m->rate_limited, 1);
+    st->route = ROUTE_OTHER;
+    http_send_error(w, req, st, 429, "rate_limited",
+                    "too many requests for API key '%s' (tier %s: limit %s, burst %u); retry in %u s", c.name,
+                    c.tier_name, t->rate_text, c.limit, c.retry_after_s);
+    return 1;
 }
 
 /* The rate limit: adds the RateLimit headers; answers 429 and returns true
@@ -136,7 +229,20 @@ int http_on_req(h2o_handler_t *self, h2o_req_t *req)
     bool routed = api_route_match(path, path_len, &m);
     st->route = m.route;
 
-    if (!(m.flags & RF_UNLIMITED) && rate_limited(w, req, st))
+    if (!(m.flags & RF_UNLIMITED)) {
+        int k = key_gate(w, req, st, m.flags, routed);
+        if (k > 0)
+            return 0;
+        if (k < 0) {
+            bool limited = rate_limited(w, req, st);
+            keys_count_anonymous(limited);
+            if (limited)
+                return 0;
+        }
+    }
+    /* Admin routes need the admin token (the reload endpoint checks it
+     * itself, after its method). */
+    if ((m.flags & RF_ADMIN) && m.route != ROUTE_ADMIN && !http_admin_authorized(w, req, st))
         return 0;
     if (m.flags & RF_HTTP) {
         http_serve_endpoint(w, req, st, get);
@@ -152,7 +258,14 @@ int http_on_req(h2o_handler_t *self, h2o_req_t *req)
         .query = q != NULL ? q + 1 : "",
         .query_len = q != NULL ? target.len - path_len - 1 : 0,
         .tls = req->input.scheme == &H2O_URL_SCHEME_HTTPS,
+        .body = req->entity.base,
+        .body_len = req->entity.base != NULL ? req->entity.len : 0,
     };
+    ssize_t ik = h2o_find_header_by_str(&req->headers, H2O_STRLIT("idempotency-key"), -1);
+    if (ik >= 0) {
+        ar.idempotency_key = req->headers.entries[ik].value.base;
+        ar.idempotency_key_len = req->headers.entries[ik].value.len;
+    }
     /* Without a Host header h2o fills in the host config's name; don't
      * pass that on as if the client had sent it. */
     if (req->input.authority.base != NULL && req->input.authority.len > 0 &&

@@ -147,6 +147,10 @@ struct req_state {
     buf_t sbuf;
     uint64_t ticket, deadline_ms;
     bool counted_stream;
+    bool jobs_stream;         /* the stream is /api/admin/jobs/stream */
+    uint64_t ev_seq;          /* the last job event it was sent */
+    /* the caller's API key, for the access log (never the key itself) */
+    const char *key_name, *tier_name;
 };
 
 /* ---- across the files of src/http --------------------------------------- */
@@ -178,6 +182,7 @@ bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_call
 
 /* endpoints.c: the operator's endpoints */
 void http_serve_endpoint(worker *w, h2o_req_t *req, req_state *st, bool get);
+bool http_admin_authorized(worker *w, h2o_req_t *req, req_state *st);
 void http_stream_send(req_state *st, const char *data, size_t len, bool final);
 void http_streams_tick(worker *w, uint64_t now);
 void http_streams_close(worker *w);

@@ -10,6 +10,8 @@
 
 #include "cache/cache.h"
 #include "http/ratelimit.h"
+#include "jobs/runner.h"
+#include "keys/keys.h"
 #include "metrics/alert.h"
 #include "metrics/memory.h"
 #include "metrics/metrics.h"
@@ -143,6 +145,9 @@ void ops_render_prometheus(buf_t *b, const ops_view *v)
     sample_f(b, "isla_last_reload_timestamp_seconds", "gauge", "When a generation was last switched (Unix seconds).",
              (double)v->last_reload_unix_ms / 1000.0);
 
+    keys_render_prometheus(b);
+    jobs_render_prometheus(b);
+
     alert_counts ac;
     alert_counts_read(&ac);
     sample_u64(b, "isla_alerts_fired_total", "counter", "Alerts raised (firing and resolved messages).", ac.fired);
@@ -151,6 +156,7 @@ void ops_render_prometheus(buf_t *b, const ops_view *v)
                "isla_alert_deliveries_total{result=\"ok\"} %llu\nisla_alert_deliveries_total{result=\"failed\"} "
                "%llu\nisla_alert_deliveries_total{result=\"dropped\"} %llu\n",
                (unsigned long long)ac.delivered, (unsigned long long)ac.failed, (unsigned long long)ac.dropped);
+    sample_u64(b, "isla_alerts_queued_total", "counter", "Alerts handed to the job queue as webhook jobs.", ac.queued);
 }
 
 static void route_json(buf_t *b, const metrics_window_route *r, double secs)
@@ -224,8 +230,13 @@ void ops_render_stats(buf_t *b, const ops_view *v)
                (unsigned long long)tr.max);
     buf_printf(b,
                "\"connections\":%llu,\"streams\":%llu,\"threads\":%u,\"rateLimited\":%llu,"
-               "\"rateLimitedWindow\":%llu,\"reloads\":{\"ok\":%llu,\"failed\":%llu}}",
+               "\"rateLimitedWindow\":%llu,\"reloads\":{\"ok\":%llu,\"failed\":%llu},",
                (unsigned long long)metrics_connections(), (unsigned long long)v->streams, v->threads,
                (unsigned long long)t.rate_limited, (unsigned long long)w.rate_limited,
                (unsigned long long)v->reloads_ok, (unsigned long long)v->reloads_failed);
+    BUF_LIT(b, "\"tiers\":");
+    keys_render_stats(b);
+    BUF_LIT(b, ",\"jobs\":");
+    jobs_render_stats(b);
+    buf_putc(b, '}');
 }

@@ -172,6 +172,8 @@ void http_log_request(worker *w, h2o_req_t *req, req_state *st, int status, uint
         .user_agent = ua.base,
         .user_agent_len = ua.len,
         .generation = st->store != NULL ? st->store->generation : 0,
+        .key_name = st->key_name,
+        .tier = st->tier_name,
     };
     accesslog_add(&w->log, &r, slow, mono_ms());
 }
@@ -247,6 +249,12 @@ static void add_api_headers(h2o_req_t *req, const api_response *res)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, res->allow, strlen(res->allow));
     if (res->has_total)
         http_header_u64(req, H2O_STRLIT("x-total-count"), res->total);
+    if (res->filename != NULL) {
+        size_t n = strlen(res->filename) + 32;
+        char *v = h2o_mem_alloc_pool(&req->pool, n);
+        int k = snprintf(v, n, "attachment; filename=\"%s\"", res->filename);
+        add_header(req, H2O_STRLIT("content-disposition"), v, (size_t)k);
+    }
 }
 
 /* Sends st->res, compressed when that pays. */

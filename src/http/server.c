@@ -65,9 +65,12 @@
 #include "http/headguard.h"
 #include "http/internal.h"
 #include "http/ratelimit.h"
+#include "jobs/runner.h"
+#include "keys/keys.h"
 #include "metrics/alert.h"
 #include "metrics/log.h"
 #include "metrics/memory.h"
+#include "webclient/webclient.h"
 
 #define LOOP_WAIT_MS 50          /* longest a worker waits before looking at its flags */
 #define CONTROL_WAIT_MS 50       /* the control thread's tick */
@@ -293,6 +296,29 @@ static void worker_release(worker *w)
     buf_free(&w->log.buf);
 }
 
+/* ---- background jobs' view of the server -------------------------------- */
+
+/* An import job published a generation: load it as an admin reload would
+ * (the control thread picks the request up on its next tick). */
+static void on_job_published(void *ud, uint64_t generation)
+{
+    server *srv = ud;
+    (void)generation;
+    atomic_fetch_add(&srv->reload_requested, 1);
+}
+
+/* The serving generation for an export job, retained. */
+static store_t *lend_store(void *ud)
+{
+    server *srv = ud;
+    pthread_mutex_lock(&srv->lock);
+    store_t *s = srv->store;
+    if (s != NULL)
+        store_retain(s);
+    pthread_mutex_unlock(&srv->lock);
+    return s;
+}
+
 /* ---- the whole thing ---------------------------------------------------- */
 
 static void install_signals(void)
@@ -371,6 +397,11 @@ int server_run(const server_config *cfg)
         cursor_key_set(cfg->cursor_key, strlen(cfg->cursor_key)); /* length checked by config_load */
     if (cfg->tls_cert != NULL && (srv->ssl = tls_setup(cfg)) == NULL)
         return 2;
+    keys_tiers tiers;
+    if (!keys_parse_tiers(cfg->tiers, &tiers, err, sizeof(err))) {
+        fprintf(stderr, "isla serve: --tiers: %s\n", err);
+        return 2;
+    }
     if (!accesslog_open(cfg->access_log, cfg->access_log_every, cfg->access_log_file, cfg->slow_ms, err,
                         sizeof(err))) {
         fprintf(stderr, "isla serve: --access-log-file: %s\n", err);
@@ -409,6 +440,33 @@ int server_run(const server_config *cfg)
     char instance[300];
     snprintf(instance, sizeof(instance), "%.200s:%d", host, port);
     alert_start(cfg->alert_webhook, cfg->alert_cooldown_ms, instance);
+    srv->env.data_dir = cfg->data_dir;
+    if (!keys_runtime_start(cfg->data_dir, &tiers, err, sizeof(err))) {
+        oplog("isla: keys: %s; every API key is refused%s", err,
+              cfg->require_key ? ", and so is every request (--require-key)" : "");
+    }
+    if (cfg->jobs) {
+        webclient_init();
+        jobs_config jc = {
+            .data_dir = cfg->data_dir,
+            .lease_ms = cfg->job_lease_ms,
+            .backoff_base_ms = cfg->job_backoff_ms,
+            .backoff_cap_ms = cfg->job_backoff_max_ms,
+            .import_attempts = (uint32_t)cfg->import_attempts,
+            .export_attempts = (uint32_t)cfg->import_attempts,
+            .webhook_attempts = (uint32_t)cfg->webhook_attempts,
+            .schedule_at = cfg->import_schedule,
+            .schedule_offers = cfg->import_offers,
+            .schedule_hotels = cfg->import_hotels,
+            .published = on_job_published,
+            .acquire_store = lend_store,
+            .ud = srv,
+        };
+        if (!jobs_start(&jc, err, sizeof(err)))
+            oplog("isla: jobs: %s; background jobs are off", err);
+        else
+            alert_set_sink(jobs_submit_webhook);
+    }
     memory_sample(mono_ms());
 
     h2o_config_init(&srv->config);
@@ -487,6 +545,11 @@ int server_run(const server_config *cfg)
     }
     for (unsigned i = 0; i < srv->n_workers; i++)
         worker_release(&srv->workers[i]);
+    alert_set_sink(NULL);
+    jobs_stop(5000);
+    if (cfg->jobs && !jobs_on())
+        webclient_cleanup();
+    keys_runtime_stop();
     http_publish(srv, NULL, NULL, true, true);
     alert_stop(2000);
     accesslog_close();

@@ -163,5 +163,7 @@ const char *jobs_owner_self(void);
  * functions: 1 found (malloc'd copy in *out), 0 absent or null, -1 not a
  * string (or the text is not a JSON object: *bad set). */
 int jobs_json_string(const char *json, const char *member, char **out, bool *bad);
+/* The same for a JSON path ("$.error.message"). */
+int jobs_json_path(const char *json, const char *path, char **out, bool *bad);
 
 #endif

@@ -222,8 +222,12 @@ bool jobs_check_export(const store_t *s, const char *payload, char *field, size_
         if (params_parse(s, qs, strlen(qs), PARAMS_BEST_OFFERS, &p, &res) < 0) {
             snprintf(field, fieldlen, "query");
             /* The API's message names the search parameter. */
-            snprintf(err, errlen, "query: %.*s", (int)(res.body.len < 400 ? res.body.len : 400),
-                     res.body.data ? res.body.data : "");
+            buf_putc(&res.body, '\0');
+            char *msg = NULL;
+            bool bad;
+            jobs_json_path(res.body.data, "$.error.message", &msg, &bad);
+            snprintf(err, errlen, "query: %s", msg ? msg : "not a valid search");
+            free(msg);
             ok = false;
         }
         api_response_free(&res);

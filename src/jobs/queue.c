@@ -683,6 +683,13 @@ int jobs_counts(jobs_db *d, jobs_kind_counts **out, size_t *n, char *err, size_t
 
 int jobs_json_string(const char *json, const char *member, char **out, bool *bad)
 {
+    char path[128];
+    snprintf(path, sizeof path, "$.\"%s\"", member);
+    return jobs_json_path(json, path, out, bad);
+}
+
+int jobs_json_path(const char *json, const char *path, char **out, bool *bad)
+{
     *out = NULL;
     *bad = false;
     sqlite3 *db;
@@ -692,8 +699,6 @@ int jobs_json_string(const char *json, const char *member, char **out, bool *bad
         return -1;
     }
     sqlite3_stmt *st;
-    char path[128];
-    snprintf(path, sizeof path, "$.\"%s\"", member);
     int r = -1;
     if (sqlite3_prepare_v2(db,
                            "SELECT json_valid(?1) AND json_type(?1) = 'object', json_type(?1, ?2), "

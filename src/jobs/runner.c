@@ -485,6 +485,17 @@ void jobs_db_release(void)
     pthread_mutex_unlock(&R.db_lock);
 }
 
+uint32_t jobs_max_attempts(const char *kind)
+{
+    if (!strcmp(kind, "import"))
+        return R.cfg.import_attempts;
+    if (!strcmp(kind, "export"))
+        return R.cfg.export_attempts;
+    if (!strcmp(kind, "webhook"))
+        return R.cfg.webhook_attempts;
+    return 3;
+}
+
 bool jobs_submit_webhook(const char *url, const char *body)
 {
     if (!R.on)

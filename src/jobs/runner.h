@@ -64,6 +64,9 @@ void jobs_db_release(void);
 void jobs_wake(void);
 void jobs_cancel_running(int64_t id);
 
+/* The configured attempts of a kind. */
+uint32_t jobs_max_attempts(const char *kind);
+
 /* Submits a webhook delivery (the alert module's sink). */
 bool jobs_submit_webhook(const char *url, const char *body);
 

@@ -39,6 +39,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buf.h"
+
 #define KEYS_NAME_MAX 64
 #define KEYS_TIER_MAX 32
 #define KEYS_MAX_TIERS 16
@@ -147,5 +149,11 @@ typedef struct {
 void keys_count_anonymous(bool limited);
 void keys_count_missing(void);
 void keys_counts_read(keys_counts *c);
+
+/* For /metrics and /api/stats: requests and 429s per tier and per key
+ * (by name; keys are few and named by the operator, so the label set is
+ * bounded by the key store), and the 401s. */
+void keys_render_prometheus(buf_t *b);
+void keys_render_stats(buf_t *b);     /* a JSON object */
 
 #endif

@@ -101,6 +101,7 @@ bool keys_parse_tiers(const char *spec, keys_tiers *out, char *err, size_t errle
 
 typedef struct bucket {
     int64_t id;
+    _Atomic uint64_t requests, limited; /* of this key, for /metrics */
     pthread_mutex_t lock;
     double tokens;
     uint64_t t_ns;
@@ -408,6 +409,9 @@ void keys_check_key(const char *key, size_t len, uint64_t now_ns, keys_check *ou
             out->limited = t->rate_per_s > 0;
             if (out->limited)
                 take(e->b, t, now_ns, out);
+            atomic_fetch_add_explicit(&e->b->requests, 1, memory_order_relaxed);
+            if (!out->allowed)
+                atomic_fetch_add_explicit(&e->b->limited, 1, memory_order_relaxed);
         }
     }
     pthread_rwlock_unlock(&K.lock);
@@ -453,4 +457,73 @@ void keys_counts_read(keys_counts *c)
         c->keys_revoked = K.tab->revoked;
     }
     pthread_rwlock_unlock(&K.lock);
+}
+
+/* ---- rendering ----------------------------------------------------------- */
+
+void keys_render_prometheus(buf_t *b)
+{
+    if (!K.on)
+        return;
+    keys_counts c;
+    keys_counts_read(&c);
+    BUF_LIT(b, "# HELP isla_tier_requests_total Requests by API key tier (anonymous: no key).\n"
+               "# TYPE isla_tier_requests_total counter\n");
+    for (unsigned i = 0; i < K.tiers.n; i++)
+        buf_printf(b, "isla_tier_requests_total{tier=\"%s\"} %llu\n", K.tiers.t[i].name,
+                   (unsigned long long)c.tier[i].requests);
+    buf_printf(b, "isla_tier_requests_total{tier=\"anonymous\"} %llu\n", (unsigned long long)c.anonymous.requests);
+    BUF_LIT(b, "# HELP isla_tier_rate_limited_total Requests refused with 429, by API key tier.\n"
+               "# TYPE isla_tier_rate_limited_total counter\n");
+    for (unsigned i = 0; i < K.tiers.n; i++)
+        buf_printf(b, "isla_tier_rate_limited_total{tier=\"%s\"} %llu\n", K.tiers.t[i].name,
+                   (unsigned long long)c.tier[i].limited);
+    buf_printf(b, "isla_tier_rate_limited_total{tier=\"anonymous\"} %llu\n", (unsigned long long)c.anonymous.limited);
+    BUF_LIT(b, "# HELP isla_api_key_rejected_total Requests refused with 401, by reason.\n"
+               "# TYPE isla_api_key_rejected_total counter\n");
+    buf_printf(b,
+               "isla_api_key_rejected_total{reason=\"unknown\"} %llu\nisla_api_key_rejected_total{reason=\"revoked\"} "
+               "%llu\nisla_api_key_rejected_total{reason=\"missing\"} %llu\n",
+               (unsigned long long)c.unknown, (unsigned long long)c.revoked, (unsigned long long)c.missing);
+    BUF_LIT(b, "# HELP isla_api_keys API keys in the key store, by state.\n# TYPE isla_api_keys gauge\n");
+    buf_printf(b, "isla_api_keys{state=\"active\"} %llu\nisla_api_keys{state=\"revoked\"} %llu\n",
+               (unsigned long long)c.keys_active, (unsigned long long)c.keys_revoked);
+    BUF_LIT(b, "# HELP isla_api_key_requests_total Requests by API key (its name, never the key) and tier.\n"
+               "# TYPE isla_api_key_requests_total counter\n");
+    buf_t lim = {0};
+    pthread_rwlock_rdlock(&K.lock);
+    for (size_t i = 0; K.tab && i <= K.tab->mask; i++) {
+        const entry *e = &K.tab->slots[i];
+        if (!e->used || e->b == NULL)
+            continue;
+        buf_printf(b, "isla_api_key_requests_total{key=\"%s\",tier=\"%s\"} %llu\n", e->name, e->tier_name,
+                   (unsigned long long)atomic_load(&e->b->requests));
+        buf_printf(&lim, "isla_api_key_rate_limited_total{key=\"%s\",tier=\"%s\"} %llu\n", e->name, e->tier_name,
+                   (unsigned long long)atomic_load(&e->b->limited));
+    }
+    pthread_rwlock_unlock(&K.lock);
+    BUF_LIT(b, "# HELP isla_api_key_rate_limited_total Requests refused with 429, by API key name and tier.\n"
+               "# TYPE isla_api_key_rate_limited_total counter\n");
+    if (lim.len)
+        buf_put(b, lim.data, lim.len);
+    buf_free(&lim);
+}
+
+void keys_render_stats(buf_t *b)
+{
+    keys_counts c;
+    keys_counts_read(&c);
+    BUF_LIT(b, "{");
+    for (unsigned i = 0; i < K.tiers.n; i++) {
+        const keys_tier *t = &K.tiers.t[i];
+        buf_printf(b, "\"%s\":{\"requests\":%llu,\"rateLimited\":%llu,\"limit\":\"%s\"},", t->name,
+                   (unsigned long long)c.tier[i].requests, (unsigned long long)c.tier[i].limited, t->rate_text);
+    }
+    buf_printf(b,
+               "\"anonymous\":{\"requests\":%llu,\"rateLimited\":%llu,\"limit\":null},"
+               "\"rejected\":{\"unknown\":%llu,\"revoked\":%llu,\"missing\":%llu},"
+               "\"keys\":{\"active\":%llu,\"revoked\":%llu}}",
+               (unsigned long long)c.anonymous.requests, (unsigned long long)c.anonymous.limited,
+               (unsigned long long)c.unknown, (unsigned long long)c.revoked, (unsigned long long)c.missing,
+               (unsigned long long)c.keys_active, (unsigned long long)c.keys_revoked);
 }

@@ -40,7 +40,8 @@ static struct {
     bool busy;                /* the sender is delivering one */
     kind_state kinds[MAX_KINDS];
     unsigned n_kinds;
-    _Atomic uint64_t fired, delivered, failed, dropped;
+    _Atomic uint64_t fired, delivered, failed, dropped, queued;
+    bool (*sink)(const char *url, const char *body);
 } A = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static uint64_t mono_ms(void)
@@ -250,7 +251,17 @@ static void send_alert(const char *kind, const char *status, const char *msg, bo
     buf_put_json_str(&b, text, strlen(text));
     buf_putc(&b, '}');
     buf_putc(&b, '\0');
+    if (A.sink != NULL && A.sink(A.webhook, b.data)) {
+        atomic_fetch_add(&A.queued, 1);
+        free(b.data);
+        return;
+    }
     enqueue(b.data);
+}
+
+void alert_set_sink(bool (*sink)(const char *url, const char *body))
+{
+    A.sink = sink;
 }
 
 void alert_condition(const char *kind, bool active, double value, double threshold, uint64_t now_ms,
@@ -305,4 +316,5 @@ void alert_counts_read(alert_counts *c)
     c->delivered = atomic_load(&A.delivered);
     c->failed = atomic_load(&A.failed);
     c->dropped = atomic_load(&A.dropped);
+    c->queued = atomic_load(&A.queued);
 }

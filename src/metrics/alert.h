@@ -34,8 +34,13 @@ void alert_condition(const char *kind, bool active, double value, double thresho
 /* A one-off event (always sent, subject to the kind's cooldown). */
 void alert_event(const char *kind, uint64_t now_ms, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Hands every webhook delivery to sink (the durable job queue, which
+ * retries with backoff and keeps dead deliveries visible) instead of the
+ * in-process sender; a sink that returns false falls back to the sender. */
+void alert_set_sink(bool (*sink)(const char *url, const char *body));
+
 typedef struct {
-    uint64_t fired, delivered, failed, dropped;
+    uint64_t fired, delivered, failed, dropped, queued;
 } alert_counts;
 void alert_counts_read(alert_counts *c);
 

@@ -1,0 +1,128 @@
+/* Helpers of the admin endpoints; see admin.h. */
+#include "api/admin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobs/runner.h"
+
+char *admin_body(const api_call *c, api_response *res)
+{
+    const api_request *r = c->req;
+    if (r->body == NULL || r->body_len == 0) {
+        api_error(res, 400, "invalid_body", "body", "a JSON object is required as the request body");
+        return NULL;
+    }
+    char *b = malloc(r->body_len + 1);
+    memcpy(b, r->body, r->body_len);
+    b[r->body_len] = '\0';
+    if (strlen(b) != r->body_len) {
+        api_error(res, 400, "invalid_body", "body", "the body holds a NUL byte");
+        free(b);
+        return NULL;
+    }
+    char *probe;
+    bool bad;
+    jobs_json_string(b, "", &probe, &bad);
+    free(probe);
+    if (bad) {
+        api_error(res, 400, "invalid_body", "body", "the body is not a JSON object");
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+int admin_string(const char *body, const char *member, bool required, char **out, api_response *res)
+{
+    bool bad;
+    int r = jobs_json_string(body, member, out, &bad);
+    if (r < 0) {
+        api_error(res, 400, "invalid_parameter", member, "%s must be a string", member);
+        return 0;
+    }
+    if (r == 1 && **out == '\0') {
+        free(*out);
+        *out = NULL;
+        r = 0;
+    }
+    if (r == 0 && required) {
+        api_error(res, 400, "missing_parameter", member, "%s is required", member);
+        return 0;
+    }
+    return r;
+}
+
+bool admin_idempotency_key(const api_call *c, const char *body, char **out, api_response *res)
+{
+    *out = NULL;
+    const api_request *r = c->req;
+    const char *name = "Idempotency-Key";
+    if (r->idempotency_key != NULL) {
+        *out = strndup(r->idempotency_key, r->idempotency_key_len);
+    } else {
+        name = "idempotencyKey";
+        if (admin_string(body, "idempotencyKey", false, out, res) == 0 && res->status != 0)
+            return false;
+    }
+    if (*out == NULL)
+        return true;
+    size_t n = strlen(*out);
+    bool ok = n > 0 && n <= 128;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = (*out)[i] > 0x20 && (*out)[i] < 0x7f;
+    if (!ok) {
+        api_error(res, 400, "invalid_parameter", name, "%s must be 1 to 128 printable ASCII characters", name);
+        free(*out);
+        *out = NULL;
+        return false;
+    }
+    return true;
+}
+
+int64_t admin_job_id(const api_call *c, api_response *res)
+{
+    int64_t v = 0;
+    bool ok = c->id != NULL && c->id_len > 0 && c->id_len <= 15;
+    for (size_t i = 0; ok && i < c->id_len; i++) {
+        ok = c->id[i] >= '0' && c->id[i] <= '9';
+        v = v * 10 + (c->id[i] - '0');
+    }
+    if (!ok || v <= 0) {
+        api_error(res, 400, "invalid_parameter", "id", "the job id must be a whole number from 1, got '%.*s'",
+                  (int)(c->id_len > 40 ? 40 : c->id_len), c->id ? c->id : "");
+        return 0;
+    }
+    return v;
+}
+
+bool admin_jobs_on(api_response *res)
+{
+    if (jobs_on())
+        return true;
+    api_error(res, 503, "jobs_disabled", NULL, "this server runs no job queue (see the log: is the data directory writable?)");
+    return false;
+}
+
+void admin_job_answer(jobs_db *db, int64_t id, int status, api_response *res)
+{
+    job j;
+    char err[512];
+    int g = jobs_get(db, id, &j, err, sizeof err);
+    if (g < 0) {
+        api_error(res, 500, "jobs_error", NULL, "%s", err);
+        return;
+    }
+    if (g == 0) {
+        api_error(res, 404, "job_not_found", "id", "no job with id %lld", (long long)id);
+        return;
+    }
+    res->status = status;
+    res->content_type = "application/json";
+    res->body.len = 0;
+    BUF_LIT(&res->body, "{\"job\":");
+    job_to_json(&j, &res->body);
+    buf_putc(&res->body, '}');
+    job_free(&j);
+}

@@ -1,0 +1,52 @@
+/* POST /api/admin/exports {"query": SEARCH_QUERY_STRING, "format": "csv" |
+ * "json"}: queues a price report of that bestOffersByHotel search over the
+ * serving generation; 202 {"job"}. The query is checked against the data
+ * now, so a wrong search parameter is a 400 naming it, not a dead job. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/admin.h"
+#include "jobs/runner.h"
+
+void api_admin_exports(const api_call *c, api_response *res)
+{
+    if (!admin_jobs_on(res))
+        return;
+    char *body = admin_body(c, res), *query = NULL, *format = NULL, *idem = NULL;
+    if (body == NULL)
+        return;
+    if (!admin_string(body, "query", true, &query, res) || (admin_string(body, "format", false, &format, res) == 0 &&
+                                                            res->status != 0) ||
+        !admin_idempotency_key(c, body, &idem, res))
+        goto out;
+    buf_t p = {0};
+    BUF_LIT(&p, "{\"query\":");
+    buf_put_json_str(&p, query, strlen(query));
+    BUF_LIT(&p, ",\"format\":");
+    const char *f = format ? format : "csv";
+    buf_put_json_str(&p, f, strlen(f));
+    buf_putc(&p, '}');
+    buf_putc(&p, '\0');
+    char field[32], err[1024];
+    if (!jobs_check_export(c->store, p.data, field, sizeof field, err, sizeof err)) {
+        api_error(res, 400, "invalid_parameter", field, "%s", err);
+        buf_free(&p);
+        goto out;
+    }
+    bool existed;
+    jobs_db *db = jobs_db_acquire();
+    int64_t id = jobs_submit(db, "export", p.data, idem, jobs_max_attempts("export"), 0, &existed, err, sizeof err);
+    if (id < 0)
+        api_error(res, 500, "jobs_error", NULL, "%s", err);
+    else
+        admin_job_answer(db, id, existed ? 200 : 202, res);
+    jobs_db_release();
+    buf_free(&p);
+    if (id > 0 && !existed)
+        jobs_wake();
+out:
+    free(body);
+    free(query);
+    free(format);
+    free(idem);
+}
