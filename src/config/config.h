@@ -70,7 +70,7 @@ typedef struct {
     bool require_key;
     bool jobs;
     uint64_t job_lease_ms, job_backoff_ms, job_backoff_max_ms;
-    uint64_t import_attempts, webhook_attempts;
+    uint64_t import_attempts, webhook_attempts, webhook_backoff_ms;
     char *import_schedule;       /* HH:MM (UTC) or NULL */
     char *import_offers, *import_hotels;
 

@@ -452,6 +452,7 @@ int server_run(const server_config *cfg)
             .lease_ms = cfg->job_lease_ms,
             .backoff_base_ms = cfg->job_backoff_ms,
             .backoff_cap_ms = cfg->job_backoff_max_ms,
+            .webhook_backoff_ms = cfg->webhook_backoff_ms,
             .import_attempts = (uint32_t)cfg->import_attempts,
             .export_attempts = (uint32_t)cfg->import_attempts,
             .webhook_attempts = (uint32_t)cfg->webhook_attempts,

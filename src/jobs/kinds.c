@@ -18,6 +18,7 @@
 #include "api/api.h"
 #include "api/params.h"
 #include "import/import.h"
+#include "metrics/alert.h"
 #include "webclient/webclient.h"
 
 static double now_s(void)
@@ -379,6 +380,9 @@ job_outcome job_run_webhook(job_ctx *ctx, const job *j, buf_t *result, char *err
         BUF_LIT(result, "{\"delivered\":true}");
     else
         snprintf(err, errlen, "POST %s: %s", url, e);
+    /* The alert counters see the end of a delivery, as with the sender. */
+    if (ok || j->attempts >= j->max_attempts)
+        alert_delivery_result(ok, err);
     free(url);
     free(body);
     return ok ? JOB_OUT_OK : JOB_OUT_FAIL;

@@ -285,7 +285,8 @@ static void *worker_main(void *arg)
         uint64_t rnd = 0;
         if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != sizeof rnd)
             rnd = (uint64_t)mono_ms() * 0x9e3779b97f4a7c15ull;
-        uint64_t backoff = job_backoff_ms(R.cfg.backoff_base_ms, R.cfg.backoff_cap_ms, j.attempts, rnd);
+        uint64_t base = !strcmp(j.kind, "webhook") ? R.cfg.webhook_backoff_ms : R.cfg.backoff_base_ms;
+        uint64_t backoff = job_backoff_ms(base, R.cfg.backoff_cap_ms, j.attempts, rnd);
         job_status final;
         int f = jobs_finish(db, j.id, owner, out, out == JOB_OUT_OK ? result.data : NULL, err, now_ms(), backoff,
                             &final);
@@ -331,29 +332,44 @@ static void snapshot(jobs_db *db)
     jobs_list(db, "queued", NULL, 5, &queued, &nqueued, err, sizeof err);
 
     buf_t js = {0}, pm = {0};
-    BUF_LIT(&js, "{\"kinds\":{");
     static const char *const kinds[] = {"import", "export", "webhook", "schedule"};
-    for (size_t k = 0; k < 4; k++) {
-        jobs_kind_counts z = {0}, *kc = &z;
+    jobs_kind_counts kc[4];
+    memset(kc, 0, sizeof kc);
+    for (size_t k = 0; k < 4; k++)
         for (size_t i = 0; i < n; i++)
             if (!strcmp(c[i].kind, kinds[k]))
-                kc = &c[i];
+                kc[k] = c[i];
+    BUF_LIT(&js, "{\"kinds\":{");
+    for (size_t k = 0; k < 4; k++) {
         buf_printf(&js, "%s\"%s\":{", k ? "," : "", kinds[k]);
         for (int s = 0; s < JOB_STATUS_COUNT; s++)
             buf_printf(&js, "%s\"%s\":%llu", s ? "," : "", job_status_name((job_status)s),
-                       (unsigned long long)kc->n[s]);
-        buf_printf(&js, ",\"retries\":%llu}", (unsigned long long)kc->retries);
-        const char *K = kinds[k];
-        buf_printf(&pm, "isla_jobs_queue_depth{kind=\"%s\"} %llu\n", K,
-                   (unsigned long long)(kc->n[JOB_QUEUED] + kc->n[JOB_RETRYING]));
-        for (int s = 0; s < JOB_STATUS_COUNT; s++)
-            buf_printf(&pm, "isla_jobs{kind=\"%s\",status=\"%s\"} %llu\n", K, job_status_name((job_status)s),
-                       (unsigned long long)kc->n[s]);
-        buf_printf(&pm, "isla_job_retries_total{kind=\"%s\"} %llu\n", K, (unsigned long long)kc->retries);
-        buf_printf(&pm, "isla_jobs_dead{kind=\"%s\"} %llu\n", K, (unsigned long long)kc->n[JOB_DEAD]);
-        buf_printf(&pm, "isla_job_duration_seconds_sum{kind=\"%s\"} %.3f\n", K, kc->seconds_done);
-        buf_printf(&pm, "isla_job_duration_seconds_count{kind=\"%s\"} %llu\n", K, (unsigned long long)kc->count_done);
+                       (unsigned long long)kc[k].n[s]);
+        buf_printf(&js, ",\"retries\":%llu}", (unsigned long long)kc[k].retries);
     }
+    /* Prometheus: every family's samples in one group. */
+    BUF_LIT(&pm, "# HELP isla_jobs_queue_depth Jobs waiting to run (queued or retrying), per kind.\n"
+                 "# TYPE isla_jobs_queue_depth gauge\n");
+    for (size_t k = 0; k < 4; k++)
+        buf_printf(&pm, "isla_jobs_queue_depth{kind=\"%s\"} %llu\n", kinds[k],
+                   (unsigned long long)(kc[k].n[JOB_QUEUED] + kc[k].n[JOB_RETRYING]));
+    BUF_LIT(&pm, "# HELP isla_jobs Jobs in the queue by kind and state.\n# TYPE isla_jobs gauge\n");
+    for (size_t k = 0; k < 4; k++)
+        for (int s = 0; s < JOB_STATUS_COUNT; s++)
+            buf_printf(&pm, "isla_jobs{kind=\"%s\",status=\"%s\"} %llu\n", kinds[k], job_status_name((job_status)s),
+                       (unsigned long long)kc[k].n[s]);
+    BUF_LIT(&pm, "# HELP isla_job_retries_total Attempts beyond the first, per kind.\n"
+                 "# TYPE isla_job_retries_total counter\n");
+    for (size_t k = 0; k < 4; k++)
+        buf_printf(&pm, "isla_job_retries_total{kind=\"%s\"} %llu\n", kinds[k], (unsigned long long)kc[k].retries);
+    BUF_LIT(&pm, "# HELP isla_jobs_dead Jobs that failed their last attempt, per kind.\n# TYPE isla_jobs_dead gauge\n");
+    for (size_t k = 0; k < 4; k++)
+        buf_printf(&pm, "isla_jobs_dead{kind=\"%s\"} %llu\n", kinds[k], (unsigned long long)kc[k].n[JOB_DEAD]);
+    BUF_LIT(&pm, "# HELP isla_job_duration_seconds Run time of finished jobs, per kind.\n"
+                 "# TYPE isla_job_duration_seconds summary\n");
+    for (size_t k = 0; k < 4; k++)
+        buf_printf(&pm, "isla_job_duration_seconds_sum{kind=\"%s\"} %.3f\nisla_job_duration_seconds_count{kind=\"%s\"} %llu\n",
+                   kinds[k], kc[k].seconds_done, kinds[k], (unsigned long long)kc[k].count_done);
     BUF_LIT(&js, "},\"running\":[");
     for (size_t i = 0; i < nrun; i++) {
         if (i)
@@ -405,19 +421,8 @@ void jobs_render_stats(buf_t *b)
 void jobs_render_prometheus(buf_t *b)
 {
     pthread_mutex_lock(&R.snap_lock);
-    if (R.snap_prom.len) {
-        BUF_LIT(b, "# HELP isla_jobs_queue_depth Jobs waiting to run (queued or retrying), per kind.\n"
-                   "# TYPE isla_jobs_queue_depth gauge\n"
-                   "# HELP isla_jobs Jobs in the queue by kind and state.\n"
-                   "# TYPE isla_jobs gauge\n"
-                   "# HELP isla_job_retries_total Attempts beyond the first, per kind.\n"
-                   "# TYPE isla_job_retries_total counter\n"
-                   "# HELP isla_jobs_dead Jobs that failed their last attempt, per kind.\n"
-                   "# TYPE isla_jobs_dead gauge\n"
-                   "# HELP isla_job_duration_seconds Run time of finished jobs, per kind.\n"
-                   "# TYPE isla_job_duration_seconds summary\n");
+    if (R.snap_prom.len)
         buf_put(b, R.snap_prom.data, R.snap_prom.len);
-    }
     pthread_mutex_unlock(&R.snap_lock);
 }
 
@@ -431,7 +436,7 @@ static void *keeper_main(void *arg)
         return NULL;
     }
     const char *owner = jobs_owner_self();
-    uint64_t next_snap = 0;
+    uint64_t next_snap = 0, snap_seq = 0;
     while (!atomic_load(&R.stopping)) {
         uint64_t now = mono_ms();
         for (int i = 0; i < LANES; i++) {
@@ -457,8 +462,12 @@ static void *keeper_main(void *arg)
                 event_of(db, id, "progress");
             }
         }
-        if (now >= next_snap) {
+        /* Once a second, and soon after any job event, so /metrics and the
+         * dashboard follow a job's end within a tick. */
+        uint64_t seq = jobs_events_last();
+        if (now >= next_snap || seq != snap_seq) {
             next_snap = now + 1000;
+            snap_seq = seq;
             snapshot(db);
         }
         nap(KEEPER_MS);

@@ -40,6 +40,7 @@ typedef struct {
     const char *data_dir;
     uint64_t lease_ms;
     uint64_t backoff_base_ms, backoff_cap_ms;
+    uint64_t webhook_backoff_ms;  /* webhooks' own base: alerts are urgent */
     uint32_t import_attempts, export_attempts, webhook_attempts;
     const char *schedule_at;      /* "HH:MM" (UTC) or NULL */
     const char *schedule_offers, *schedule_hotels;

@@ -264,6 +264,16 @@ void alert_set_sink(bool (*sink)(const char *url, const char *body))
     A.sink = sink;
 }
 
+void alert_delivery_result(bool ok, const char *err)
+{
+    if (ok) {
+        atomic_fetch_add(&A.delivered, 1);
+    } else {
+        atomic_fetch_add(&A.failed, 1);
+        oplog("isla: alert: webhook delivery failed: %s", err);
+    }
+}
+
 void alert_condition(const char *kind, bool active, double value, double threshold, uint64_t now_ms,
                      const char *fmt, ...)
 {

@@ -38,6 +38,9 @@ void alert_event(const char *kind, uint64_t now_ms, const char *fmt, ...) __attr
  * retries with backoff and keeps dead deliveries visible) instead of the
  * in-process sender; a sink that returns false falls back to the sender. */
 void alert_set_sink(bool (*sink)(const char *url, const char *body));
+/* The sink reports how a delivery ended: delivered, or failed for good
+ * (after its last attempt), counted and logged like the sender's own. */
+void alert_delivery_result(bool ok, const char *err);
 
 typedef struct {
     uint64_t fired, delivered, failed, dropped, queued;
