@@ -9,16 +9,8 @@
 #include "api/render.h"
 #include "dest/dest.h"
 #include "util/days.h"
+#include "vocab/vocab.h"
 
-/* Values the dump format defines; a filter value outside both this list
- * and the data's own dictionary is a typo, not an empty result. */
-static const char *const known_meals[] = {
-    "NONE", "BREAKFAST", "HALFBOARD", "HALFBOARDPLUS", "FULLBOARD", "FULLBOARDPLUS",
-    "ALLINCLUSIVE", "ALLINCLUSIVEPLUS", "ACCORDINGDESCRIPTION", "PROGRAM", NULL};
-static const char *const known_rooms[] = {
-    "APARTMENT", "DOUBLE", "STUDIO", "SINGLE", "SUPERIOR", "ECONOMY", "FAMILY", "TRIPLE",
-    "SUITE", "ACCORDINGDESCRIPTION", "BUNGALOW", "DELUXE", "MULTISHARE", "TWINROOM",
-    "FOURBEDROOM", "VILLA", "HOLIDAYHOUSE", "JUNIORSUITE", "DUPLEX", NULL};
 
 #define MAX_VALUE 256
 
@@ -108,9 +100,10 @@ static bool parse_stars(const char *v, size_t n, uint8_t *out)
 }
 
 /* Adds each comma-separated code in v to set via the store dictionary.
- * Codes not in the data match nothing; malformed ones are an error. */
-static int add_codes(const store_t *s, int dict, const char *const *known, const char *param, const char *v,
-                     size_t n, bitset256 *set, api_response *res)
+ * A code outside the vocabulary (vocab.h, the one the importer enforces) is
+ * a 400; a code in it that the data does not have matches nothing. */
+static int add_codes(const store_t *s, int dict, const char *param, const char *v, size_t n, bitset256 *set,
+                     api_response *res)
 {
     size_t i = 0;
     while (i <= n) {
@@ -138,18 +131,24 @@ static int add_codes(const store_t *s, int dict, const char *const *known, const
                 return -1;
             }
             up[len] = 0;
-            int id = store_dict_find(s, dict, up, len);
-            if (id >= 0) {
-                bitset_set(set, (unsigned)id);
-            } else if (known) {
-                bool listed = false;
-                for (int k = 0; known[k]; k++)
-                    listed |= !strcmp(known[k], up);
-                if (!listed) {
-                    api_error(res, 400, "invalid_parameter", param, "unknown %s '%s'", param, up);
-                    return -1;
-                }
+            char list[400];
+            if (dict == STORE_DICT_AIRPORT && !vocab_airport(up, len)) {
+                api_error(res, 400, "invalid_parameter", param, "'%s' is not an IATA airport code (three letters)",
+                          up);
+                return -1;
             }
+            if ((dict == STORE_DICT_MEAL && vocab_meal(up, len) < 0) ||
+                (dict == STORE_DICT_ROOM && vocab_room(up, len) < 0)) {
+                if (dict == STORE_DICT_MEAL)
+                    vocab_list_text(vocab_meal_types, VOCAB_MEAL_COUNT, list, sizeof list);
+                else
+                    vocab_list_text(vocab_room_types, VOCAB_ROOM_COUNT, list, sizeof list);
+                api_error(res, 400, "invalid_parameter", param, "unknown %s '%s' (one of %s)", param, up, list);
+                return -1;
+            }
+            int id = store_dict_find(s, dict, up, len);
+            if (id >= 0)
+                bitset_set(set, (unsigned)id);
         }
         i = j + 1;
     }
@@ -364,7 +363,7 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
                 q->children = (uint8_t)u;
             break;
         case P_AIRPORTS:
-            if (add_codes(s, STORE_DICT_AIRPORT, NULL, key, val, vl, &q->airports, res) < 0)
+            if (add_codes(s, STORE_DICT_AIRPORT, key, val, vl, &q->airports, res) < 0)
                 return -1;
             /* an explicit but empty list means "any airport" */
             for (size_t k = 0; k < vl; k++)
@@ -384,13 +383,13 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
                     q->any_dest = false;
             break;
         case P_MEAL:
-            if (add_codes(s, STORE_DICT_MEAL, known_meals, key, val, vl, &q->meals, res) < 0)
+            if (add_codes(s, STORE_DICT_MEAL, key, val, vl, &q->meals, res) < 0)
                 return -1;
             if (vl)
                 q->any_meal = false;
             break;
         case P_ROOM:
-            if (add_codes(s, STORE_DICT_ROOM, known_rooms, key, val, vl, &q->rooms, res) < 0)
+            if (add_codes(s, STORE_DICT_ROOM, key, val, vl, &q->rooms, res) < 0)
                 return -1;
             if (vl)
                 q->any_room = false;

@@ -241,7 +241,10 @@ static int read_header(pipeline *p, input *in, char **rest, size_t *rest_len, ch
         size_t n = (size_t)in->size < MAX_HEADER ? (size_t)in->size : MAX_HEADER;
         const char *nl = memchr(in->map, '\n', n);
         if (!nl && n == MAX_HEADER) {
-            snprintf(err, errlen, "header (line 1) longer than %u bytes", MAX_HEADER);
+            if (memchr(in->map, '\r', n))
+                snprintf(err, errlen, "header (line 1): %s", ROW_CR_ONLY_MSG);
+            else
+                snprintf(err, errlen, "header (line 1) longer than %u bytes", MAX_HEADER);
             return -1;
         }
         size_t hl = nl ? (size_t)(nl - in->map) : n;
@@ -272,7 +275,10 @@ static int read_header(pipeline *p, input *in, char **rest, size_t *rest_len, ch
         return -1;
     }
     if (!nl && len == MAX_HEADER) {
-        snprintf(err, errlen, "header (line 1) longer than %u bytes", MAX_HEADER);
+        if (memchr(buf, '\r', len))
+            snprintf(err, errlen, "header (line 1): %s", ROW_CR_ONLY_MSG);
+        else
+            snprintf(err, errlen, "header (line 1) longer than %u bytes", MAX_HEADER);
         free(buf);
         return -1;
     }

@@ -12,6 +12,7 @@
 
 #include "csv/csv.h"
 #include "util/days.h"
+#include "vocab/vocab.h"
 
 static const struct {
     const char *name, *alias;
@@ -47,6 +48,10 @@ int row_layout_from_header(const char *line, size_t n, row_layout *out, char *er
     const char *why;
     if (n >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) /* UTF-8 byte order mark */
         line += 3, n -= 3;
+    if (memchr(line, '\r', n)) { /* the importer strips a CR that ends the line */
+        snprintf(err, errlen, "header (line 1): %s", ROW_CR_ONLY_MSG);
+        return -1;
+    }
     out->delim = csv_detect_delimiter(line, n);
     int nf = csv_split(line, n, out->delim, f, ROW_MAX_FIELDS, &why);
     if (nf < 0) {
@@ -105,6 +110,9 @@ void row_parser_init(row_parser *p, const row_layout *layout, import_dict *dicts
  * it if new; -1 if the dictionary is full. Three levels, cheapest first:
  * the field's previous value, this thread's hash cache, the shared table
  * under its lock (once per thread and value). */
+#define DICT_FULL (-1)
+#define DICT_UNKNOWN (-2)
+
 static int dict_id(row_parser *p, int d, int field, const char *v, size_t n)
 {
     dict_cache_slot *last = &p->last[field];
@@ -130,6 +138,12 @@ static int dict_id(row_parser *p, int d, int field, const char *v, size_t n)
         }
         slot = (slot + 1) & (DICT_CACHE_SLOTS - 1);
     }
+    /* First sight of the value in this thread: only the vocabulary may in
+     * (vocab.h), so every imported value is one a search can name. A value
+     * outside it never reaches the cache and is checked again each time,
+     * which only rejected rows pay. */
+    if ((d == STORE_DICT_MEAL && vocab_meal(v, n) < 0) || (d == STORE_DICT_ROOM && vocab_room(v, n) < 0))
+        return DICT_UNKNOWN;
     char key[STORE_DICT_STRLEN] = {0};
     memcpy(key, v, n);
     import_dict *dict = &p->dicts[d];
@@ -196,7 +210,8 @@ static bool parse_u32(const char *p, size_t n, uint32_t *out)
     return true;
 }
 
-/* An airport code or enum value: 1..31 letters, digits or '_', stored upper-case. */
+/* An airport code or enum value: 1..31 letters, digits or '_', stored
+ * upper-case; the vocabulary (vocab.h) then decides whether it is known. */
 static bool token(const char *p, size_t n, char *out)
 {
     if (n == 0 || n >= STORE_DICT_STRLEN)
@@ -225,6 +240,10 @@ int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *w
     csv_field f[ROW_MAX_FIELDS];
     const char *split_why;
     int nf = csv_split(line, n, L->delim, f, ROW_MAX_FIELDS, &split_why);
+    if ((nf < 0 || nf != L->n_fields) && memchr(line, '\r', n)) { /* only the error path looks */
+        snprintf(why, whylen, "a carriage return (CR) inside the line: CR-only or mixed line endings?");
+        return -1;
+    }
     if (nf < 0) {
         snprintf(why, whylen, "malformed CSV: %s", split_why);
         return -1;
@@ -301,8 +320,8 @@ int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *w
     for (int k = 0; k < 4; k++) {
         int c = airport_cols[k];
         char tok[STORE_DICT_STRLEN];
-        if (!token(v[c], len[c], tok))
-            return reject(why, whylen, c, v[c], len[c], "not an airport code");
+        if (!token(v[c], len[c], tok) || !vocab_airport(tok, len[c]))
+            return reject(why, whylen, c, v[c], len[c], "not a 3-letter IATA airport code");
         if ((ap[k] = dict_id(p, STORE_DICT_AIRPORT, SLOT_OUT_DEP_AIRPORT + k, tok, len[c])) < 0)
             return reject(why, whylen, c, v[c], len[c], "more than %d distinct airports", STORE_DICT_MAX);
     }
@@ -316,11 +335,13 @@ int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *w
     if (!token(v[COL_MEAL], len[COL_MEAL], tok))
         return reject(why, whylen, COL_MEAL, v[COL_MEAL], len[COL_MEAL], "not a meal type");
     if ((meal = dict_id(p, STORE_DICT_MEAL, SLOT_MEAL, tok, len[COL_MEAL])) < 0)
-        return reject(why, whylen, COL_MEAL, v[COL_MEAL], len[COL_MEAL], "too many distinct meal types");
+        return reject(why, whylen, COL_MEAL, v[COL_MEAL], len[COL_MEAL],
+                      meal == DICT_UNKNOWN ? "unknown meal type" : "too many distinct meal types");
     if (!token(v[COL_ROOM], len[COL_ROOM], tok))
         return reject(why, whylen, COL_ROOM, v[COL_ROOM], len[COL_ROOM], "not a room type");
     if ((room = dict_id(p, STORE_DICT_ROOM, SLOT_ROOM, tok, len[COL_ROOM])) < 0)
-        return reject(why, whylen, COL_ROOM, v[COL_ROOM], len[COL_ROOM], "too many distinct room types");
+        return reject(why, whylen, COL_ROOM, v[COL_ROOM], len[COL_ROOM],
+                      room == DICT_UNKNOWN ? "unknown room type" : "too many distinct room types");
     out->meal = (uint8_t)meal;
 
     const char *ov = v[COL_OCEAN_VIEW];

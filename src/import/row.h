@@ -29,6 +29,12 @@ typedef struct {
     int field_of[COL_COUNT];  /* column -> field position */
 } row_layout;
 
+/* What a file with CR-only line ends (classic Mac OS) is told instead of
+ * "too many fields": without line feeds it reads as a single line. */
+#define ROW_CR_ONLY_MSG                                                                              \
+    "line endings are CR only (old Mac): the file has no line feeds, so it reads as one line; "     \
+    "convert them to LF or CRLF first, e.g. tr '\\r' '\\n' < dump.csv > fixed.csv"
+
 /* Reads the header line. On error (missing or repeated column, empty
  * header) returns -1 with a message naming the columns. */
 int row_layout_from_header(const char *line, size_t n, row_layout *out, char *err, size_t errlen);

@@ -1,12 +1,14 @@
 /* libFuzzer target: row_layout_from_header and row_parse. Half the inputs
  * are parsed as rows of the fixed 2023 header; the other half supply their
- * own header as the first line. Accepted rows must hold valid values and
- * dictionary ids; rejected ones a terminated, printable reason. */
+ * own header as the first line. Accepted rows must hold valid values,
+ * dictionary ids and only values of the vocabulary (vocab.h); rejected ones
+ * a terminated, printable reason. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "import/row.h"
+#include "vocab/vocab.h"
 
 #define CHECK(c) \
     do {         \
@@ -76,6 +78,13 @@ static void check_row(const row_layout *L, const char *line, size_t n)
     for (int d = 0; d < STORE_DICT_COUNT; d++)
         for (unsigned i = 0; i < atomic_load(&dicts[d].len); i++)
             CHECK(memchr(dicts[d].values[i], 0, STORE_DICT_STRLEN) != NULL);
+    /* one vocabulary: whatever is imported, the API can name (vocab.h) */
+    for (unsigned i = 0; i < atomic_load(&dicts[STORE_DICT_AIRPORT].len); i++)
+        CHECK(vocab_airport(dicts[STORE_DICT_AIRPORT].values[i], strlen(dicts[STORE_DICT_AIRPORT].values[i])));
+    for (unsigned i = 0; i < atomic_load(&dicts[STORE_DICT_MEAL].len); i++)
+        CHECK(vocab_meal(dicts[STORE_DICT_MEAL].values[i], strlen(dicts[STORE_DICT_MEAL].values[i])) >= 0);
+    for (unsigned i = 0; i < atomic_load(&dicts[STORE_DICT_ROOM].len); i++)
+        CHECK(vocab_room(dicts[STORE_DICT_ROOM].values[i], strlen(dicts[STORE_DICT_ROOM].values[i])) >= 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

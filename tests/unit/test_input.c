@@ -2,7 +2,8 @@
  * (import/input and the checks in import/import): a truncated gzip file or
  * gzip on stdin, a bad gzip trailer, bytes after the gzip stream, several
  * gzip members, a last row cut inside a quoted field or after some fields
- * (file and pipe), and the shrink guard (max_shrink_pct, min_offers).
+ * (file and pipe), the shrink guard (max_shrink_pct, min_offers), CR-only
+ * line ends, and values outside the vocabulary (vocab.h).
  * In every failure nothing is published and CURRENT stays as it was. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -340,6 +341,68 @@ static void test_shrink_guard(void **state)
     buf_free(&b);
 }
 
+/* CR-only line ends (classic Mac): the whole file reads as one line. The
+ * error says what is wrong instead of "too many fields" - for a small file
+ * and one whose single "line" is longer than the 1 MiB header limit, from
+ * a file and from a pipe. */
+static void test_cr_only_file(void **state)
+{
+    (void)state;
+    const char *d = subdir("cr_only");
+    buf_t b = {0};
+    dump(&b, 200);
+    for (size_t i = 0; i < b.len; i++)
+        if (b.data[i] == '\n')
+            b.data[i] = '\r';
+    import_result res;
+    char err[1024];
+    assert_int_equal(import_bytes(d, "mac.csv", b.data, b.len, &res, err), -1);
+    if (!strstr(err, "header (line 1): line endings are CR only (old Mac)"))
+        fail_msg("small CR-only file: '%s'", err);
+    assert_int_equal(import_pipe(d, b.data, b.len, &res, err), -1);
+    if (!strstr(err, "line endings are CR only (old Mac)"))
+        fail_msg("CR-only through a pipe: '%s'", err);
+    buf_t big = {0};
+    dump(&big, 8000); /* > 1 MiB */
+    for (size_t i = 0; i < big.len; i++)
+        if (big.data[i] == '\n')
+            big.data[i] = '\r';
+    assert_int_equal(import_bytes(d, "big-mac.csv", big.data, big.len, &res, err), -1);
+    if (!strstr(err, "line endings are CR only (old Mac)"))
+        fail_msg("large CR-only file: '%s'", err);
+    assert_false(tu_exists(tu_path(d, "data/CURRENT")));
+    buf_free(&b);
+    buf_free(&big);
+}
+
+/* Values the API could never search for are rejected with their line and
+ * column (vocab.h); the rest of the dump is imported. */
+static void test_vocabulary_rejects(void **state)
+{
+    (void)state;
+    const char *d = subdir("vocab");
+    buf_t b = {0};
+    dump(&b, 3); /* lines 2-4 */
+    tu_offer(&b, 5, "2023-07-10", "10:00", "2023-07-17", "12:00", 2, 0, 900, "HAM", "WEIRD", false, "DOUBLE");
+    tu_offer(&b, 6, "2023-07-10", "10:00", "2023-07-17", "12:00", 2, 0, 901, "ZZZZ", "BREAKFAST", false, "DOUBLE");
+    tu_offer(&b, 7, "2023-07-10", "10:00", "2023-07-17", "12:00", 2, 0, 902, "HAM", "BREAKFAST", false, "CASTLE");
+    tu_offer(&b, 8, "2023-07-10", "10:00", "2023-07-17", "12:00", 2, 0, 903, "muc", "allinclusive", true, "suite");
+    import_result res;
+    char err[1024];
+    if (import_bytes(d, "vocab.csv", b.data, b.len, &res, err) != 0)
+        fail_msg("import: %s", err);
+    assert_int_equal(res.stats.imported, 4);
+    assert_int_equal(res.stats.rejected, 3);
+    char *rj = tu_slurp(tu_path(res.gen_dir, "rejects.csv"), NULL);
+    assert_non_null(rj);
+    if (!strstr(rj, "\n5,\"mealtype: unknown meal type 'WEIRD'\"") ||
+        !strstr(rj, "\n6,\"outbounddepartureairport: not a 3-letter IATA airport code 'ZZZZ'\"") ||
+        !strstr(rj, "\n7,\"roomtype: unknown room type 'CASTLE'\""))
+        fail_msg("rejects.csv:\n%s", rj);
+    free(rj);
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +414,8 @@ int main(void)
         cmocka_unit_test(test_cut_in_quoted_field),
         cmocka_unit_test(test_cut_short_row),
         cmocka_unit_test(test_shrink_guard),
+        cmocka_unit_test(test_cr_only_file),
+        cmocka_unit_test(test_vocabulary_rejects),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -260,6 +260,11 @@ static void test_airports(void **state)
     /* malformed codes */
     expect_400(BASE "&departureAirports=M-C", PARAMS_BEST_OFFERS, "departureAirports", NULL);
     expect_400(BASE "&departureAirports=HAM,M%26C", PARAMS_BEST_OFFERS, "departureAirports", NULL);
+    /* not IATA-shaped (vocab.h): no import can hold them, so they are typos */
+    expect_400(BASE "&departureAirports=ZZZZ", PARAMS_BEST_OFFERS, "departureAirports", NULL);
+    expect_400(BASE "&departureAirports=HAM,MU", PARAMS_HOTEL_OFFERS, "departureAirports", NULL);
+    expect_400(BASE "&departureAirports=M1C", PARAMS_BEST_OFFERS, "departureAirports", NULL);
+    assert_non_null(strstr(body, "IATA"));
 }
 
 static void test_meal_and_room(void **state)
@@ -298,6 +303,8 @@ static void test_meal_and_room(void **state)
     expect_400(BASE "&mealType=BREAKFAST,FOO", PARAMS_BEST_OFFERS, "mealType", NULL);
     expect_400(BASE "&roomType=CASTLE", PARAMS_HOTEL_OFFERS, "roomType", NULL);
     expect_400(BASE "&roomType=DOUBLE%20ROOM", PARAMS_BEST_OFFERS, "roomType", NULL);
+    expect_400(BASE "&mealType=WEIRD", PARAMS_PRICE_CALENDAR, "mealType", NULL);
+    assert_non_null(strstr(body, "one of NONE, BREAKFAST,"));
 }
 
 static void test_date_rounding(void **state)

@@ -428,16 +428,21 @@ static void test_parse_variants(void **state)
     assert_int_equal(parse(f, line, &r2, why, sizeof why), 0);
     assert_int_equal(r2.nights, 0);
 
-    /* the longest enum value a dictionary holds: kept intact */
+    /* the longest value of the vocabulary, in lower case: kept intact */
+    const char *lng[15];
+    memcpy(lng, row422, sizeof lng);
+    lng[14] = "accordingdescription";
+    join(lng, 15, ',', true);
+    assert_int_equal(parse(f, line, &r2, why, sizeof why), 0);
+    assert_string_equal(dict_value(f, STORE_DICT_ROOM, r2.room_ocean & 0x7F), "ACCORDINGDESCRIPTION");
+    /* a value of the longest length a dictionary could hold is no room type */
     char longest[STORE_DICT_STRLEN];
     memset(longest, 'B', sizeof longest - 1);
     longest[sizeof longest - 1] = 0;
-    const char *lng[15];
-    memcpy(lng, row422, sizeof lng);
     lng[14] = longest;
     join(lng, 15, ',', true);
-    assert_int_equal(parse(f, line, &r2, why, sizeof why), 0);
-    assert_string_equal(dict_value(f, STORE_DICT_ROOM, r2.room_ocean & 0x7F), longest);
+    assert_int_equal(parse(f, line, &r2, why, sizeof why), -1);
+    assert_non_null(strstr(why, "roomtype: unknown room type"));
     free(f);
 }
 
@@ -475,6 +480,33 @@ static void test_parse_old_variant_dates(void **state)
 
 /* One bad value per case, in the column given; the reason must start
  * with that column's name. */
+/* A file with CR-only line ends reads as one line: say so, not "too many
+ * fields". A CR inside a data row says the same. */
+static void test_cr_only_line_ends(void **state)
+{
+    (void)state;
+    join(cols2023, 15, ',', true);
+    char text[4096];
+    if (snprintf(text, sizeof text, "%s\r\"1\",\"2\"\r", line) >= (int)sizeof text)
+        fail_msg("header too long");
+    row_layout L;
+    char err[512];
+    assert_int_equal(row_layout_from_header(text, strlen(text), &L, err, sizeof err), -1);
+    if (!strstr(err, "header (line 1): line endings are CR only (old Mac)"))
+        fail_msg("CR-only header: '%s'", err);
+    parser_fixture *f = new_2023_parser();
+    join(row422, 15, ',', true);
+    char two[4096];
+    if (snprintf(two, sizeof two, "%s\r%s", line, line) >= (int)sizeof two)
+        fail_msg("row too long");
+    offer_row r;
+    char why[256];
+    assert_int_equal(parse(f, two, &r, why, sizeof why), -1);
+    if (!strstr(why, "carriage return (CR) inside the line"))
+        fail_msg("CR inside a row: '%s'", why);
+    free(f);
+}
+
 static void test_parse_bad_values(void **state)
 {
     (void)state;
@@ -518,6 +550,17 @@ static void test_parse_bad_values(void **state)
         {12, "", "mealtype"},
         {14, "DOUBLE ROOM", "roomtype"},
         {14, "", "roomtype"},
+        /* outside the vocabulary (vocab.h), which the API could never name */
+        {9, "ZZZZ", "outbounddepartureairport"},
+        {9, "MU", "outbounddepartureairport"},
+        {9, "M1C", "outbounddepartureairport"},
+        {7, "PMI_", "outboundarrivalairport"},
+        {6, "LONDON", "inbounddepartureairport"},
+        {10, "FMO2", "inboundarrivalairport"},
+        {12, "WEIRD", "mealtype"},
+        {12, "BREAKFA", "mealtype"}, /* a cut value */
+        {14, "PENTHOUSE", "roomtype"},
+        {14, "DOUBLE_", "roomtype"},
         {13, "maybe", "oceanview"},
         {13, "", "oceanview"},
         {13, "yes", "oceanview"},
@@ -672,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_layout_from_sample_file),
         cmocka_unit_test(test_layout_shuffled_and_unquoted_semicolon),
         cmocka_unit_test(test_layout_uppercase_and_spaces),
+        cmocka_unit_test(test_cr_only_line_ends),
         cmocka_unit_test(test_layout_old_variant_and_airlines),
         cmocka_unit_test(test_layout_missing_columns),
         cmocka_unit_test(test_layout_empty_header),
