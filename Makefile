@@ -10,7 +10,7 @@ OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
 BUILD   ?= build
 # h2o's header switches to the libuv API unless told otherwise.
-CPPFLAGS += -Isrc -D_GNU_SOURCE -DH2O_USE_LIBUV=0
+CPPFLAGS += -Isrc -Isrc/http/h2o-compat -D_GNU_SOURCE -DH2O_USE_LIBUV=0
 CFLAGS  += -std=c17 -Wall -Wextra -pthread -fno-strict-aliasing
 LDLIBS  += -lh2o-evloop -lssl -lcrypto -lz -ldeflate -lbrotlienc -lcurl -lsqlite3 -lpthread -lm
 

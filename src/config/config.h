@@ -57,6 +57,10 @@ typedef struct {
     uint64_t max_header_bytes;
     uint64_t max_body;
     uint64_t max_connections;
+    uint64_t max_conn_per_address; /* 0 = no cap */
+    uint64_t max_buffered;         /* bytes of answers in flight, all connections */
+    uint64_t max_buffered_per_conn;
+    uint64_t send_timeout_ms;      /* an answer that makes no progress this long is cut */
     uint64_t header_timeout_ms;
     uint64_t idle_timeout_ms;
     uint64_t drain_timeout_ms;

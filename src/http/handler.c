@@ -176,6 +176,7 @@ int http_on_req(h2o_handler_t *self, h2o_req_t *req)
     st->t0 = mono_ns();
     st->route = ROUTE_OTHER;
     w->inflight++;
+    http_conn_attach(w, req, st);
 
     h2o_iovec_t method = req->method;
     h2o_iovec_t target = req->path; /* as sent: path and query */
@@ -244,6 +245,13 @@ int http_on_req(h2o_handler_t *self, h2o_req_t *req)
      * itself, after its method). */
     if ((m.flags & RF_ADMIN) && m.route != ROUTE_ADMIN && !http_admin_authorized(w, req, st))
         return 0;
+    /* The connection's or the process's answers in flight are at their
+     * budget (conns.c): no new answer until some are taken. */
+    if (!(m.flags & RF_UNLIMITED) && !http_conn_admit(w, st)) {
+        ADD_HEADER_LIT(req, "retry-after", "1");
+        http_send_error(w, req, st, 503, "busy", "too many answers waiting to be read; read them or retry");
+        return 0;
+    }
     if (m.flags & RF_HTTP) {
         http_serve_endpoint(w, req, st, get);
         return 0;

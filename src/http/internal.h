@@ -38,6 +38,7 @@
 
 typedef struct server server;
 typedef struct req_state req_state;
+typedef struct conn_state conn_state;
 
 typedef struct {
     server *srv;
@@ -66,6 +67,8 @@ typedef struct {
     h2o_linklist_t waiters;   /* req_state of admin reloads waiting for the load */
     uint64_t next_stream_ms;
     uint64_t last_heartbeat_ms;
+    h2o_linklist_t conns;     /* conn_state of this worker, least recently active first */
+    uint64_t next_watch_ms;   /* next look for stalled and idle connections */
 } worker;
 
 /* Opens a generation off the control thread. */
@@ -120,6 +123,38 @@ struct server {
 
     _Atomic uint64_t reloads_ok, reloads_failed, last_reload_unix_ms;
     _Atomic uint64_t streams;
+
+    /* Connections (conns.c), across workers. */
+    _Atomic uint64_t held;            /* bytes of responses in flight */
+    _Atomic uint64_t killing;         /* connections shut down, not yet closed by h2o */
+    atomic_bool want_room;            /* a worker stopped accepting at --max-connections */
+    _Atomic uint64_t refused_busy;    /* 503: over a buffered-bytes budget */
+    _Atomic uint64_t refused_address; /* closed at accept: --max-connections-per-address */
+    _Atomic uint64_t stalled;         /* streams reset / connections closed: no progress */
+    _Atomic uint64_t idle_closed;     /* HTTP/2 connections idle (PINGs or not) */
+    _Atomic uint64_t evicted;         /* idle connections closed to make room */
+};
+
+/* ---- per-connection state (conns.c) ------------------------------------- */
+
+/* One per accepted socket, owned by its worker. Reference counted: the
+ * socket holds one until it closes, every request in flight one, because
+ * h2o may close the socket before it frees the last request. */
+struct conn_state {
+    worker *w;
+    h2o_socket_t *sock;       /* NULL once closed */
+    netaddr addr;
+    bool addr_counted;        /* counted in conncount (not a trusted proxy) */
+    bool is_h2;
+    bool killed;              /* shut down by us; h2o closes it next */
+    unsigned refs;
+    unsigned active;          /* requests in flight */
+    uint64_t held;            /* bytes of this connection's responses in flight */
+    uint64_t last_active_ms;  /* a request started or ended */
+    uint64_t acked;           /* TCP bytes the peer acknowledged, at the last look */
+    uint64_t progress_ms;     /* when that last grew (HTTP/1) */
+    h2o_linklist_t link;      /* in w->conns */
+    h2o_linklist_t held_reqs; /* req_state with held > 0 */
 };
 
 /* ---- per-request state -------------------------------------------------- */
@@ -151,6 +186,13 @@ struct req_state {
     uint64_t ev_seq;          /* the last job event it was sent */
     /* the caller's API key, for the access log (never the key itself) */
     const char *key_name, *tier_name;
+    /* the connection and what this response holds of its budget */
+    conn_state *conn;
+    uint64_t held;
+    h2o_linklist_t held_link; /* in conn->held_reqs while held > 0 */
+    size_t last_pending;      /* HTTP/2: bytes not yet framed, at the last look */
+    uint64_t progress_ms;
+    bool reset_sent;
 };
 
 /* ---- across the files of src/http --------------------------------------- */
@@ -187,6 +229,15 @@ void http_stream_send(req_state *st, const char *data, size_t len, bool final);
 void http_streams_tick(worker *w, uint64_t now);
 void http_streams_close(worker *w);
 void http_waiters_tick(worker *w, uint64_t now, bool stopping);
+
+/* conns.c: connections, their budgets, stalls and idleness */
+void http_conns_init(server *srv);
+void http_conn_accept(worker *w, h2o_socket_t *sock);
+void http_conn_attach(worker *w, h2o_req_t *req, req_state *st);
+bool http_conn_admit(worker *w, req_state *st);
+void http_conn_hold(req_state *st, uint64_t bytes);
+void http_conn_detach(req_state *st);
+void http_conns_tick(worker *w, uint64_t now);
 
 /* handler.c: the request handler h2o calls */
 int http_on_req(h2o_handler_t *self, h2o_req_t *req);

@@ -18,6 +18,7 @@
 void http_req_state_dispose(void *p)
 {
     req_state *st = p;
+    http_conn_detach(st);
     if (h2o_linklist_is_linked(&st->link))
         h2o_linklist_unlink(&st->link);
     if (st->counted_stream)
@@ -207,6 +208,12 @@ void http_finish(worker *w, h2o_req_t *req, req_state *st, int status, const cha
     req->res.reason = reason_phrase(status);
     /* 204 and 304 carry no Content-Length (RFC 9110 8.6). */
     req->res.content_length = status == 204 || status == 304 ? SIZE_MAX : len;
+    /* What this response holds until h2o frees the request: the bytes
+     * sent, and the API's own body if what is sent is another copy. */
+    uint64_t held = sent;
+    if (st->has_res && st->res.body.data != body)
+        held += st->res.body.cap;
+    http_conn_hold(st, held);
     h2o_start_response(req, &generator);
     h2o_iovec_t buf = h2o_iovec_init(body, len);
     h2o_send(req, &buf, nobody ? 0 : 1, H2O_SEND_STATE_FINAL);

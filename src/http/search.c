@@ -95,6 +95,9 @@ bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_call
                              st->res.has_total, st->res.total, b);
             if (e != NULL) {
                 st->entry = e;
+                /* The entry has its own copy: ours is not needed while the
+                 * answer is written. */
+                buf_free(&st->res.body);
                 add_search_cache_headers(w, req, etag, (size_t)etag_len);
                 send_entry(w, req, st, e);
                 return true;

@@ -148,12 +148,6 @@ static int bound_port(int fd, int fallback)
     return fallback;
 }
 
-static void on_sock_close(void *data)
-{
-    (void)data;
-    metrics_conn_close();
-}
-
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     worker *w = listener->data;
@@ -166,6 +160,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
              * close; the worker's tick resumes accepting. */
             h2o_socket_read_stop(w->listener);
             w->paused = true;
+            atomic_store(&w->srv->want_room, true);
             return;
         }
         h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
@@ -175,10 +170,7 @@ static void on_accept(h2o_socket_t *listener, const char *err)
          * the application). */
         int on = 1;
         setsockopt(h2o_socket_get_fd(sock), IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-        metrics_conn_open();
-        sock->on_close.cb = on_sock_close;
-        sock->on_close.data = w;
-        h2o_accept(&w->accept_ctx, sock);
+        http_conn_accept(w, sock); /* the per-address cap, then h2o */
     }
 }
 
@@ -214,8 +206,12 @@ static void worker_tick(worker *w)
     worker_sync(w);
     if (w->paused && metrics_connections() < w->srv->cfg->max_connections && w->listener != NULL) {
         w->paused = false;
+        atomic_store(&w->srv->want_room, false);
         h2o_socket_read_start(w->listener, on_accept);
+    } else if (w->paused) {
+        atomic_store(&w->srv->want_room, true); /* another worker may have cleared it */
     }
+    http_conns_tick(w, now);
     http_streams_tick(w, now);
     http_waiters_tick(w, now, false);
     accesslog_flush(&w->log, now, false);
@@ -433,6 +429,7 @@ int server_run(const server_config *cfg)
     cache_init(cfg->cache_bytes, cfg->cache_ttl_ms);
     compress_init(cfg->gzip, (int)cfg->gzip_level, cfg->brotli, (int)cfg->brotli_quality, cfg->compress_min);
     ratelimit_init(cfg->rate_per_s, cfg->rate_burst, cfg->rate_clients);
+    http_conns_init(srv);
     char host[256];
     if (gethostname(host, sizeof(host)) != 0)
         snprintf(host, sizeof(host), "localhost");
@@ -504,6 +501,7 @@ int server_run(const server_config *cfg)
         w->m = metrics_shard_get(i);
         h2o_linklist_init_anchor(&w->streams);
         h2o_linklist_init_anchor(&w->waiters);
+        h2o_linklist_init_anchor(&w->conns);
         atomic_init(&w->drained, false);
         w->started = pthread_create(&w->thread, NULL, worker_main, w) == 0;
         if (!w->started) {

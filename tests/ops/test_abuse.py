@@ -230,6 +230,266 @@ def t_cursor_key(tmp, data):
             srv.stop()
 
 
+# ---- clients that never read --------------------------------------------------
+
+def rss_kb(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def h2_frame(kind, flags, stream, payload=b""):
+    return len(payload).to_bytes(3, "big") + bytes([kind, flags]) + stream.to_bytes(4, "big") + payload
+
+
+def hpack_int(value, prefix_bits, first):
+    """HPACK integer (RFC 7541 5.1) with `first` holding the pattern bits."""
+    top = (1 << prefix_bits) - 1
+    if value < top:
+        return bytes([first | value])
+    out = [first | top]
+    value -= top
+    while value >= 128:
+        out.append(value % 128 + 128)
+        value //= 128
+    out.append(value)
+    return bytes(out)
+
+
+def hpack_get(path, authority=b"localhost"):
+    """:method GET, :scheme http (static table), :path and :authority as
+    literals without indexing (indexed names 4 and 1), no Huffman."""
+    return (b"\x82\x86" + hpack_int(4, 4, 0) + hpack_int(len(path), 7, 0) + path +
+            hpack_int(1, 4, 0) + hpack_int(len(authority), 7, 0) + authority)
+
+
+class H2ZeroWindow:
+    """A prior-knowledge HTTP/2 connection that announces an initial window
+    of 0, asks for `paths` on streams 1, 3, 5, ... and never opens its
+    window; ping() keeps it busy. Records RST_STREAM and GOAWAY frames and
+    whether the server closed it."""
+
+    def __init__(self, port, paths):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.s.setblocking(False)
+        self.buf = b""
+        self.resets = {}
+        self.statuses = {}
+        self.closed = False
+        settings = (4).to_bytes(2, "big") + (0).to_bytes(4, "big")  # SETTINGS_INITIAL_WINDOW_SIZE = 0
+        out = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(4, 0, 0, settings)
+        for i, path in enumerate(paths):
+            out += h2_frame(1, 5, 2 * i + 1, hpack_get(path))  # END_STREAM | END_HEADERS
+        self.send(out)
+
+    def send(self, data):
+        if self.closed:
+            return
+        self.s.setblocking(True)
+        self.s.settimeout(5)
+        try:
+            self.s.sendall(data)
+        except OSError:
+            self.closed = True
+        self.s.setblocking(False)
+
+    def ping(self):
+        self.send(h2_frame(6, 0, 0, b"12345678"))
+
+    def pump(self):
+        while not self.closed:
+            try:
+                d = self.s.recv(65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                self.closed = True
+                return
+            if not d:
+                self.closed = True
+                return
+            self.buf += d
+            while len(self.buf) >= 9 and len(self.buf) >= 9 + int.from_bytes(self.buf[:3], "big"):
+                n = int.from_bytes(self.buf[:3], "big")
+                kind, flags, sid = self.buf[3], self.buf[4], int.from_bytes(self.buf[5:9], "big") & 0x7FFFFFFF
+                payload, self.buf = self.buf[9:9 + n], self.buf[9 + n:]
+                if kind == 4 and not flags & 1:
+                    self.send(h2_frame(4, 1, 0))
+                elif kind == 3:
+                    self.resets[sid] = int.from_bytes(payload[:4], "big")
+                elif kind == 1:
+                    # ":status" from the static table: 0x88 is 200; 503 is a literal
+                    self.statuses[sid] = 200 if payload[:1] == b"\x88" else (503 if b"503" in payload[:8] else -1)
+
+    def close(self):
+        self.s.close()
+
+
+def best_variant(i):
+    return (BEST + f"&maxPrice={100000 + i}").encode()
+
+
+def t_h2_zero_window(tmp, data):
+    # budgets small enough to see, and the result cache off so that the
+    # answers in flight are the only memory the attack can take
+    srv = Server(data, ["--threads", "2", "--cache-size", "0", "--max-buffered", "16M",
+                        "--max-buffered-per-connection", "1M", "--send-timeout", "2s", "--idle-timeout", "3s"])
+    conns = []
+    try:
+        srv.wait_health()
+        s, _, body = srv.request("GET", BEST)
+        check(s == 200 and len(body) > 50_000, f"a full answer: {s}, {len(body)} bytes")
+        answer_kb = len(body) // 1024
+        for _ in range(5):
+            srv.request("GET", BEST + "&maxPrice=99999")
+        base = rss_kb(srv.proc.pid)
+        n_conns, n_streams = 20, 100
+        conns = [H2ZeroWindow(srv.port, [best_variant(c * n_streams + k) for k in range(n_streams)])
+                 for c in range(n_conns)]
+        peak, t0 = base, time.monotonic()
+        # PINGs for 10 s: the server must reset the stalled streams (send
+        # timeout 2 s) and then close the connections (idle 3 s) anyway
+        while time.monotonic() - t0 < 10 and not all(c.closed for c in conns):
+            for c in conns:
+                c.ping()
+                c.pump()
+            peak = max(peak, rss_kb(srv.proc.pid))
+            time.sleep(0.25)
+        grew_mb = (peak - base) / 1024
+        unbounded_mb = n_conns * n_streams * answer_kb / 1024
+        print(f"    h2 zero window: {n_conns}x{n_streams} streams of {answer_kb} KB answers "
+              f"(unbounded: {unbounded_mb:.0f} MB); RSS {base // 1024} MB -> peak {peak // 1024} MB "
+              f"(+{grew_mb:.0f} MB)", flush=True)
+        if not ASAN:  # ASan's quarantine keeps freed memory resident
+            check(grew_mb < 64, f"RSS grew by {grew_mb:.0f} MB under the attack (bound: 16M budget + slack = 64 MB)")
+        resets = sum(len(c.resets) for c in conns)
+        busy = sum(1 for c in conns for v in c.statuses.values() if v == 503)
+        check(resets > 0, f"no stalled stream was reset (503s: {busy})")
+        check(all(c.closed for c in conns), f"{sum(not c.closed for c in conns)} of {n_conns} PINGing, idle "
+                                            f"connections still open after 10 s")
+        s, _, body = srv.request("GET", BEST)
+        check(s == 200 and len(body) > 50_000, f"after the attack: {s}")
+    finally:
+        for c in conns:
+            c.close()
+        srv.stop()
+
+
+def t_h1_unread_pipeline(tmp, data):
+    srv = Server(data, ["--cache-size", "0", "--send-timeout", "2s", "--header-timeout", "30s"])
+    socks = []
+    try:
+        srv.wait_health()
+        base = rss_kb(srv.proc.pid)
+        for c in range(20):
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(b"".join(b"GET " + best_variant(c * 50 + k) + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+                               for k in range(50)))
+            socks.append(s)
+        peak, t0 = base, time.monotonic()
+        while time.monotonic() - t0 < 5:
+            peak = max(peak, rss_kb(srv.proc.pid))
+            time.sleep(0.25)
+        grew_mb = (peak - base) / 1024
+        print(f"    http/1.1 unread pipeline: 20 connections x 50 requests; RSS +{grew_mb:.0f} MB", flush=True)
+        if not ASAN:
+            check(grew_mb < 64, f"RSS grew by {grew_mb:.0f} MB")
+        # every connection was cut: reading it ends (EOF or reset) within
+        # what the kernel buffered
+        for i, s in enumerate(socks):
+            s.settimeout(2)
+            got, ended = 0, False
+            try:
+                while got < 64 << 20:
+                    b = s.recv(1 << 20)
+                    if not b:
+                        ended = True
+                        break
+                    got += len(b)
+            except ConnectionResetError:
+                ended = True
+            except socket.timeout:
+                pass
+            check(ended, f"connection {i}: still open after --send-timeout ({got} bytes read)")
+        s, _, _ = srv.request("GET", "/api/health")
+        check(s == 200, f"health after: {s}")
+    finally:
+        for s in socks:
+            s.close()
+        srv.stop()
+
+
+# ---- one address, every connection ---------------------------------------------
+
+def open_idle(port, n, src="127.0.0.1"):
+    out = []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind((src, 0))
+        s.settimeout(3)
+        s.connect(("127.0.0.1", port))
+        out.append(s)
+    return out
+
+
+def health_from(port, src, timeout=3.0):
+    got, _ = raw_exchange(port, b"GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                          timeout=timeout, src=src)
+    rs = responses(got)
+    return rs[0][0] if rs else None
+
+
+def t_per_address_cap(tmp, data):
+    srv = Server(data, ["--max-connections-per-address", "8"])
+    socks = []
+    try:
+        srv.wait_health()
+        socks = open_idle(srv.port, 20)
+        time.sleep(0.5)
+        refused = 0
+        for s in socks:
+            s.settimeout(0.5)
+            try:
+                d = s.recv(4096)
+                if d.startswith(b"HTTP/1.1 503") and b"too_many_connections" in d:
+                    refused += 1
+            except socket.timeout:
+                pass
+            except ConnectionResetError:
+                refused += 1
+        check(refused == 12, f"{refused} of 20 connections refused with --max-connections-per-address 8")
+        check(health_from(srv.port, "127.0.0.1") == 503, "a ninth connection from the same address was served")
+        check(health_from(srv.port, "127.0.0.2") == 200, "another address was not served")
+        for s in socks:
+            s.close()
+        socks = []
+        time.sleep(0.3)
+        check(health_from(srv.port, "127.0.0.1") == 200, "the address was not served after closing its sockets")
+    finally:
+        for s in socks:
+            s.close()
+        srv.stop()
+
+
+def t_idle_sockets_do_not_starve_health(tmp, data):
+    srv = Server(data, ["--max-connections", "10"])
+    socks = []
+    try:
+        srv.wait_health()
+        socks = open_idle(srv.port, 10)
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        status = health_from(srv.port, "127.0.0.2", timeout=3.0)
+        check(status == 200, f"/api/health behind 10 idle sockets at --max-connections 10: {status} "
+                             f"after {time.monotonic() - t0:.1f} s")
+    finally:
+        for s in socks:
+            s.close()
+        srv.stop()
+
+
 # ---- main --------------------------------------------------------------------
 
 def main():
@@ -249,6 +509,13 @@ def main():
         finally:
             srv.stop()
         run_test("--cursor-key shared by replicas", t_cursor_key, tmp, data)
+        run_test("h2 zero window, 100 streams x 20 connections, PINGs: RSS bounded, streams reset, "
+                 "connections closed", t_h2_zero_window, tmp, data)
+        run_test("http/1.1 unread pipelined answers: bounded, cut after --send-timeout", t_h1_unread_pipeline,
+                 tmp, data)
+        run_test("--max-connections-per-address", t_per_address_cap, tmp, data)
+        run_test("idle sockets at --max-connections do not starve /api/health", t_idle_sockets_do_not_starve_health,
+                 tmp, data)
     return summary()
 
 
