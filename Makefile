@@ -18,7 +18,7 @@ LIB_SRC  := $(sort $(filter-out src/cli/main.c,$(wildcard src/*/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-TOOLS    := $(BUILD)/tests/diff_sqlite
+TOOLS    := $(BUILD)/tests/diff_sqlite $(BUILD)/tests/nlq_phrases
 
 .PHONY: all clean test check asan asan-clang unit tools fuzz
 all: $(BUILD)/isla $(TESTS) $(TOOLS)
@@ -39,6 +39,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libisla.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libisla.a $(LDLIBS) -lcmocka -o $@
 
 $(BUILD)/tests/diff_sqlite: tests/diff/diff_sqlite.c $(BUILD)/libisla.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libisla.a $(LDLIBS) -o $@
+
+$(BUILD)/tests/nlq_phrases: tests/nlq/nlq_phrases.c $(BUILD)/libisla.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libisla.a $(LDLIBS) -o $@
 
