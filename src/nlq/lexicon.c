@@ -70,7 +70,7 @@ const nlq_word nlq_words[] = {
     {"with my boyfriend", C_PARTY, 2}, {"with my partner", C_PARTY, 2}, {"mit partner", C_PARTY, 2},
     {"allein", C_PARTY, 1}, {"alleine", C_PARTY, 1}, {"alone", C_PARTY, 1}, {"solo", C_PARTY, 1},
     {"by myself", C_PARTY, 1}, {"just me", C_PARTY, 1}, {"nur ich", C_PARTY, 1},
-    {"single traveller", C_PARTY, 1}, {"single traveler", C_PARTY, 1}, {"für mich", C_PARTY, 1},
+    {"single traveller", C_PARTY, 1}, {"solo traveller", C_PARTY, 1}, {"solo traveler", C_PARTY, 1}, {"single traveler", C_PARTY, 1}, {"für mich", C_PARTY, 1},
     {"familie", C_FAMILY, 0}, {"family", C_FAMILY, 0}, {"familienurlaub", C_FAMILY, 0},
     {"family holiday", C_FAMILY, 0},
 
@@ -101,7 +101,9 @@ const nlq_word nlq_words[] = {
     {"start of", C_PART, 0}, {"early", C_PART, 0}, {"erste hälfte", C_PART, 0},
     {"mitte", C_PART, 1}, {"mid", C_PART, 1}, {"middle of", C_PART, 1}, {"the middle of", C_PART, 1},
     {"ende", C_PART, 2}, {"end of", C_PART, 2}, {"the end of", C_PART, 2}, {"late", C_PART, 2},
-    {"the beginning of", C_PART, 0}, {"the start of", C_PART, 0}, {"zweite hälfte", C_PART, 2},
+    {"the beginning of", C_PART, 0}, {"first week of", C_PART, 0}, {"the first week of", C_PART, 0},
+    {"last week of", C_PART, 2}, {"the last week of", C_PART, 2}, {"erste woche", C_PART, 0},
+    {"letzte woche", C_PART, 2}, {"erste hälfte", C_PART, 0}, {"the start of", C_PART, 0}, {"zweite hälfte", C_PART, 2},
 
     /* holidays: only those with dates in nlq_holidays */
     {"ostern", C_HOLIDAY, H_EASTER}, {"osterferien", C_HOLIDAY, H_EASTER}, {"easter", C_HOLIDAY, H_EASTER},
@@ -121,7 +123,8 @@ const nlq_word nlq_words[] = {
     {"alles inklusive", C_MEAL, AI}, {"all in", C_MEAL, AI}, {"ai", C_MEAL, AI},
     {"all inclusive plus", C_MEAL, MEAL(M_AIPLUS)}, {"ai plus", C_MEAL, MEAL(M_AIPLUS)},
     {"premium all inclusive", C_MEAL, MEAL(M_AIPLUS)}, {"ultra all inclusive", C_MEAL, MEAL(M_AIPLUS)},
-    {"halbpension", C_MEAL, HALF}, {"hp", C_MEAL, HALF}, {"half board", C_MEAL, HALF},
+    {"halbpension", C_MEAL, HALF}, {"halb pension", C_MEAL, HALF}, {"voll pension", C_MEAL, FULL},
+    {"all inclusive ultra", C_MEAL, MEAL(M_AIPLUS)}, {"hp", C_MEAL, HALF}, {"half board", C_MEAL, HALF},
     {"halfboard", C_MEAL, HALF}, {"halbpension plus", C_MEAL, MEAL(M_HALFPLUS)},
     {"hp plus", C_MEAL, MEAL(M_HALFPLUS)}, {"half board plus", C_MEAL, MEAL(M_HALFPLUS)},
     {"vollpension", C_MEAL, FULL}, {"vp", C_MEAL, FULL}, {"full board", C_MEAL, FULL},
@@ -142,7 +145,8 @@ const nlq_word nlq_words[] = {
     /* room */
     {"suite", C_ROOM, 1u << R_SUITE}, {"suiten", C_ROOM, 1u << R_SUITE}, {"suites", C_ROOM, 1u << R_SUITE},
     {"junior suite", C_ROOM, 1u << R_JUNIORSUITE}, {"juniorsuite", C_ROOM, 1u << R_JUNIORSUITE},
-    {"familienzimmer", C_ROOM, 1u << R_FAMILY}, {"family room", C_ROOM, 1u << R_FAMILY},
+    {"familienzimmer", C_ROOM, 1u << R_FAMILY}, {"familien zimmer", C_ROOM, 1u << R_FAMILY},
+    {"doppel zimmer", C_ROOM, 1u << R_DOUBLE}, {"einzel zimmer", C_ROOM, 1u << R_SINGLE}, {"family room", C_ROOM, 1u << R_FAMILY},
     {"familyroom", C_ROOM, 1u << R_FAMILY}, {"doppelzimmer", C_ROOM, 1u << R_DOUBLE},
     {"dz", C_ROOM, 1u << R_DOUBLE}, {"double room", C_ROOM, 1u << R_DOUBLE},
     {"double", C_ROOM, 1u << R_DOUBLE}, {"einzelzimmer", C_ROOM, 1u << R_SINGLE},
@@ -206,7 +210,21 @@ const nlq_word nlq_words[] = {
     {"or better", C_MIN, 0}, {"oder besser", C_MIN, 0}, {"und besser", C_MIN, 0},
     {"für", C_FOR, 0}, {"for", C_FOR, 0},
 
+    /* hotel features isla has no data for: reported, never taken for a hotel name */
+    {"pool", C_FEATURE, 0}, {"pools", C_FEATURE, 0}, {"swimmingpool", C_FEATURE, 0}, {"spa", C_FEATURE, 0},
+    {"wellness", C_FEATURE, 0}, {"strand", C_FEATURE, 0}, {"beach", C_FEATURE, 0}, {"strandnähe", C_FEATURE, 0},
+    {"adults only", C_FEATURE, 0}, {"nur erwachsene", C_FEATURE, 0}, {"animation", C_FEATURE, 0},
+    {"kinderclub", C_FEATURE, 0}, {"kids club", C_FEATURE, 0}, {"wifi", C_FEATURE, 0}, {"wlan", C_FEATURE, 0},
+    {"hund", C_FEATURE, 0}, {"dog", C_FEATURE, 0}, {"haustier", C_FEATURE, 0}, {"pet", C_FEATURE, 0},
+    {"golf", C_FEATURE, 0}, {"fitness", C_FEATURE, 0}, {"gym", C_FEATURE, 0}, {"sauna", C_FEATURE, 0},
+    {"parkplatz", C_FEATURE, 0}, {"parking", C_FEATURE, 0}, {"balkon", C_FEATURE, 0}, {"balcony", C_FEATURE, 0},
+    {"terrasse", C_FEATURE, 0}, {"klimaanlage", C_FEATURE, 0}, {"air conditioning", C_FEATURE, 0},
+
     /* words that carry no search meaning: never reported */
+    {"als", C_FILLER, 0}, {"as", C_FILLER, 0}, {"über", C_FILLER, 0}, {"over", C_FILLER, 0},
+    {"davon", C_FILLER, 0}, {"we'd", C_FILLER, 0}, {"i'd", C_FILLER, 0}, {"we're", C_FILLER, 0},
+    {"i'm", C_FILLER, 0}, {"included", C_FILLER, 0}, {"inclusive", C_FILLER, 0}, {"sucht", C_FILLER, 0}, {"suchen nach", C_FILLER, 0}, {"of which", C_FILLER, 0}, {"x", C_FILLER, 0}, {"n", C_NIGHT, 0},
+    {"aus", C_FROM, 0}, {"out of", C_FROM, 0},
     {"ich", C_FILLER, 0}, {"wir", C_FILLER, 0}, {"i", C_FILLER, 0}, {"we", C_FILLER, 0},
     {"möchte", C_FILLER, 0}, {"möchten", C_FILLER, 0}, {"will", C_FILLER, 0}, {"wollen", C_FILLER, 0},
     {"suche", C_FILLER, 0}, {"suchen", C_FILLER, 0}, {"want", C_FILLER, 0}, {"would", C_FILLER, 0},

@@ -48,6 +48,7 @@ typedef enum {
     C_MAX,         /* "unter", "max", "höchstens", "under", "up to" */
     C_MIN,         /* "mindestens", "at least" */
     C_FOR,         /* "für", "for" */
+    C_FEATURE,     /* known hotel features isla cannot search ("Pool", "Spa"): always reported */
     C_COUNT
 } nlq_concept;
 

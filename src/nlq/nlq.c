@@ -71,6 +71,7 @@ struct nlq {
     uint32_t *hotel_name_off;
     uint16_t *hotel_name_len;
     uint16_t *hotel_words;/* distinct indexed words in the name */
+    uint32_t *first_word; /* hotel index -> word id of its first word (the brand) */
     uint32_t n_hotels;
     int32_t first_day, last_day;
     void *scratch;        /* a token buffer while compiling */
@@ -215,6 +216,7 @@ typedef struct {
 typedef struct {
     tok_t t[MAX_TOKENS];
     unsigned n;
+    const char *src;      /* the text tokenized */
     char text[NLQ_MAX_TEXT * 3 + 64]; /* folded words (a fold at most doubles a UTF-8 letter) */
     size_t text_len;
 } toks_t;
@@ -426,6 +428,7 @@ static size_t lex_number(toks_t *T, const unsigned char *s, size_t n, size_t i)
 static void tokenize(const char *text, size_t n, bool plain, toks_t *T)
 {
     const unsigned char *s = (const unsigned char *)text;
+    T->src = text;
     T->n = 0;
     T->text_len = 0;
     size_t i = 0;
@@ -586,7 +589,10 @@ static void add_row(nlq_t *p, const char *text, uint8_t concept, uint32_t value,
             memcpy(key + kl, T->text + T->t[k].w, T->t[k].wl);
             kl += T->t[k].wl;
             uint32_t id = vocab_add(p, T->text + T->t[k].w, T->t[k].wl);
-            add_deletions(p, &p->vocab_del, T->text + T->t[k].w, T->t[k].wl, id);
+            /* a typo is corrected towards words that mean something, never
+             * into a filler, which would silently swallow it ("near" -> "year") */
+            if (concept != C_FILLER)
+                add_deletions(p, &p->vocab_del, T->text + T->t[k].w, T->t[k].wl, id);
         }
         if (!ok)
             continue;
@@ -654,12 +660,13 @@ static void compile_hotels(nlq_t *p, const nlq_source *src)
     p->hotel_name_off = calloc(nh, sizeof *p->hotel_name_off);
     p->hotel_name_len = calloc(nh, sizeof *p->hotel_name_len);
     p->hotel_words = calloc(nh, sizeof *p->hotel_words);
+    p->first_word = calloc(nh, sizeof *p->first_word);
     size_t cap = 1024, n_pairs = 0;
     hpair *pairs = malloc(cap * sizeof *pairs);
     map_t words;
     map_init(&words, 4096);
     uint32_t n_words = 0;
-    if (!p->hotel_id || !p->hotel_name_off || !p->hotel_name_len || !p->hotel_words || !pairs)
+    if (!p->hotel_id || !p->hotel_name_off || !p->hotel_name_len || !p->hotel_words || !p->first_word || !pairs)
         abort();
     toks_t *T = p->scratch;
     for (size_t h = 0; h < src->n_hotels; h++) {
@@ -669,6 +676,7 @@ static void compile_hotels(nlq_t *p, const nlq_source *src)
         p->hotel_name_off[h] = (uint32_t)arena_add(p, ho->name, nl);
         p->hotel_name_len[h] = (uint16_t)nl;
         tokenize(ho->name, nl, false, T);
+        p->first_word[h] = UINT32_MAX;
         for (unsigned k = 0; k < T->n; k++) {
             if (T->t[k].kind != T_WORD || T->t[k].wl < 2)
                 continue;
@@ -688,6 +696,8 @@ static void compile_hotels(nlq_t *p, const nlq_source *src)
                     abort();
             }
             pairs[n_pairs++] = (hpair){id, (uint32_t)h};
+            if (p->first_word[h] == UINT32_MAX)
+                p->first_word[h] = id;
         }
     }
     qsort(pairs, n_pairs, sizeof *pairs, cmp_hpair);
@@ -783,6 +793,7 @@ void nlq_free(nlq_t *p)
     free(p->hotel_name_off);
     free(p->hotel_name_len);
     free(p->hotel_words);
+    free(p->first_word);
     free(p);
 }
 
@@ -1062,11 +1073,20 @@ static unsigned r_months(ctx_t *c, unsigned i)
     else if (is_c(c, k, C_BETWEEN))
         between = true, k++;
     unsigned u = month_at(c, k, &m1, &p1);
-    if (!u)
+    bool parts = false;
+    if (!u && is_c(c, k, C_PART) && range_sep(c, k + 1, true) && month_at(c, k + 2, &m2, &p2) == 2) {
+        /* "Anfang bis Mitte Juli" */
+        p1 = (int)c->it[k].value, m1 = m2;
+        k += 4;
+        parts = true;
+        from = false;
+    } else if (!u) {
         return 0;
-    k += u;
-    m2 = m1, p2 = p1;
-    if (!to) {
+    } else {
+        k += u;
+        m2 = m1, p2 = p1;
+    }
+    if (!to && !parts) {
         unsigned s = k;
         if (range_sep(c, s, true) || is_sym(c, s, '/') || is_c(c, s, C_OR)) {
             unsigned u2 = month_at(c, s + 1, &m2, &p2);
@@ -1250,7 +1270,7 @@ static unsigned r_count(ctx_t *c, unsigned i)
         return 0;
     }
     k++;
-    if (is_sym(c, k, '-') && !is_unit(c, k + 1))
+    if (is_sym(c, k, '-') && is_unit(c, k + 1))
         k++; /* "14-tägig" */
     if (!is_unit(c, k) && c->it[i].concept == C_FOR && !is_c(c, i + 1, C_ARTICLE) && v >= 1 && v <= 12) {
         /* "für zwei", "for 3" */
@@ -1486,31 +1506,40 @@ static int64_t hotel_word(const nlq_t *p, const char *w, size_t wl, bool fuzzy)
     return best;
 }
 
-/* Offers runs of leftover tokens to the hotel matcher. A hotel is taken
- * when it holds every leftover word matched in the run and at least two of
- * them, or one distinctive word (>= 5 letters, in few hotels: a brand). */
-static void match_hotels(const nlq_t *p, const toks_t *T, bool *tok_done, nlq_result *r)
+/* Offers the words no rule took to the hotel matcher. Each word that is a
+ * hotel-name word (one typo allowed) votes for the hotels holding it; the
+ * hotels with the most votes win if the vote is specific enough: at least
+ * one voting word that is not a filler and is in few names, and for a
+ * single word either the brand (first word of every such name, "Iberostar")
+ * or a name word found in at most two hotels. Among equal votes, the names
+ * said most completely ("Iberostar Alcudia" -> "Iberostar Alcudia Park"). */
+/* Words in more hotel names than this only add to a candidate's score. */
+#define COMMON_DF 60
+
+static void match_hotels(const nlq_t *p, const toks_t *T, bool *tok_done, const bool *strong, const bool *feature,
+                         nlq_result *r)
 {
     int64_t wid[MAX_TOKENS];
     for (unsigned t = 0; t < T->n; t++) {
         wid[t] = -1;
-        if (!tok_done[t] && T->t[t].kind == T_WORD && T->t[t].wl >= 2)
-            wid[t] = hotel_word(p, T->text + T->t[t].w, T->t[t].wl, (T->t[t].flags & TF_ASCII) != 0);
-        if (wid[t] >= 0 && p->hw_df[wid[t]] > 60)
-            wid[t] = -1; /* "hotel", "playa", "mar": in too many names to tell any apart */
+        if (!tok_done[t] && T->t[t].kind == T_WORD && T->t[t].wl >= 2 && !feature[t])
+            wid[t] = hotel_word(p, T->text + T->t[t].w, T->t[t].wl, strong[t] && (T->t[t].flags & TF_ASCII));
+        for (unsigned u = 0; wid[t] >= 0 && u < t; u++)
+            if (wid[u] == wid[t])
+                wid[t] = -1; /* a word said twice votes once */
     }
     /* candidates: hotels of the matched words; score = matched words */
     uint32_t cand[512], score[512];
+    bool specific[512];
     unsigned nc = 0;
+    unsigned n_strong = 0;
     for (unsigned t = 0; t < T->n; t++) {
-        if (wid[t] < 0)
+        /* words in many names ("hotel", "playa") do not make candidates */
+        if (wid[t] < 0 || p->hw_df[wid[t]] > COMMON_DF)
             continue;
-        bool dup = false;
-        for (unsigned u = 0; u < t; u++)
-            dup |= wid[u] == wid[t];
-        if (dup)
-            continue;
+        n_strong += strong[t];
         const uint32_t *post = p->postings + p->hw_post[wid[t]];
+        bool spec = strong[t] && p->hw_df[wid[t]] <= NLQ_MAX_HOTELS;
         for (uint32_t k = 0; k < p->hw_df[wid[t]]; k++) {
             unsigned j = 0;
             while (j < nc && cand[j] != post[k])
@@ -1518,23 +1547,58 @@ static void match_hotels(const nlq_t *p, const toks_t *T, bool *tok_done, nlq_re
             if (j == nc) {
                 if (nc == 512)
                     continue;
-                cand[nc] = post[k], score[nc] = 0, nc++;
+                cand[nc] = post[k], score[nc] = 0, specific[nc] = false, nc++;
             }
             score[j]++;
+            specific[j] |= spec;
+        }
+    }
+    /* ... but they add to the score of the candidates holding them */
+    for (unsigned t = 0; t < T->n; t++) {
+        if (wid[t] < 0 || p->hw_df[wid[t]] <= COMMON_DF)
+            continue;
+        const uint32_t *post = p->postings + p->hw_post[wid[t]];
+        for (unsigned j = 0; j < nc; j++) {
+            size_t lo = 0, hi = p->hw_df[wid[t]];
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (post[mid] < cand[j])
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            score[j] += lo < p->hw_df[wid[t]] && post[lo] == cand[j];
         }
     }
     uint32_t best = 0;
     for (unsigned j = 0; j < nc; j++)
-        best = score[j] > best ? score[j] : best;
+        if (specific[j] && score[j] > best)
+            best = score[j];
     if (best == 0)
         return;
     unsigned n_best = 0;
     uint32_t picked[512];
     for (unsigned j = 0; j < nc; j++)
-        if (score[j] == best)
+        if (specific[j] && score[j] == best)
             picked[n_best++] = cand[j];
-    if (best >= 2 && n_best > 1) {
-        /* "Iberostar Alcudia": the hotel whose name those words say most completely */
+    if (n_strong == 1) {
+        /* one word of substance: a brand, or a capitalised name word of at
+         * most two hotels ("Carabela"), not any word that happens to be in
+         * a name ("vacances") */
+        unsigned t = 0;
+        while (t < T->n && !(wid[t] >= 0 && strong[t] && p->hw_df[wid[t]] <= NLQ_MAX_HOTELS))
+            t++;
+        if (t == T->n || T->t[t].wl < 5)
+            return;
+        bool brand = true;
+        for (unsigned j = 0; j < n_best; j++)
+            brand &= p->first_word[picked[j]] == (uint32_t)wid[t];
+        unsigned char first = (unsigned char)T->src[T->t[t].off];
+        if (!brand && !(T->t[t].wl >= 6 && p->hw_df[wid[t]] <= 2 && first >= 'A' && first <= 'Z'))
+            return;
+    }
+    if (n_best > 1 && best >= 2) {
+        /* "Iberostar Alcudia": the hotels whose names those words say most completely */
         uint16_t fewest = UINT16_MAX;
         for (unsigned j = 0; j < n_best; j++)
             fewest = p->hotel_words[picked[j]] < fewest ? p->hotel_words[picked[j]] : fewest;
@@ -1546,15 +1610,6 @@ static void match_hotels(const nlq_t *p, const toks_t *T, bool *tok_done, nlq_re
     }
     if (n_best > NLQ_MAX_HOTELS)
         return; /* too vague: leave the words unrecognized */
-    if (best == 1) {
-        /* one word: it must be distinctive */
-        bool ok = false;
-        for (unsigned t = 0; t < T->n; t++)
-            if (wid[t] >= 0 && T->t[t].wl >= 5 && p->hw_df[wid[t]] <= NLQ_MAX_HOTELS)
-                ok = true;
-        if (!ok)
-            return;
-    }
     /* consume the words the picked hotels contain */
     for (unsigned t = 0; t < T->n; t++) {
         if (wid[t] < 0)
@@ -1568,8 +1623,7 @@ static void match_hotels(const nlq_t *p, const toks_t *T, bool *tok_done, nlq_re
     for (unsigned j = 0; j < n_best; j++)
         r->hotels[j] = p->hotel_id[picked[j]];
     r->n_hotels = (uint8_t)n_best;
-    /* ascending ids */
-    for (unsigned a = 1; a < n_best; a++)
+    for (unsigned a = 1; a < n_best; a++) /* ascending ids */
         for (unsigned b = a; b > 0 && r->hotels[b - 1] > r->hotels[b]; b--) {
             uint32_t x = r->hotels[b];
             r->hotels[b] = r->hotels[b - 1];
@@ -1683,6 +1737,13 @@ int nlq_parse(const nlq_t *p, const char *text, size_t n, nlq_result *out)
     /* back to all items: what did the rules leave? */
     bool tok_done[MAX_TOKENS] = {0};
     bool tok_bad[MAX_TOKENS] = {0};
+    bool strong[MAX_TOKENS] = {0};  /* words that may name a hotel on their own */
+    bool feature[MAX_TOKENS] = {0}; /* "pool", "spa": known, not searchable, never a hotel */
+    for (unsigned i = 0; i < n_all; i++)
+        for (unsigned t = all[i].t0; t < all[i].t1; t++) {
+            strong[t] = !silent(all[i].concept) && all[i].concept != C_FEATURE;
+            feature[t] = all[i].concept == C_FEATURE;
+        }
     for (unsigned j = 0; j < c->n; j++) {
         const item_t *it = &all[idx[j]];
         for (unsigned t = it->t0; t < it->t1; t++) {
@@ -1691,7 +1752,7 @@ int nlq_parse(const nlq_t *p, const char *text, size_t n, nlq_result *out)
         }
     }
     /* leftover words may name a hotel */
-    match_hotels(p, &T, tok_done, out);
+    match_hotels(p, &T, tok_done, strong, feature, out);
     for (unsigned i = 0; i < n_all; i++) {
         const item_t *it = &all[i];
         if (tok_done[it->t0])

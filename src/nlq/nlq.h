@@ -33,7 +33,7 @@
 
 /* Inputs longer than this are refused (nlq_parse returns -1). */
 #define NLQ_MAX_TEXT 1000
-#define NLQ_MAX_HOTELS 16
+#define NLQ_MAX_HOTELS 32
 #define NLQ_MAX_UNRECOGNIZED 32
 
 #define NLQ_DEFAULT_ADULTS 2

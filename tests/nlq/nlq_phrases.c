@@ -8,6 +8,7 @@
  * --print writes each phrase with what the parser makes of it (to write
  * or review rows). Ends with "N passed, M failed"; exit status 1 on any
  * failure. An expectation of "-" means "nothing understood, nothing left". */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char line[4096], got[4096];
-    unsigned lineno = 0, passed = 0, failed = 0;
+    unsigned lineno = 0, passed = 0, failed = 0, total = 0, exact_n = 0;
     while (fgets(line, sizeof line, f)) {
         lineno++;
         size_t n = strcspn(line, "\r\n");
@@ -66,8 +67,12 @@ int main(int argc, char **argv)
         if (!n || line[0] == '#')
             continue;
         char *tab = strchr(line, '\t');
-        const char *want = tab ? tab + 1 : "";
+        char *want = tab ? tab + 1 : "";
         size_t plen = tab ? (size_t)(tab - line) : n;
+        char *tab2 = strchr(want, '\t');
+        bool known = tab2 != NULL; /* "known: why": a misreading on record */
+        if (tab2)
+            *tab2 = 0;
         nlq_result r;
         if (nlq_parse(p, line, plen, &r) < 0) {
             snprintf(got, sizeof got, "(too long)");
@@ -80,16 +85,25 @@ int main(int argc, char **argv)
             printf("%.*s\t%s\n", (int)plen, line, got);
             continue;
         }
-        if (!strcmp(got, want)) {
+        bool exact = !strcmp(got, want);
+        total++;
+        exact_n += exact;
+        if (exact != known) {
             passed++;
+        } else if (known) {
+            failed++;
+            printf("FAIL %s:%u: %.*s\n  now parsed as expected: drop the \"known\" mark\n", file, lineno,
+                   (int)plen, line);
         } else {
             failed++;
             printf("FAIL %s:%u: %.*s\n  want: %s\n  got:  %s\n", file, lineno, (int)plen, line, want, got);
         }
     }
     fclose(f);
-    if (!print)
+    if (!print) {
+        printf("%u of %u phrases parsed exactly (%.1f%%)\n", exact_n, total, total ? 100.0 * exact_n / total : 0.0);
         printf("%u passed, %u failed\n", passed, failed);
+    }
     nlq_free(p);
     free(hs);
     hotels_free(&hl);
