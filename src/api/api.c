@@ -97,8 +97,23 @@ void api_prepare(store_t *s, const api_env *env, const api_request *req, const a
             return;
         }
     }
-    if (PARAMS[c->route] != PARAMS_NONE &&
-        params_parse(s, req->query, req->query_len, PARAMS[c->route], &c->params, res) < 0)
+    params_kind kind = PARAMS[c->route];
+    const char *qs = req->query;
+    size_t qn = req->query_len;
+    if (kind == PARAMS_BEST_OFFERS || kind == PARAMS_SEARCH || kind == PARAMS_PARSE) {
+        /* a sentence (q=) becomes the parameters it says (api/nlq_query.h) */
+        if (api_nlq_compose(s, qs, qn, kind == PARAMS_PARSE, &c->nlq, res) < 0)
+            return;
+        if (kind != PARAMS_BEST_OFFERS && !c->nlq.present) {
+            api_error(res, 400, "missing_parameter", "q", "q is required: the search in words");
+            return;
+        }
+        if (c->nlq.present)
+            qs = c->nlq.query, qn = strlen(c->nlq.query);
+        if (kind == PARAMS_SEARCH)
+            kind = PARAMS_BEST_OFFERS;
+    }
+    if (kind != PARAMS_NONE && kind != PARAMS_PARSE && params_parse(s, qs, qn, kind, &c->params, res) < 0)
         return;
     /* A cursor continues one hotel's search: checked against both here, so
      * the cache key and the handler see only a cursor that belongs. */
@@ -175,5 +190,16 @@ bool api_call_key(const api_call *c, buf_t *key)
         buf_printf(key, "|%llu", (unsigned long long)c->hotel_id);
     if (PARAMS[c->route] != PARAMS_NONE)
         key_params(key, &c->params);
+    if (c->nlq.present) {
+        /* hotels a sentence names narrow the results; search and parse
+         * also echo the sentence (its unrecognized words) */
+        const nlq_result *r = &c->nlq.said;
+        for (unsigned i = 0; (r->have & NLQ_HOTELS) && i < r->n_hotels; i++)
+            buf_printf(key, "|H%u", r->hotels[i]);
+        if (c->route != ROUTE_BEST_OFFERS) {
+            BUF_LIT(key, "|q");
+            buf_put(key, c->nlq.text, c->nlq.len);
+        }
+    }
     return true;
 }

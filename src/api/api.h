@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api/nlq_query.h"
 #include "api/params.h"
 #include "api/response.h"
 #include "api/route.h"
@@ -63,6 +64,7 @@ typedef struct {
     int64_t hotel;            /* the store index of the {id} segment, -1 if none */
     uint64_t hotel_id;        /* the dump's id of that hotel */
     api_params params;        /* parsed when the route's params kind is not PARAMS_NONE */
+    api_nlq nlq;              /* q= of best offers, search and parse (nlq.present) */
 } api_call;
 
 /* Prepares the call for route m (from api_route_match, route not RF_HTTP).

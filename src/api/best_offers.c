@@ -11,6 +11,8 @@ void api_best_offers(const api_call *c, api_response *res)
     const api_params *p = &c->params;
     hotel_best_vec v = {0};
     query_best_offers(s, &p->q, &v);
+    if (c->nlq.present) /* hotels a sentence (q=) names */
+        api_nlq_filter_hotels(&c->nlq, s, &v);
     query_sort_best(s, v.items, v.len, p->sort);
     size_t from = p->offset < v.len ? p->offset : v.len;
     size_t to = p->limit && p->limit < v.len - from ? from + p->limit : v.len;

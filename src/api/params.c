@@ -22,8 +22,7 @@ static int hexval(int c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* Percent-decodes src into out (at most cap bytes); '+' is a space. */
-static bool url_decode(const char *src, size_t n, char *out, size_t cap, size_t *out_len)
+bool params_url_decode(const char *src, size_t n, char *out, size_t cap, size_t *out_len)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
@@ -266,11 +265,11 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
             i = amp + 1;
             continue;
         }
-        if (!url_decode(qs + i, eq - i, key, sizeof key - 1, &kl)) {
+        if (!params_url_decode(qs + i, eq - i, key, sizeof key - 1, &kl)) {
             api_error(res, 400, "invalid_query", NULL, "malformed or oversized parameter name");
             return -1;
         }
-        if (eq < amp && !url_decode(qs + eq + 1, amp - eq - 1, val, sizeof val - 1, &vl)) {
+        if (eq < amp && !params_url_decode(qs + eq + 1, amp - eq - 1, val, sizeof val - 1, &vl)) {
             key[kl > 60 ? 60 : kl] = 0;
             api_error(res, 400, "invalid_parameter", key, "malformed or oversized value for %s", key);
             return -1;

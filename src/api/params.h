@@ -16,7 +16,12 @@
 
 /* The query-string grammar of an endpoint; PARAMS_NONE: the endpoint takes
  * no parameters (params_parse is not called for it). */
-typedef enum { PARAMS_NONE, PARAMS_BEST_OFFERS, PARAMS_HOTEL_OFFERS, PARAMS_PRICE_CALENDAR } params_kind;
+/* PARAMS_SEARCH is best offers with a required q (api/nlq_query.h: the
+ * sentence becomes best-offers parameters); PARAMS_PARSE is q alone. Both
+ * are turned into query strings before params_parse, which never sees them. */
+typedef enum {
+    PARAMS_NONE, PARAMS_BEST_OFFERS, PARAMS_HOTEL_OFFERS, PARAMS_PRICE_CALENDAR, PARAMS_SEARCH, PARAMS_PARSE
+} params_kind;
 
 typedef struct {
     search_t q;
@@ -52,6 +57,10 @@ int cursor_decode(const store_t *s, uint32_t hotel, const search_t *q, const cha
  * the cursor given, if any, and sets has_cursor and cursor. Returns 0, or -1
  * after writing a 400 invalid_cursor (param "cursor") into res. */
 int params_bind_cursor(const store_t *s, uint32_t hotel, api_params *p, api_response *res);
+
+/* Percent-decodes src[0..n) into out (at most cap bytes; '+' is a space).
+ * False on a malformed escape or when out is too small. */
+bool params_url_decode(const char *src, size_t n, char *out, size_t cap, size_t *out_len);
 
 /* Day number for a query date: "YYYY-MM-DD", or a datetime rounded to the
  * nearest midnight (the official frontend sends local midnight in UTC,

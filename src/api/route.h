@@ -57,6 +57,8 @@
     API(HOTEL,         "hotel",             "/api/hotels/{id}",        RF_GET | RF_STORE | RF_CACHEABLE | RF_SEARCH,           PARAMS_NONE,           api_hotel) \
     API(DESTINATIONS,  "destinations",      "/api/destinations",       RF_GET | RF_STORE | RF_CACHEABLE,                       PARAMS_NONE,           api_destinations) \
     API(CALENDAR,      "calendar",          "/api/priceCalendar",      RF_GET | RF_STORE | RF_SEARCH,                          PARAMS_PRICE_CALENDAR, api_price_calendar) \
+    API(SEARCH,        "search",            "/api/search",             RF_GET | RF_STORE | RF_CACHEABLE | RF_SEARCH,           PARAMS_SEARCH,         api_search) \
+    API(PARSE,         "parse",             "/api/parse",              RF_GET | RF_STORE | RF_CACHEABLE,                       PARAMS_PARSE,          api_parse) \
     API(OPENAPI,       "openapi",           "/api/openapi",            RF_GET | RF_BARE,                                       PARAMS_NONE,           api_openapi) \
     ALIAS(OPENAPI,                          "/api/openapi.json",       RF_GET | RF_BARE) \
     API(HEALTH,        "health",            "/api/health",             RF_GET | RF_UNLIMITED,                                  PARAMS_NONE,           api_health) \

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "api/nlq_query.h"
 #include "http/ratelimit.h"
 #include "keys/keys.h"
 #include "metrics/alert.h"
@@ -47,8 +48,10 @@ static void *loader_main(void *arg)
     loader *l = &srv->load;
     l->err[0] = '\0';
     l->result = store_open(srv->cfg->data_dir, srv->cfg->verify, l->err, sizeof(l->err));
-    if (l->result) /* before it serves: the first searches should not fault */
+    if (l->result) { /* before it serves: the first searches should not fault */
         store_warm(l->result);
+        api_nlq_parser(l->result); /* the intent parser's tables, once per generation */
+    }
     if (l->result == NULL && l->err[0] == '\0')
         snprintf(l->err, sizeof(l->err), "unknown error");
     atomic_store_explicit(&l->done, true, memory_order_release);

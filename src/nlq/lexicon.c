@@ -351,27 +351,22 @@ const nlq_region nlq_regions[] = {
 };
 const unsigned nlq_n_regions = sizeof nlq_regions / sizeof *nlq_regions;
 
-/* Destinations (arrival airports) by code and name. Kept here until the
- * destinations table of the `destination` search parameter replaces it. */
+/* Destination names beyond src/dest's table (which the parser reads
+ * first): colloquial and local names travellers use. A code not in that
+ * table is added to the parser's destinations. */
 const nlq_place nlq_destinations[] = {
-    {"PMI", "mallorca|majorca|malle|palma|palma de mallorca|balearen|balearic islands|pmi"},
-    {"IBZ", "ibiza|eivissa"},
-    {"MAH", "menorca|minorca|mahon"},
-    {"TFS", "teneriffa|tenerife"},
-    {"LPA", "gran canaria|las palmas"},
-    {"FUE", "fuerteventura"},
-    {"ACE", "lanzarote|arrecife"},
-    {"AGP", "malaga|málaga|costa del sol|andalusien|andalusia"},
-    {"HER", "kreta|crete|heraklion|iraklion"},
-    {"RHO", "rhodos|rhodes"},
-    {"KGS", "kos"},
-    {"CFU", "korfu|corfu"},
-    {"AYT", "antalya|türkische riviera|turkish riviera|türkei|turkey"},
-    {"HRG", "hurghada|ägypten|egypt|rotes meer|red sea"},
-    {"SSH", "sharm el sheikh|scharm el scheich"},
-    {"FAO", "faro|algarve"},
-    {"FNC", "madeira|funchal"},
-    {"DJE", "djerba|tunesien|tunisia"},
+    {"PMI", "mallorca|majorca|malle|palma|palma de mallorca|balearen|balearic islands"},
+    {"IBZ", "eivissa"},
+    {"MAH", "mahon"},
+    {"LPA", "las palmas"},
+    {"ACE", "arrecife"},
+    {"AGP", "málaga|andalusien|andalusia"},
+    {"HER", "iraklion"},
+    {"AYT", "türkische riviera|türkei|turkey"},
+    {"HRG", "ägypten|egypt|rotes meer|red sea"},
+    {"SSH", "scharm el scheich"},
+    {"FNC", "funchal"},
+    {"DJE", "tunesien|tunisia"},
     {"BCN", "barcelona|costa brava"},
 };
 const unsigned nlq_n_destinations = sizeof nlq_destinations / sizeof *nlq_destinations;

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dest/dest.h"
 #include "nlq/lexicon.h"
 #include "util/days.h"
 
@@ -73,6 +74,8 @@ struct nlq {
     uint16_t *hotel_words;/* distinct indexed words in the name */
     uint32_t *first_word; /* hotel index -> word id of its first word (the brand) */
     uint32_t n_hotels;
+    char (*dest_codes)[4];/* C_DEST value -> IATA code */
+    unsigned n_dests;
     int32_t first_day, last_day;
     void *scratch;        /* a token buffer while compiling */
 };
@@ -738,6 +741,17 @@ static void compile_hotels(nlq_t *p, const nlq_source *src)
     free(words.slots);
 }
 
+/* The parser's index of a destination code, added if new. */
+static unsigned dest_index(nlq_t *p, const char *code)
+{
+    for (unsigned k = 0; k < p->n_dests; k++)
+        if (!strcmp(p->dest_codes[k], code))
+            return k;
+    memcpy(p->dest_codes[p->n_dests], code, 3);
+    p->dest_codes[p->n_dests][3] = 0;
+    return p->n_dests++;
+}
+
 nlq_t *nlq_compile(const nlq_source *src)
 {
     nlq_t *p = calloc(1, sizeof *p);
@@ -756,16 +770,30 @@ nlq_t *nlq_compile(const nlq_source *src)
     /* Codes first: "MUC" is an airport even if a name row says otherwise. */
     for (unsigned k = 0; k < nlq_n_airports; k++)
         add_code(p, nlq_airports[k].code, C_AIRPORT, k);
+    /* destinations: src/dest's table (as the operator extended it), then our extras */
+    size_t n_table;
+    const dest_info *table = dest_table(&n_table);
+    p->dest_codes = calloc(n_table + nlq_n_destinations + 1, sizeof *p->dest_codes);
+    if (!p->dest_codes)
+        abort();
+    for (size_t k = 0; k < n_table; k++)
+        dest_index(p, table[k].code);
     for (unsigned k = 0; k < nlq_n_destinations; k++)
-        add_code(p, nlq_destinations[k].code, C_DEST, k);
+        dest_index(p, nlq_destinations[k].code);
+    for (unsigned k = 0; k < p->n_dests; k++)
+        add_code(p, p->dest_codes[k], C_DEST, k);
     for (unsigned k = 0; k < nlq_n_words; k++)
         add_row(p, nlq_words[k].text, nlq_words[k].concept, nlq_words[k].value, 0);
     for (unsigned k = 0; k < nlq_n_airports; k++)
         add_names(p, nlq_airports[k].names, C_AIRPORT, k);
     for (unsigned k = 0; k < nlq_n_regions; k++)
         add_names(p, nlq_regions[k].names, C_REGION, k);
+    for (size_t k = 0; k < n_table; k++)
+        for (int j = 0; j < DEST_MAX_NAMES; j++)
+            if (table[k].names[j])
+                add_row(p, table[k].names[j], C_DEST, dest_index(p, table[k].code), 0);
     for (unsigned k = 0; k < nlq_n_destinations; k++)
-        add_names(p, nlq_destinations[k].names, C_DEST, k);
+        add_names(p, nlq_destinations[k].names, C_DEST, dest_index(p, nlq_destinations[k].code));
     compile_hotels(p, src);
     free(p->scratch);
     p->scratch = NULL;
@@ -794,6 +822,7 @@ void nlq_free(nlq_t *p)
     free(p->hotel_name_len);
     free(p->hotel_words);
     free(p->first_word);
+    free(p->dest_codes);
     free(p);
 }
 
@@ -857,7 +886,9 @@ typedef struct {
     uint32_t have;
     uint16_t nights;
     int32_t earliest, latest;
-    uint64_t airports, destinations;
+    uint64_t airports;
+    uint16_t dests[NLQ_MAX_DEST];
+    uint8_t n_dests;
     uint32_t meals, rooms;
     bool ocean_view;
     uint8_t min_stars_x10;
@@ -1460,7 +1491,12 @@ static unsigned r_places(ctx_t *c, unsigned i)
         return k + 1 - i;
     }
     if (k == i && is_c(c, k, C_DEST)) {
-        r->destinations |= 1ull << c->it[k].value, r->have |= NLQ_DEST;
+        bool dup = false;
+        for (unsigned d = 0; d < r->n_dests; d++)
+            dup |= r->dests[d] == c->it[k].value;
+        if (!dup && r->n_dests < NLQ_MAX_DEST)
+            r->dests[r->n_dests++] = (uint16_t)c->it[k].value;
+        r->have |= NLQ_DEST;
         return 1;
     }
     return 0;
@@ -1778,7 +1814,10 @@ int nlq_parse(const nlq_t *p, const char *text, size_t n, nlq_result *out)
     const facts_t *f = &c->f;
     r->have |= f->have & ~(uint32_t)(NLQ_ADULTS | NLQ_CHILDREN | NLQ_PRICE | NLQ_HOTELS);
     r->nights = f->nights, r->earliest = f->earliest, r->latest = f->latest;
-    r->airports = f->airports, r->destinations = f->destinations;
+    r->airports = f->airports;
+    for (unsigned d = 0; d < f->n_dests; d++)
+        memcpy(r->destinations[d], p->dest_codes[f->dests[d]], 4);
+    r->n_destinations = f->n_dests;
     r->meals = f->meals, r->rooms = f->rooms, r->ocean_view = f->ocean_view, r->min_stars_x10 = f->min_stars_x10;
     if (c->f.children_set) {
         r->children = (uint8_t)(c->f.children > 255 ? 255 : c->f.children);
@@ -1823,12 +1862,16 @@ uint32_t nlq_defaults(const nlq_t *p, nlq_result *r)
         r->adults = NLQ_DEFAULT_ADULTS, filled |= NLQ_ADULTS;
     if (!(r->have & NLQ_CHILDREN))
         r->children = 0, filled |= NLQ_CHILDREN;
-    if (!(r->have & NLQ_NIGHTS))
-        r->nights = NLQ_DEFAULT_NIGHTS, filled |= NLQ_NIGHTS;
-    if (!(r->have & NLQ_EARLIEST))
-        r->earliest = p->first_day, filled |= NLQ_EARLIEST;
-    if (!(r->have & NLQ_LATEST))
-        r->latest = (r->earliest > p->last_day ? r->earliest : p->last_day) + r->nights, filled |= NLQ_LATEST;
+    if (!(r->have & NLQ_EARLIEST)) {
+        /* "bis 3. Januar" with data from 6 January: the window still opens */
+        r->earliest = (r->have & NLQ_LATEST) && r->latest < p->first_day ? r->latest : p->first_day;
+        filled |= NLQ_EARLIEST;
+    }
+    if (!(r->have & NLQ_LATEST)) {
+        int32_t last = r->earliest > p->last_day ? r->earliest : p->last_day;
+        r->latest = last + ((r->have & NLQ_NIGHTS) ? r->nights : NLQ_DEFAULT_MAX_NIGHTS);
+        filled |= NLQ_LATEST;
+    }
     r->have |= filled;
     return filled;
 }
@@ -1836,7 +1879,6 @@ uint32_t nlq_defaults(const nlq_t *p, nlq_result *r)
 const char *nlq_airport_code(unsigned i) { return i < nlq_n_airports ? nlq_airports[i].code : NULL; }
 const char *nlq_meal_code(unsigned i) { return i < nlq_n_meals ? nlq_meal_codes[i] : NULL; }
 const char *nlq_room_code(unsigned i) { return i < nlq_n_rooms ? nlq_room_codes[i] : NULL; }
-const char *nlq_destination_code(unsigned i) { return i < nlq_n_destinations ? nlq_destinations[i].code : NULL; }
 
 const char *nlq_hotel_name(const nlq_t *p, uint32_t hotel_id, size_t *len)
 {
@@ -1935,7 +1977,14 @@ size_t nlq_format(const nlq_result *r, const char *text, char *out, size_t cap)
     if (r->have & NLQ_PRICE)
         fmt_num(&f, "maxPrice", r->max_price);
     if (r->have & NLQ_DEST)
-        fmt_set(&f, "destination", r->destinations, nlq_destination_code);
+    {
+        fmt_key(&f, "destination");
+        for (unsigned i = 0; i < r->n_destinations; i++) {
+            if (i)
+                fmt_s(&f, ",");
+            fmt_s(&f, r->destinations[i]);
+        }
+    }
     if (r->have & NLQ_HOTELS) {
         fmt_key(&f, "hotels");
         for (unsigned i = 0; i < r->n_hotels; i++) {

@@ -5,7 +5,9 @@
  * - nlq_compile builds, once per data generation, every table the parser
  *   needs: the shipped lexicon (lexicon.c: number words, units, months,
  *   board/room/view words, the 48 departure airports with their German and
- *   English airport and city names, regions such as "NRW", destinations,
+ *   English airport and city names, regions such as "NRW", destinations
+ *   (the names of src/dest, the table the `destination` parameter uses,
+ *   plus a few colloquial ones such as "Malle"),
  *   school-holiday dates) plus the hotel names of the loaded data, each
  *   with a deletion index for typo-tolerant lookup. It needs no network,
  *   no model and no store: the caller hands in the hotel names and the
@@ -18,8 +20,9 @@
  *   not know, a count it cannot tell ("mit Kindern") is reported as
  *   unrecognized. It allocates nothing and takes microseconds.
  * - nlq_defaults completes a result into a full search (2 adults, no
- *   children, 7 nights, the whole data range) and says which fields it
- *   filled, so an answer can show "assumed" separately from "understood".
+ *   children, the whole data range; no duration, i.e. any length of stay)
+ *   and says which fields it filled, so an answer can show "assumed"
+ *   separately from "understood".
  *
  * No HTTP here: the API turns a result into query parameters (so explicit
  * parameters can win over the sentence and the result cache keys it like
@@ -35,9 +38,12 @@
 #define NLQ_MAX_TEXT 1000
 #define NLQ_MAX_HOTELS 32
 #define NLQ_MAX_UNRECOGNIZED 32
+#define NLQ_MAX_DEST 8
 
 #define NLQ_DEFAULT_ADULTS 2
-#define NLQ_DEFAULT_NIGHTS 7
+/* Without a length of stay a search takes any; the default window then
+ * ends this many nights after the last departure of the data. */
+#define NLQ_DEFAULT_MAX_NIGHTS 60
 
 typedef struct {
     uint32_t id;              /* the dump's hotel id */
@@ -83,7 +89,8 @@ typedef struct {
     bool ocean_view;
     uint8_t min_stars_x10;
     uint32_t max_price;       /* euros for the whole party */
-    uint64_t destinations;    /* bit i: nlq_destination_code(i) */
+    uint8_t n_destinations;
+    char destinations[NLQ_MAX_DEST][4]; /* IATA codes, NUL-terminated, in the order said */
     uint32_t hotels[NLQ_MAX_HOTELS]; /* dump hotel ids, ascending */
     uint8_t n_hotels;
     uint8_t n_unrecognized;
@@ -103,8 +110,8 @@ void nlq_free(nlq_t *p);
 int nlq_parse(const nlq_t *p, const char *text, size_t n, nlq_result *out);
 
 /* Fills what r does not say with the defaults and returns the NLQ_* bits
- * it filled (only ADULTS, CHILDREN, NIGHTS, EARLIEST, LATEST are ever
- * filled: the filters stay absent). */
+ * it filled (only ADULTS, CHILDREN, EARLIEST, LATEST are ever filled: the
+ * length of stay and the filters stay absent). */
 uint32_t nlq_defaults(const nlq_t *p, nlq_result *r);
 
 /* The code tables behind the result's bit sets. Each returns NULL for an
@@ -112,7 +119,6 @@ uint32_t nlq_defaults(const nlq_t *p, nlq_result *r);
 const char *nlq_airport_code(unsigned i);    /* "MUC" */
 const char *nlq_meal_code(unsigned i);       /* "ALLINCLUSIVE" */
 const char *nlq_room_code(unsigned i);       /* "SUITE" */
-const char *nlq_destination_code(unsigned i);/* "PMI" */
 /* One line describing r in a fixed order, for tests and the CLI:
  * "adults=2 children=1 nights=7 earliest=2023-07-01 latest=2023-07-31
  * airports=MUC,STR meals=BREAKFAST rooms=SUITE oceanView=true minStars=4

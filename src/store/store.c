@@ -688,9 +688,26 @@ void store_retain(store_t *s)
 void store_release(store_t *s)
 {
     if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
+        void *a = atomic_load_explicit(&s->attachment, memory_order_acquire);
+        if (a && s->attachment_free)
+            s->attachment_free(a);
         munmap(s->map, s->map_len);
         free(s);
     }
+}
+
+void *store_attachment(const store_t *s)
+{
+    return atomic_load_explicit(&((store_t *)s)->attachment, memory_order_acquire);
+}
+
+bool store_attach(store_t *s, void *p, void (*free_fn)(void *))
+{
+    void *expected = NULL;
+    /* free_fn is the same for every attacher; set it before publishing */
+    s->attachment_free = free_fn;
+    return atomic_compare_exchange_strong_explicit(&s->attachment, &expected, p, memory_order_acq_rel,
+                                                   memory_order_acquire);
 }
 
 void store_warm(const store_t *s)

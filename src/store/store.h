@@ -196,6 +196,10 @@ typedef struct store {
     void *map;
     size_t map_len;
     atomic_uint refs;         /* see store_retain/store_release */
+    /* One thing an upper layer builds once per generation (the intent
+     * parser's tables), freed with the store: see store_attach. */
+    _Atomic(void *) attachment;
+    void (*attachment_free)(void *);
 } store_t;
 
 /* Everything the importer built, to be written as one generation; its
@@ -242,6 +246,12 @@ int store_remove_leftovers(const char *dir, char *removed, size_t removed_len);
  * CRC is checked (reads the whole file once). Returns NULL and fills err. */
 store_t *store_open(const char *dir, bool verify, char *err, size_t errlen);
 store_t *store_open_generation(const char *gen_dir, bool verify, char *err, size_t errlen);
+/* The attachment (NULL if none yet). store_attach sets it if it is still
+ * NULL and returns true; else it leaves it (another thread won the race)
+ * and returns false, and the caller frees its own. free_fn runs when the
+ * last reference is released. */
+void *store_attachment(const store_t *s);
+bool store_attach(store_t *s, void *p, void (*free_fn)(void *));
 /* Checks all section checksums; 0 if intact. */
 int store_verify(const store_t *s, char *err, size_t errlen);
 /* Reference counting, so a reload can swap generations under running
