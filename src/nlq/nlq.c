@@ -1180,8 +1180,11 @@ static unsigned r_dates(ctx_t *c, unsigned i)
         }
         if (u2) {
             k += 1 + u2;
-            if (partial)
+            if (partial) {
+                if (a.day > b.day) /* "vom 17. bis 3. Juli" is no range */
+                    return 0;
                 a.month = b.month, a.year = b.year;
+            }
             if (!a.year && b.year)
                 a.year = b.year;
             int32_t da = date_day(c->p, a, &ok);
