@@ -46,6 +46,8 @@ suite ops-abuse   "plain asan"            python3 tests/ops/test_abuse.py
 suite sample-data "plain asan clang-asan" python3 tests/sample/test_sample.py
 suite import-faults "plain asan"          python3 tests/import/test_import_faults.py
 suite partners    "plain asan"            python3 tests/partners/test_partners.py
+suite nlq-phrases "plain asan"            '$B/tests/nlq_phrases tests/nlq/phrases.tsv'
+suite nlq-http    "plain asan"            python3 tests/nlq/test_nlq_http.py
 suite diff-sqlite-200k "plain"            'build/tests/diff_sqlite --offers 200000 --seed 11 --searches 300'
 suite diff-sqlite-2m "plain"              'build/tests/diff_sqlite --offers 2000000 --seed 12 --searches 300'
 suite diff-sqlite "asan clang-asan"       '$B/tests/diff_sqlite --bin $B/isla --offers 30000 --seed 13 --searches 200'

@@ -10,12 +10,35 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/nlq_query.h"
 #include "api/render.h"
 #include "bench/mix.h"
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "query/query.h"
 #include "util/parallel.h"
+
+/* Sentences for the nlq-parse class: German and English, typos, hotel
+ * names, holidays, prices per person; short and long. */
+static const char *const BENCH_SENTENCES[] = {
+    "zwei Erwachsene und ein Kind, eine Woche im Juli ab München, all inclusive, Meerblick",
+    "2 adults 1 child 10 days in August from Frankfurt or Düsseldorf, half board, sea view",
+    "Familie mit 2 Kindern, 2 Wochen Sommerferien NRW ab NRW, Halbpension",
+    "vom 3. bis 17. Juli zu zweit ab Stuttgart, max 800 pro Person",
+    "15.07.–29.07. allein ab Köln, Frühstück, mindestens 4*",
+    "July 3-17 for two from Munich, under 1500 €",
+    "Iberostar Alcudia Park im Juli",
+    "hotel with pool",
+    "ohne Verpflegung, kein Meerblick, Herbstferien",
+    "Ostern, 8 Tage, 4 Sterne, bis 2000 Euro",
+    "zwei Erwachsne, eine Wochee im Juli ab Münchn",
+    "Halbpensoin mit Meerbick",
+    "Mallorca",
+    "2 Erw 1 Kind 7 Nächte Juli MUC AI",
+    "Looking for a family holiday: 2 adults, 3 kids, 2 weeks in August from Hamburg, all inclusive, family room",
+    "Hallo, wir sind zu zweit und möchten im Juli eine Woche nach Mallorca, ab Köln, Halbpension, Meerblick",
+};
+#define N_BENCH_SENTENCES (sizeof BENCH_SENTENCES / sizeof *BENCH_SENTENCES)
 
 static double now_us(void)
 {
@@ -181,6 +204,7 @@ int cmd_bench(int argc, char **argv)
         report(mix_class_name[c], t, (size_t)n, results);
     }
 
+    double a0_nlq;
     /* Hotel offers: the cheapest hotel of a typical search, first page of
      * 20 and the page after the 500th offer (by cursor). */
     offer_page page = {0}, skip = {0};
@@ -208,6 +232,26 @@ int cmd_bench(int argc, char **argv)
     if (m) {
         report("hotel-first20", t, m, r1);
         report("hotel-deep20", t2, m, r2);
+    }
+
+    /* The intent parser: time to turn a sentence into a search (q=). */
+    a0_nlq = now_us();
+    const nlq_t *parser = api_nlq_parser(s);
+    double compile_ms = (now_us() - a0_nlq) / 1000;
+    if (parser) {
+        double fields = 0;
+        nlq_result r;
+        for (int64_t i = 0; i < n; i++) {
+            const char *text = BENCH_SENTENCES[(size_t)i % N_BENCH_SENTENCES];
+            size_t len = strlen(text);
+            double a = now_us();
+            nlq_parse(parser, text, len, &r);
+            t[i] = now_us() - a;
+            fields += __builtin_popcount(r.have);
+        }
+        report("nlq-parse", t, (size_t)n, fields);
+        printf("nlq: parser compiled in %.1f ms (%u hotels); results/avg = fields understood per sentence\n",
+               compile_ms, s->n_hotels);
     }
 
     /* JSON: full bestOffersByHotel answers of broad searches. */

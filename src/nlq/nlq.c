@@ -1178,36 +1178,33 @@ static unsigned r_dates(ctx_t *c, unsigned i)
             b = (date_t){day, a.month, a.year};
             u2 = 1;
         }
-        if (u2) {
-            k += 1 + u2;
-            if (partial) {
-                if (a.day > b.day) /* "vom 17. bis 3. Juli" is no range */
-                    return 0;
-                a.month = b.month, a.year = b.year;
-            }
-            if (!a.year && b.year)
-                a.year = b.year;
-            int32_t da = date_day(c->p, a, &ok);
-            if (!ok)
+        date_t ra = a;
+        if (u2 && partial) {
+            if (a.day > b.day) /* "vom 17. bis 3. Juli" is no range */
                 return 0;
-            int32_t db;
+            ra.month = b.month, ra.year = b.year;
+        }
+        if (u2 && !ra.year && b.year)
+            ra.year = b.year;
+        int32_t da = u2 ? date_day(c->p, ra, &ok) : 0, db = 0;
+        if (u2 && ok) {
             if (b.year) {
                 db = date_day(c->p, b, &ok);
-            } else {
+            } else { /* "20. Dezember bis 6. Januar" runs into the next year */
                 int y;
                 unsigned mm, dd;
                 civil_from_days(da, &y, &mm, &dd);
-                if (b.month < a.month || (b.month == a.month && b.day < a.day))
-                    y++;
+                y += b.month < ra.month;
                 ok = b.day <= month_days(y, b.month);
                 db = ok ? days_from_civil(y, b.month, b.day) : 0;
             }
-            if (!ok || db < da)
-                return 0;
+        }
+        if (u2 && ok && db >= da) {
             set_window(c, true, da, true, db);
             c->f.range_exact = true;
-            return k - i;
+            return k + 1 + u2 - i;
         }
+        /* no range ("20. Juli bis 3. Juli"): the first date alone */
     }
     if (partial)
         return 0;

@@ -3,8 +3,9 @@
  * list and the data range of the generated 2023 dump, and compares.
  *
  *   build/tests/nlq_phrases [--hotels FILE] [--first DATE] [--last DATE]
- *                           [--print] tests/nlq/phrases.tsv
+ *                           [--print] [--time] tests/nlq/phrases.tsv
  *
+ * --time also prints the mean parse time over the table.
  * --print writes each phrase with what the parser makes of it (to write
  * or review rows). Ends with "N passed, M failed"; exit status 1 on any
  * failure. An expectation of "-" means "nothing understood, nothing left". */
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "import/hotels.h"
 #include "nlq/nlq.h"
@@ -21,7 +23,9 @@ int main(int argc, char **argv)
 {
     const char *hotels_path = "../shared/data/hotels.csv", *file = NULL;
     const char *first = "2023-01-06", *last = "2023-12-31";
-    int print = 0;
+    int print = 0, timing = 0;
+    double parse_ns = 0;
+    unsigned parses = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--hotels") && i + 1 < argc)
             hotels_path = argv[++i];
@@ -31,6 +35,8 @@ int main(int argc, char **argv)
             last = argv[++i];
         else if (!strcmp(argv[i], "--print"))
             print = 1;
+        else if (!strcmp(argv[i], "--time"))
+            timing = 1;
         else
             file = argv[i];
     }
@@ -74,6 +80,15 @@ int main(int argc, char **argv)
         if (tab2)
             *tab2 = 0;
         nlq_result r;
+        if (timing) { /* 200 parses of each phrase, for the mean */
+            struct timespec a, b;
+            clock_gettime(CLOCK_MONOTONIC, &a);
+            for (int k = 0; k < 200; k++)
+                nlq_parse(p, line, plen, &r);
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            parse_ns += (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
+            parses += 200;
+        }
         if (nlq_parse(p, line, plen, &r) < 0) {
             snprintf(got, sizeof got, "(too long)");
         } else {
@@ -101,6 +116,8 @@ int main(int argc, char **argv)
     }
     fclose(f);
     if (!print) {
+        if (timing && parses)
+            printf("parse time: %.2f us per phrase (mean of %u parses)\n", parse_ns / parses / 1000, parses);
         printf("%u of %u phrases parsed exactly (%.1f%%)\n", exact_n, total, total ? 100.0 * exact_n / total : 0.0);
         printf("%u passed, %u failed\n", passed, failed);
     }
