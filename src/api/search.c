@@ -27,7 +27,7 @@ void api_search(const api_call *c, api_response *res)
     BUF_LIT(b, ",\"total\":");
     buf_put_u64(b, v.len);
     BUF_LIT(b, ",\"results\":");
-    render_best_array(b, s, &p->q, v.len ? v.items + from : NULL, to - from); /* items is NULL when empty */
+    render_best_array(b, s, &p->q, v.len ? v.items + from : NULL, to - from, p->fields); /* NULL when empty */
     buf_putc(b, '}');
     hotel_best_vec_free(&v);
 }

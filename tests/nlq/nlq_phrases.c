@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "import/hotels.h"
+#include "hotels/hotels.h"
 #include "nlq/nlq.h"
 #include "util/days.h"
 
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
     }
     hotel_list hl = {0};
     char err[256];
-    if (hotels_load(hotels_path, stderr, &hl, err, sizeof err) < 0) {
+    if (hotels_load(hotels_path, stderr, false, &hl, err, sizeof err) < 0) {
         fprintf(stderr, "%s: %s\n", hotels_path, err);
         return 2;
     }
