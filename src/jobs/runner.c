@@ -318,6 +318,43 @@ static void *worker_main(void *arg)
 
 /* ---- the keeper: leases, progress, cancellations, the snapshot ----------- */
 
+/* A job for /api/stats and the dashboard, which anyone may read: no
+ * payload or result (paths, URLs), and URLs in the error replaced by
+ * "<url>" (a webhook URL is often a secret). */
+static void public_job(const job *j, buf_t *b)
+{
+    buf_printf(b, "{\"id\":%lld,\"kind\":\"%s\",\"status\":\"%s\",\"attempts\":%u,\"maxAttempts\":%u,",
+               (long long)j->id, j->kind, job_status_name(j->status), j->attempts, j->max_attempts);
+    buf_printf(b, "\"progress\":{\"rows\":%llu,\"percent\":", (unsigned long long)j->rows);
+    if (j->percent >= 0)
+        buf_printf(b, "%.1f", j->percent);
+    else
+        BUF_LIT(b, "null");
+    BUF_LIT(b, ",\"etaSeconds\":");
+    if (j->eta_s >= 0)
+        buf_printf(b, "%.0f", j->eta_s);
+    else
+        BUF_LIT(b, "null");
+    BUF_LIT(b, "},\"error\":");
+    if (j->error == NULL) {
+        BUF_LIT(b, "null");
+    } else {
+        buf_t e = {0};
+        for (const char *p = j->error; *p;) {
+            if (!strncmp(p, "http://", 7) || !strncmp(p, "https://", 8)) {
+                BUF_LIT(&e, "<url>");
+                while (*p && *p != ' ') /* a URL ends at a space */
+                    p++;
+                continue;
+            }
+            buf_putc(&e, *p++);
+        }
+        buf_put_json_str(b, e.data, e.len);
+        buf_free(&e);
+    }
+    buf_printf(b, ",\"createdMs\":%lld,\"finishedMs\":%lld}", (long long)j->created_ms, (long long)j->finished_ms);
+}
+
 static void snapshot(jobs_db *db)
 {
     jobs_kind_counts *c = NULL;
@@ -374,19 +411,19 @@ static void snapshot(jobs_db *db)
     for (size_t i = 0; i < nrun; i++) {
         if (i)
             buf_putc(&js, ',');
-        job_to_json(&run[i], &js);
+        public_job(&run[i], &js);
     }
     BUF_LIT(&js, "],\"queued\":[");
     for (size_t i = 0; i < nqueued; i++) {
         if (i)
             buf_putc(&js, ',');
-        job_to_json(&queued[i], &js);
+        public_job(&queued[i], &js);
     }
     BUF_LIT(&js, "],\"dead\":[");
     for (size_t i = 0; i < ndead; i++) {
         if (i)
             buf_putc(&js, ',');
-        job_to_json(&dead[i], &js);
+        public_job(&dead[i], &js);
     }
     BUF_LIT(&js, "]}");
     pthread_mutex_lock(&R.snap_lock);

@@ -71,6 +71,8 @@ function update(st) {
   setText('v-memory-sub', `peak ${bytes(series.rss.max(now - WINDOW_SEC * 1000))} in the last 5 minutes`);
   setText('v-conn', count(num(st.connections)));
   updateRoutes(st.routes || {});
+  updateTiers(st.tiers);
+  updateJobs(st.jobs);
   draw();
   document.body.dataset.events = String(events);
 }
@@ -119,6 +121,86 @@ function updateRoutes(routes) {
     vals.forEach((v, k) => { if (cells[k + 1].textContent !== v) cells[k + 1].textContent = v; });
     if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null);
   });
+}
+
+// ---- tiers and jobs ------------------------------------------------------------
+
+function updateTiers(tiers) {
+  const body = $('tiers');
+  if (!tiers) return;
+  const names = Object.keys(tiers).filter((n) => n !== 'rejected' && n !== 'keys');
+  const html = names.map((n) => {
+    const t = tiers[n];
+    return [n, t.limit === null ? 'per IP' : String(t.limit), count(num(t.requests)), count(num(t.rateLimited))];
+  });
+  // Rebuild only when something changed: the table is a handful of rows.
+  const key = JSON.stringify(html);
+  if (body.dataset.key !== key) {
+    body.dataset.key = key;
+    body.replaceChildren(...html.map((cells) => {
+      const tr = document.createElement('tr');
+      for (const c of cells) {
+        const td = document.createElement('td');
+        td.textContent = c;
+        tr.append(td);
+      }
+      return tr;
+    }));
+  }
+  const rej = tiers.rejected || {}, keys = tiers.keys || {};
+  setText('v-keys', `${count(num(keys.active))} active keys, ${count(num(keys.revoked))} revoked · 401: ` +
+    `${count(num(rej.unknown))} unknown, ${count(num(rej.revoked))} revoked, ${count(num(rej.missing))} without a key`);
+}
+
+function jobItem(j) {
+  const li = document.createElement('li');
+  li.className = j.status;
+  const head = document.createElement('div');
+  head.className = 'job-head';
+  const name = document.createElement('span');
+  name.textContent = `#${j.id} ${j.kind}`;
+  const state = document.createElement('span');
+  const p = j.progress || {};
+  let text = j.status;
+  if (j.status === 'running' && typeof p.percent === 'number') text += ` · ${p.percent.toFixed(0)} %`;
+  if (j.status === 'running' && typeof p.etaSeconds === 'number') text += ` · ${duration(p.etaSeconds)} left`;
+  if (num(p.rows)) text += ` · ${count(p.rows)} rows`;
+  text += ` · attempt ${j.attempts}/${j.maxAttempts}`;
+  state.textContent = text;
+  head.append(name, state);
+  li.append(head);
+  if (j.status === 'running') {
+    const bar = document.createElement('progress');
+    bar.max = 100;
+    if (typeof p.percent === 'number') bar.value = p.percent; // else indeterminate
+    bar.setAttribute('aria-label', `job ${j.id} progress`);
+    li.append(bar);
+  }
+  if (j.error) {
+    const e = document.createElement('div');
+    e.className = 'job-err';
+    e.textContent = j.error;
+    li.append(e);
+  }
+  return li;
+}
+
+function updateJobs(jobs) {
+  if (!jobs || !jobs.kinds) return;
+  const sum = (k) => Object.values(jobs.kinds).reduce((a, c) => a + num(c[k]), 0);
+  setText('v-jobs-running', count(sum('running')));
+  setText('v-jobs-queued', count(sum('queued')));
+  setText('v-jobs-retrying', count(sum('retrying')));
+  setText('v-jobs-dead', count(sum('dead')));
+  setText('v-jobs-done', count(sum('done')));
+  const list = [...(jobs.running || []), ...(jobs.queued || []), ...(jobs.dead || [])];
+  const key = JSON.stringify(list);
+  const ul = $('jobs');
+  if (ul.dataset.key !== key) {
+    ul.dataset.key = key;
+    ul.replaceChildren(...list.map(jobItem));
+  }
+  $('v-jobs-none').hidden = list.length > 0;
 }
 
 // ---- the stream ----------------------------------------------------------------
