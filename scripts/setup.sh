@@ -11,6 +11,7 @@ packages=(
   libbrotli-dev                                         # brotli responses
   libcurl4-openssl-dev                                  # alert webhooks (HTTPS)
   libcmocka-dev                                         # unit tests
+  libyaml-dev                                           # isla load: YAML plans
   libsqlite3-dev sqlite3                                # differential test oracle
   python3 curl wrk                                      # integration tests, load tests
   strace                                                # fault injection in the import tests

@@ -10,5 +10,6 @@ int cmd_query(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_jobs(int argc, char **argv);
+int cmd_load(int argc, char **argv);
 
 #endif

@@ -85,8 +85,30 @@ static void throughput_worker(void *arg, int t)
     hotel_best_vec_free(&v);
 }
 
+/* One emitted request: `class TAB path` lines, or CSV rows `class,path`
+ * (a payload for `isla load`; the path quoted when it has a comma). */
+static void emit_line(FILE *f, int csv, const char *cls, const char *path)
+{
+    if (!csv) {
+        fprintf(f, "%s\t%s\n", cls, path);
+        return;
+    }
+    fprintf(f, "%s,", cls);
+    if (!strpbrk(path, ",\"\r\n")) {
+        fprintf(f, "%s\n", path);
+        return;
+    }
+    fputc('"', f);
+    for (const char *c = path; *c; c++) {
+        if (*c == '"')
+            fputc('"', f);
+        fputc(*c, f);
+    }
+    fputs("\"\n", f);
+}
+
 /* The same searches the timed run uses, as API requests. */
-static int emit_mix(store_t *s, const char *path, uint64_t seed, size_t n)
+static int emit_mix(store_t *s, const char *path, int csv, uint64_t seed, size_t n)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
     if (!f) {
@@ -94,6 +116,9 @@ static int emit_mix(store_t *s, const char *path, uint64_t seed, size_t n)
         store_release(s);
         return 1;
     }
+    char line[2200];
+    if (csv)
+        fputs("class,path\n", f);
     char qs[2048];
     search_t q;
     hotel_best_vec res = {0};
@@ -101,7 +126,8 @@ static int emit_mix(store_t *s, const char *path, uint64_t seed, size_t n)
         for (size_t i = 0; i < n; i++) {
             mix_search(s, (mix_class)c, seed, i, &q);
             mix_query_string(s, &q, qs, sizeof qs);
-            fprintf(f, "%s\t/bestOffersByHotel?%s\n", mix_class_name[c], qs);
+            snprintf(line, sizeof line, "/bestOffersByHotel?%s", qs);
+            emit_line(f, csv, mix_class_name[c], line);
         }
     for (size_t i = 0, m = 0; m < n && i < n * 20; i++) {
         mix_search(s, MIX_BROAD, seed + 7, i, &q);
@@ -109,7 +135,8 @@ static int emit_mix(store_t *s, const char *path, uint64_t seed, size_t n)
         if (!res.len)
             continue;
         mix_query_string(s, &q, qs, sizeof qs);
-        fprintf(f, "hotel-first20\t/hotels/%u/offers?%s&limit=20\n", s->hotels[res.items[i % res.len].hotel].id, qs);
+        snprintf(line, sizeof line, "/hotels/%u/offers?%s&limit=20", s->hotels[res.items[i % res.len].hotel].id, qs);
+        emit_line(f, csv, "hotel-first20", line);
         m++;
     }
     hotel_best_vec_free(&res);
@@ -120,7 +147,7 @@ static int emit_mix(store_t *s, const char *path, uint64_t seed, size_t n)
 
 int cmd_bench(int argc, char **argv)
 {
-    const char *data = NULL, *emit = NULL, *v;
+    const char *data = NULL, *emit = NULL, *emit_format = NULL, *v;
     int64_t n = 1000, seed = 1, threads = sysconf(_SC_NPROCESSORS_ONLN);
     double seconds = 3;
     for (int i = 1; i < argc; i++) {
@@ -138,7 +165,11 @@ int cmd_bench(int argc, char **argv)
                  "  --seconds S   length of the throughput run (default 3)\n"
                  "  --emit FILE   write the mix as API requests (class TAB path?query per\n"
                  "                line) instead of running it, to replay it elsewhere\n"
-                 "                (DuckDB, SQLite, wrk) with exactly the same searches");
+                 "                (DuckDB, SQLite, wrk) with exactly the same searches\n"
+                 "  --emit-format tsv|csv\n"
+                 "                csv: a header `class,path` and one row per request, a\n"
+                 "                payload for `isla load` (default: csv when FILE ends in\n"
+                 "                .csv, else tsv)");
             return 0;
         } else if (arg_value(argc, argv, &i, "--data", &v)) {
             data = v;
@@ -150,6 +181,12 @@ int cmd_bench(int argc, char **argv)
             threads = arg_int("--threads", v, 1, 256);
         } else if (arg_value(argc, argv, &i, "--emit", &v)) {
             emit = v;
+        } else if (arg_value(argc, argv, &i, "--emit-format", &v)) {
+            if (strcmp(v, "tsv") && strcmp(v, "csv")) {
+                fprintf(stderr, "isla bench: --emit-format: expected tsv or csv, got '%s'\n", v);
+                return 2;
+            }
+            emit_format = v;
         } else if (arg_value(argc, argv, &i, "--seconds", &v)) {
             seconds = (double)arg_int("--seconds", v, 1, 3600);
         } else {
@@ -177,8 +214,11 @@ int cmd_bench(int argc, char **argv)
         store_release(s);
         return 1;
     }
-    if (emit)
-        return emit_mix(s, emit, (uint64_t)seed, (size_t)n);
+    if (emit) {
+        size_t el = strlen(emit);
+        int csv = emit_format ? !strcmp(emit_format, "csv") : el > 4 && !strcmp(emit + el - 4, ".csv");
+        return emit_mix(s, emit, csv, (uint64_t)seed, (size_t)n);
+    }
     printf("generation %llu: %u offers, %u hotels; opened in %.1f ms, warmed in %.1f ms\n",
            (unsigned long long)s->generation, s->n_offers, s->n_hotels, open_ms, warm_ms);
     printf("%-14s %8s %9s %9s %9s %9s %12s\n", "class", "searches", "p50 us", "p90 us", "p99 us", "max us",

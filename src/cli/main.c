@@ -21,6 +21,7 @@ static void usage(FILE *f)
           "  bench    benchmark the search engine on a generation\n"
           "  keys     add, list, revoke or rotate API keys\n"
           "  jobs     list, show or retry background jobs\n"
+          "  load     run a load-test plan against any HTTP service\n"
           "  version  print the version\n"
           "\n"
           "`isla <command> --help` describes each command's options.\n",
@@ -48,6 +49,8 @@ int main(int argc, char **argv)
         return cmd_keys(argc - 1, argv + 1);
     if (!strcmp(cmd, "jobs"))
         return cmd_jobs(argc - 1, argv + 1);
+    if (!strcmp(cmd, "load"))
+        return cmd_load(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         puts("isla " ISLA_VERSION);
         return 0;

@@ -1,0 +1,1518 @@
+/* The engine: one thread, one h2o event loop, virtual users, a keep-alive
+ * connection pool and HTTP/1.1 framing.
+ *
+ * Why h2o's evloop and not its http1client or libcurl's multi interface:
+ * measured on this machine (docs/BENCHMARKS.md), both allocate and set up
+ * per request (a memory pool, a socketpool lease, a header list; curl an
+ * easy-handle state machine), which costs more than the request itself at
+ * tens of thousands per second on one core. Writing a GET and reading a
+ * Content-Length or chunked answer is small enough to own; h2o gives the
+ * loop, non-blocking sockets with buffers, and timeouts.
+ *
+ * Time: every scheduled event (arrivals, the ends of think times, closed
+ * users, the one-second tick) is driven by a single timerfd inside the loop,
+ * armed at the nearest deadline with nanosecond resolution; h2o's own timers
+ * (millisecond) only police request timeouts.
+ *
+ * A virtual user (vu) runs one scenario's flow: it renders the request into
+ * its buffer, takes an idle connection or opens one (up to the pool size)
+ * or waits in a FIFO for one, and continues with the next step when the
+ * response is complete. An error ends the vu (as Artillery does). */
+#include "load/load.h"
+
+#include <errno.h>
+#include <math.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <h2o.h>
+
+#include "load/sched.h"
+
+const char *const load_err_name[ERR_CLASSES] = {"connect refused", "connect error", "timeout",
+                                                 "reset",           "closed early",  "bad response"};
+
+#define MAX_DEPTH 10
+#define LATE_WARN_NS 1000000ull
+#define SPIN_NS 20000ull       /* see pump() */ /* an arrival started > 1 ms late counts as late */
+
+typedef struct engine engine;
+typedef struct conn conn;
+typedef struct vu vu;
+
+typedef struct {
+    char *s;
+    size_t len, cap;
+} buf;
+
+struct vu {
+    engine *e;
+    int scenario;
+    int phase;          /* of the arrival */
+    int closed;         /* 1: a closed-model user that loops */
+    int stop;           /* closed: stop at the end of this iteration */
+    const char **vals;  /* [nvars] */
+    struct frame {
+        const load_step *steps;
+        int n, i, left;
+    } st[MAX_DEPTH];
+    int depth;
+    const load_request *req;
+    uint64_t intended;  /* ns: when the current request should have gone */
+    uint64_t sent;      /* ns: when its first byte was written */
+    int retried;
+    buf out;
+    conn *c;
+    vu *next;           /* wait queue, free list */
+    vu *cnext, *cprev;  /* closed-model users alive */
+    uint64_t wake;      /* think: due time */
+    size_t heap_at;
+    int in_flight;
+};
+
+enum { R_HEAD, R_LENGTH, R_CHUNK_SIZE, R_CHUNK_DATA, R_CHUNK_CRLF, R_TRAILER, R_UNTIL_CLOSE };
+
+struct conn {
+    engine *e;
+    h2o_socket_t *sock;
+    vu *v;
+    conn *next, *prev;  /* idle list */
+    conn *anext, *aprev; /* all connections */
+    int idle;
+    int reused;         /* has completed a response before */
+    h2o_timeout_entry_t timeout;
+    int rstate;
+    int status;
+    int close_after;
+    uint64_t remaining;
+    uint64_t got;       /* bytes of this response */
+};
+
+struct engine {
+    const load_plan_t *plan;
+    const load_options *o;
+    load_result *r;
+    h2o_evloop_t *loop;
+    h2o_timeout_t io_timeout;
+    h2o_socket_t *timer;
+    int tfd;
+    struct sockaddr_storage addr;
+    socklen_t addrlen;
+    char host[256];
+    int pool_max, nconns;
+    conn *idle;                 /* doubly linked idle connections */
+    conn *all;                  /* every connection (doubly linked) */
+    uint64_t armed_at;          /* the timerfd's deadline */
+    vu *wait_head, *wait_tail;  /* users waiting for a connection */
+    vu *free_vus;
+    int servicing;              /* reentrancy guard of service_waiters */
+    vu **heap;                  /* think timers, min-heap by wake */
+    size_t nheap, capheap;
+    vu *closed_list;            /* closed-model users alive (doubly linked) */
+    int nclosed;                /* alive and not told to stop */
+    uint64_t t0;                /* ns, CLOCK_MONOTONIC */
+    double *phase_start, *phase_len; /* seconds since t0, scaled */
+    int phase;                  /* current phase index; nphases when done */
+    uint64_t next_k;            /* next arrival index within the phase */
+    uint64_t next_arrival;      /* ns absolute; UINT64_MAX if none */
+    uint64_t next_tick;         /* ns absolute */
+    uint64_t end_ns;            /* ns absolute: end of the last phase */
+    uint64_t drain_deadline;
+    int draining, done;
+    uint64_t live_vus;          /* started, not finished */
+    uint64_t inflight;
+    uint64_t rng;
+    uint64_t *seq;              /* per payload: next row in sequence order */
+    double total_weight;
+    /* this second */
+    hist_t sec_lat, sec_svc;
+    load_second cur;
+    uint64_t sec_late_max;
+    int tick_no;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t rnd(engine *e)
+{
+    /* xorshift64*: deterministic per seed, fast */
+    e->rng ^= e->rng >> 12;
+    e->rng ^= e->rng << 25;
+    e->rng ^= e->rng >> 27;
+    return e->rng * 2685821657736338717ull;
+}
+
+static void buf_add(buf *b, const char *s, size_t n)
+{
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 512;
+        while (cap < b->len + n)
+            cap *= 2;
+        char *r = realloc(b->s, cap);
+        if (!r)
+            abort();
+        b->s = r;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+}
+
+static void buf_str(buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
+
+/* ---- statistics ---- */
+
+static void stats_init(load_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    hist_init(&s->latency);
+    hist_init(&s->service);
+}
+
+static void stats_response(load_stats *s, uint64_t lat, uint64_t svc, int status, uint64_t in, uint64_t out)
+{
+    hist_record(&s->latency, lat);
+    hist_record(&s->service, svc);
+    s->requests++;
+    if (status >= 400)
+        s->failed++;
+    s->bytes_in += in;
+    s->bytes_out += out;
+}
+
+static void stats_error(load_stats *s, load_err k, uint64_t out)
+{
+    s->errors[k]++;
+    s->nerrors++;
+    s->bytes_out += out;
+}
+
+double load_error_rate(const load_stats *s)
+{
+    uint64_t all = s->requests + s->nerrors;
+    return all ? (double)(s->nerrors + s->failed) / (double)all : 0;
+}
+
+static int compare(th_op op, double a, double b)
+{
+    switch (op) {
+    case TH_LT:
+        return a < b;
+    case TH_LE:
+        return a <= b;
+    case TH_GT:
+        return a > b;
+    case TH_GE:
+        return a >= b;
+    }
+    return 0;
+}
+
+static double stat_of(const load_threshold *t, const hist_t *h)
+{
+    switch (t->stat) {
+    case TH_PCT:
+        return (double)hist_percentile(h, t->pct);
+    case TH_MEAN:
+        return hist_mean(h);
+    case TH_MIN:
+        return h->count ? (double)h->min : 0;
+    case TH_MAX:
+        return (double)h->max;
+    }
+    return 0;
+}
+
+int load_threshold_check(const load_threshold *t, const load_stats *s, double *actual)
+{
+    double v = t->metric == TH_ERROR_RATE ? load_error_rate(s) : stat_of(t, &s->latency);
+    if (actual)
+        *actual = v;
+    return compare(t->op, v, t->value);
+}
+
+/* ---- virtual users ---- */
+
+static void vu_next(vu *v);
+static void conn_release(conn *c);
+static void service_waiters(engine *e);
+static void arm(engine *e);
+
+static vu *vu_new(engine *e)
+{
+    vu *v = e->free_vus;
+    if (v) {
+        e->free_vus = v->next;
+    } else {
+        v = calloc(1, sizeof *v);
+        if (!v)
+            abort();
+        v->vals = calloc((size_t)e->plan->nvars + 1, sizeof *v->vals);
+        if (!v->vals)
+            abort();
+    }
+    v->e = e;
+    v->next = v->cnext = v->cprev = NULL;
+    v->depth = 0;
+    v->req = NULL;
+    v->c = NULL;
+    v->stop = 0;
+    v->closed = 0;
+    v->in_flight = 0;
+    v->retried = 0;
+    return v;
+}
+
+static void vu_free(vu *v)
+{
+    engine *e = v->e;
+    e->live_vus--;
+    v->next = e->free_vus;
+    e->free_vus = v;
+    if (e->draining && !e->live_vus)
+        e->done = 1;
+}
+
+static void heap_push(engine *e, vu *v);
+
+static void pick_row(engine *e, vu *v)
+{
+    const load_plan_t *p = e->plan;
+    for (int i = 0; i < p->npayloads; i++) {
+        const load_payload *pl = &p->payloads[i];
+        size_t row = pl->random ? (size_t)(rnd(e) % pl->rows) : (size_t)(e->seq[i]++ % pl->rows);
+        for (int f = 0; f < pl->nfields; f++)
+            v->vals[pl->field_var[f]] = pl->cells[row * (size_t)pl->nfields + (size_t)f];
+    }
+}
+
+static int pick_scenario(engine *e)
+{
+    const load_plan_t *p = e->plan;
+    double x = (double)(rnd(e) >> 11) / 9007199254740992.0 * e->total_weight;
+    for (int i = 0; i < p->nscenarios; i++) {
+        x -= p->scenarios[i].weight;
+        if (x < 0)
+            return i;
+    }
+    return p->nscenarios - 1;
+}
+
+static void vu_begin_iteration(vu *v)
+{
+    engine *e = v->e;
+    v->scenario = pick_scenario(e);
+    pick_row(e, v);
+    const load_scenario *s = &e->plan->scenarios[v->scenario];
+    v->depth = 1;
+    v->st[0].steps = s->steps;
+    v->st[0].n = s->nsteps;
+    v->st[0].i = 0;
+    v->st[0].left = 1;
+    e->r->scenario_vus[v->scenario]++;
+    e->r->vus_started++;
+}
+
+/* Ends a user: an open one goes; a closed one starts its next iteration
+ * unless told to stop or the run is over. */
+static void vu_end(vu *v, int failed)
+{
+    engine *e = v->e;
+    if (failed)
+        e->r->vus_failed++;
+    else
+        e->r->vus_completed++;
+    if (v->closed && !v->stop && !e->draining && e->phase < e->r->nphases &&
+        e->r->phases[e->phase].kind == PHASE_CLOSED) {
+        /* the next iteration starts from the clock, not from here: a
+         * target that fails at once must not recurse */
+        v->phase = e->phase;
+        vu_begin_iteration(v);
+        v->wake = now_ns() + (failed ? 1000000ull : 0);
+        v->intended = v->wake;
+        heap_push(e, v);
+        return;
+    }
+    if (v->closed) {
+        if (!v->stop)
+            e->nclosed--;
+        if (v->cprev)
+            v->cprev->cnext = v->cnext;
+        else
+            e->closed_list = v->cnext;
+        if (v->cnext)
+            v->cnext->cprev = v->cprev;
+    }
+    vu_free(v);
+}
+
+static void tpl_render(buf *b, const load_tpl *t, const char **vals)
+{
+    for (int i = 0; i < t->n; i++) {
+        const tpl_seg *s = &t->segs[i];
+        if (s->var < 0) {
+            buf_add(b, s->lit, s->len);
+            continue;
+        }
+        const char *v = vals[s->var] ? vals[s->var] : "";
+        if (t->esc == ESC_NONE) {
+            buf_str(b, v);
+        } else if (t->esc == ESC_URL) {
+            for (; *v; v++) {
+                unsigned char c = (unsigned char)*v;
+                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.' || c == '~') {
+                    buf_add(b, (const char *)&c, 1);
+                } else {
+                    char h[4];
+                    snprintf(h, sizeof h, "%%%02X", c);
+                    buf_add(b, h, 3);
+                }
+            }
+        } else {
+            for (; *v; v++) {
+                unsigned char c = (unsigned char)*v;
+                if (c == '"' || c == '\\') {
+                    char x[2] = {'\\', (char)c};
+                    buf_add(b, x, 2);
+                } else if (c < 0x20) {
+                    char h[8];
+                    snprintf(h, sizeof h, "\\u%04x", c);
+                    buf_add(b, h, 6);
+                } else {
+                    buf_add(b, (const char *)&c, 1);
+                }
+            }
+        }
+    }
+}
+
+/* Writes the request of v into v->out. */
+static void render(engine *e, vu *v, const load_request *q)
+{
+    buf *b = &v->out;
+    b->len = 0;
+    buf_str(b, q->method);
+    buf_add(b, " ", 1);
+    size_t path_at = b->len;
+    tpl_render(b, &q->url, v->vals);
+    /* an absolute URL on the target: keep its path */
+    if (b->len - path_at > 7 && !memcmp(b->s + path_at, "http://", 7)) {
+        char *slash = memchr(b->s + path_at + 7, '/', b->len - path_at - 7);
+        size_t cut = slash ? (size_t)(slash - (b->s + path_at)) : b->len - path_at;
+        memmove(b->s + path_at, b->s + path_at + cut, b->len - path_at - cut);
+        b->len -= cut;
+        if (b->len == path_at)
+            buf_add(b, "/", 1);
+    }
+    if (q->nqs) {
+        int has_q = memchr(b->s + path_at, '?', b->len - path_at) != NULL;
+        for (int i = 0; i < q->nqs; i++) {
+            buf_add(b, has_q || i ? "&" : "?", 1);
+            buf_str(b, q->qs_keys[i]);
+            buf_add(b, "=", 1);
+            tpl_render(b, &q->qs_values[i], v->vals);
+        }
+    }
+    buf_str(b, " HTTP/1.1\r\nHost: ");
+    buf_str(b, e->host);
+    buf_str(b, "\r\n");
+    int has_ua = 0;
+    for (int i = 0; i < e->plan->nheaders; i++) {
+        buf_str(b, e->plan->headers[i].name);
+        buf_str(b, ": ");
+        tpl_render(b, &e->plan->headers[i].value, v->vals);
+        buf_str(b, "\r\n");
+        has_ua |= !strcasecmp(e->plan->headers[i].name, "user-agent");
+    }
+    for (int i = 0; i < q->nheaders; i++) {
+        buf_str(b, q->headers[i].name);
+        buf_str(b, ": ");
+        tpl_render(b, &q->headers[i].value, v->vals);
+        buf_str(b, "\r\n");
+        has_ua |= !strcasecmp(q->headers[i].name, "user-agent");
+    }
+    if (!has_ua)
+        buf_str(b, "User-Agent: isla-load\r\n");
+    if (q->has_body) {
+        buf body = {0};
+        tpl_render(&body, &q->body, v->vals);
+        char h[96];
+        snprintf(h, sizeof h, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", q->content_type, body.len);
+        buf_str(b, h);
+        if (body.len)
+            buf_add(b, body.s, body.len);
+        free(body.s);
+    } else if (strcmp(q->method, "GET") && strcmp(q->method, "DELETE")) {
+        buf_str(b, "Content-Length: 0\r\n\r\n");
+    } else {
+        buf_str(b, "\r\n");
+    }
+}
+
+/* ---- connections ---- */
+
+static void conn_close(conn *c)
+{
+    engine *e = c->e;
+    if (c->idle) {
+        if (c->prev)
+            c->prev->next = c->next;
+        else
+            e->idle = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        c->idle = 0;
+    }
+    if (c->aprev)
+        c->aprev->anext = c->anext;
+    else
+        e->all = c->anext;
+    if (c->anext)
+        c->anext->aprev = c->aprev;
+    if (h2o_timeout_is_linked(&c->timeout))
+        h2o_timeout_unlink(&c->timeout);
+    if (c->sock) {
+        c->sock->data = NULL;
+        h2o_socket_close(c->sock);
+        c->sock = NULL;
+    }
+    e->nconns--;
+    free(c);
+}
+
+static uint64_t vu_out_bytes(vu *v)
+{
+    return v->out.len;
+}
+
+/* A request failed: count it, drop the connection, end the user. */
+static void fail_request(conn *c, load_err k)
+{
+    engine *e = c->e;
+    vu *v = c->v;
+    c->v = NULL;
+    conn_close(c);
+    if (v) {
+        v->c = NULL;
+        v->in_flight = 0;
+        e->inflight--;
+        load_result *r = e->r;
+        uint64_t out = vu_out_bytes(v);
+        stats_error(&r->total, k, out);
+        stats_error(&r->phase[v->phase], k, out);
+        stats_error(&r->scenario[v->scenario], k, out);
+        stats_error(&r->name[v->req->name_id], k, out);
+        e->cur.errors++;
+        vu_end(v, 1);
+    }
+    service_waiters(e);
+}
+
+static void on_timeout(h2o_timeout_entry_t *entry)
+{
+    conn *c = H2O_STRUCT_FROM_MEMBER(conn, timeout, entry);
+    fail_request(c, ERR_TIMEOUT);
+}
+
+static void start_write(conn *c);
+static void on_read(h2o_socket_t *sock, const char *err);
+
+static void response_done(conn *c)
+{
+    engine *e = c->e;
+    vu *v = c->v;
+    uint64_t t = now_ns();
+    if (h2o_timeout_is_linked(&c->timeout))
+        h2o_timeout_unlink(&c->timeout);
+    load_result *r = e->r;
+    uint64_t lat = t - v->intended, svc = t - v->sent, out = vu_out_bytes(v);
+    stats_response(&r->total, lat, svc, c->status, c->got, out);
+    stats_response(&r->phase[v->phase], lat, svc, c->status, c->got, out);
+    stats_response(&r->scenario[v->scenario], lat, svc, c->status, c->got, out);
+    stats_response(&r->name[v->req->name_id], lat, svc, c->status, c->got, out);
+    r->status[c->status >= 100 && c->status < 600 ? c->status : 0]++;
+    hist_record(&e->sec_lat, lat);
+    hist_record(&e->sec_svc, svc);
+    e->cur.requests++;
+    if (c->status >= 400)
+        e->cur.failed++;
+    c->v = NULL;
+    v->c = NULL;
+    v->in_flight = 0;
+    e->inflight--;
+    c->reused = 1;
+    if (c->close_after)
+        conn_close(c);
+    else
+        conn_release(c);
+    v->intended = t;
+    vu_next(v);
+}
+
+static int header_is(const char *line, size_t len, const char *name, const char **val, size_t *vlen)
+{
+    size_t n = strlen(name);
+    if (len <= n || line[n] != ':' || strncasecmp(line, name, n))
+        return 0;
+    const char *s = line + n + 1, *end = line + len;
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    *val = s;
+    *vlen = (size_t)(end - s);
+    return 1;
+}
+
+/* Parses the status line and headers in [s, s+n) (ending with CRLFCRLF).
+ * 0 ok, -1 malformed. */
+static int parse_head(conn *c, const char *s, size_t n)
+{
+    if (n < 12 || memcmp(s, "HTTP/1.", 7) || (s[7] != '0' && s[7] != '1') || s[8] != ' ')
+        return -1;
+    int status = 0;
+    for (int i = 9; i < 12; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        status = status * 10 + (s[i] - '0');
+    }
+    c->status = status;
+    c->close_after = s[7] == '0';
+    int chunked = 0, has_len = 0;
+    uint64_t len = 0;
+    const char *p = memchr(s, '\n', n), *end = s + n;
+    while (p && p + 1 < end) {
+        const char *line = p + 1;
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        if (!nl)
+            break;
+        size_t ll = (size_t)(nl - line);
+        if (ll && line[ll - 1] == '\r')
+            ll--;
+        if (!ll)
+            break;
+        const char *v;
+        size_t vl;
+        if (header_is(line, ll, "content-length", &v, &vl)) {
+            if (!vl || vl > 18)
+                return -1;
+            uint64_t x = 0;
+            for (size_t i = 0; i < vl; i++) {
+                if (v[i] < '0' || v[i] > '9')
+                    return -1;
+                x = x * 10 + (uint64_t)(v[i] - '0');
+            }
+            if (has_len && x != len)
+                return -1;
+            has_len = 1;
+            len = x;
+        } else if (header_is(line, ll, "transfer-encoding", &v, &vl)) {
+            if (vl >= 7 && !strncasecmp(v + vl - 7, "chunked", 7))
+                chunked = 1;
+        } else if (header_is(line, ll, "connection", &v, &vl)) {
+            if (vl == 5 && !strncasecmp(v, "close", 5))
+                c->close_after = 1;
+            else if (vl == 10 && !strncasecmp(v, "keep-alive", 10))
+                c->close_after = 0;
+        }
+        p = nl;
+    }
+    if (status == 204 || status == 304 || (status >= 100 && status < 200)) {
+        c->rstate = R_LENGTH;
+        c->remaining = 0;
+    } else if (chunked) {
+        c->rstate = R_CHUNK_SIZE;
+    } else if (has_len) {
+        c->rstate = R_LENGTH;
+        c->remaining = len;
+    } else {
+        c->rstate = R_UNTIL_CLOSE;
+        c->close_after = 1;
+    }
+    return 0;
+}
+
+/* Consumes what the socket has read. 1: response complete, 0: need more,
+ * -1: malformed. */
+static int parse_input(conn *c)
+{
+    h2o_buffer_t **in = &c->sock->input;
+    for (;;) {
+        const char *s = (*in)->bytes;
+        size_t n = (*in)->size;
+        switch (c->rstate) {
+        case R_HEAD: {
+            const char *e = n >= 4 ? memmem(s, n, "\r\n\r\n", 4) : NULL;
+            if (!e) {
+                if (n > 65536)
+                    return -1;
+                return 0;
+            }
+            size_t hl = (size_t)(e - s) + 4;
+            if (parse_head(c, s, hl) < 0)
+                return -1;
+            c->got += hl;
+            h2o_buffer_consume(in, hl);
+            if (c->status >= 100 && c->status < 200) { /* informational: the real head follows */
+                c->rstate = R_HEAD;
+                continue;
+            }
+            if (c->rstate == R_LENGTH && !c->remaining)
+                return 1;
+            continue;
+        }
+        case R_LENGTH: {
+            size_t k = n < c->remaining ? n : (size_t)c->remaining;
+            h2o_buffer_consume(in, k);
+            c->got += k;
+            c->remaining -= k;
+            if (!c->remaining)
+                return 1;
+            return 0;
+        }
+        case R_UNTIL_CLOSE:
+            c->got += n;
+            h2o_buffer_consume(in, n);
+            return 0;
+        case R_CHUNK_SIZE: {
+            const char *nl = memchr(s, '\n', n);
+            if (!nl)
+                return n > 1024 ? -1 : 0;
+            uint64_t x = 0;
+            const char *p = s;
+            int digits = 0;
+            for (; p < nl; p++, digits++) {
+                int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+                                                          : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
+                                                                                     : -1;
+                if (d < 0)
+                    break;
+                if (digits > 15)
+                    return -1;
+                x = x * 16 + (uint64_t)d;
+            }
+            if (!digits)
+                return -1;
+            size_t k = (size_t)(nl - s) + 1;
+            h2o_buffer_consume(in, k);
+            c->got += k;
+            c->remaining = x;
+            c->rstate = x ? R_CHUNK_DATA : R_TRAILER;
+            continue;
+        }
+        case R_CHUNK_DATA: {
+            size_t k = n < c->remaining ? n : (size_t)c->remaining;
+            h2o_buffer_consume(in, k);
+            c->got += k;
+            c->remaining -= k;
+            if (c->remaining)
+                return 0;
+            c->rstate = R_CHUNK_CRLF;
+            continue;
+        }
+        case R_CHUNK_CRLF: {
+            const char *nl = memchr(s, '\n', n);
+            if (!nl)
+                return n > 2 ? -1 : 0;
+            size_t k = (size_t)(nl - s) + 1;
+            if (k > 2)
+                return -1;
+            h2o_buffer_consume(in, k);
+            c->got += k;
+            c->rstate = R_CHUNK_SIZE;
+            continue;
+        }
+        case R_TRAILER: {
+            const char *nl = memchr(s, '\n', n);
+            if (!nl)
+                return n > 8192 ? -1 : 0;
+            size_t k = (size_t)(nl - s) + 1;
+            h2o_buffer_consume(in, k);
+            c->got += k;
+            if (k <= 2)
+                return 1;
+            continue;
+        }
+        }
+    }
+}
+
+static void on_read(h2o_socket_t *sock, const char *err)
+{
+    conn *c = sock->data;
+    if (!c)
+        return;
+    if (!c->v) { /* idle: the server closed or sent something unasked */
+        conn_close(c);
+        return;
+    }
+    if (err) {
+        if (c->rstate == R_UNTIL_CLOSE && err == h2o_socket_error_closed) {
+            c->close_after = 1;
+            response_done(c);
+            return;
+        }
+        /* a reused connection closed by the server before it saw the
+         * request: the keep-alive race; try once more on a new one */
+        vu *v = c->v;
+        if (c->reused && c->got == 0 && !v->retried) {
+            v->retried = 1;
+            c->v = NULL;
+            v->c = NULL;
+            conn_close(c);
+            engine *e = v->e;
+            /* still in flight; re-queue at the head of the waiters */
+            v->next = e->wait_head;
+            e->wait_head = v;
+            if (!e->wait_tail)
+                e->wait_tail = v;
+            service_waiters(e);
+            return;
+        }
+        /* h2o reports EOF as "closed" and every other read error (a
+         * reset, mostly) as an I/O error */
+        fail_request(c, err == h2o_socket_error_closed ? ERR_CLOSED : ERR_RESET);
+        return;
+    }
+    int r = parse_input(c);
+    if (r < 0)
+        fail_request(c, ERR_BAD_RESPONSE);
+    else if (r > 0)
+        response_done(c);
+}
+
+static void on_write(h2o_socket_t *sock, const char *err)
+{
+    conn *c = sock->data;
+    if (!c || !err)
+        return;
+    if (c->v)
+        fail_request(c, ERR_RESET);
+    else
+        conn_close(c);
+}
+
+static void start_write(conn *c)
+{
+    engine *e = c->e;
+    vu *v = c->v;
+    c->rstate = R_HEAD;
+    c->got = 0;
+    c->status = 0;
+    c->remaining = 0;
+    c->close_after = 0;
+    v->sent = now_ns();
+    e->r->requests_sent++;
+    e->cur.sent++;
+    h2o_timeout_link(e->loop, &e->io_timeout, &c->timeout);
+    h2o_iovec_t iov = h2o_iovec_init(v->out.s, v->out.len);
+    h2o_socket_write(c->sock, &iov, 1, on_write);
+}
+
+static void on_connect(h2o_socket_t *sock, const char *err)
+{
+    conn *c = sock->data;
+    if (!c)
+        return;
+    if (err) {
+        fail_request(c, ERR_CONNECT);
+        return;
+    }
+    int one = 1;
+    setsockopt(h2o_socket_get_fd(sock), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    h2o_socket_read_start(sock, on_read);
+    if (c->v) {
+        /* the connect time counted toward the timeout; restart it for the
+         * response */
+        h2o_timeout_unlink(&c->timeout);
+        start_write(c);
+    } else {
+        conn_release(c);
+    }
+}
+
+/* Opens a connection for v. */
+static void conn_open(engine *e, vu *v)
+{
+    conn *c = calloc(1, sizeof *c);
+    if (!c)
+        abort();
+    c->e = e;
+    c->timeout.cb = on_timeout;
+    c->v = v;
+    v->c = c;
+    e->nconns++;
+    c->anext = e->all;
+    if (e->all)
+        e->all->aprev = c;
+    e->all = c;
+    errno = 0;
+    c->sock = h2o_socket_connect(e->loop, (struct sockaddr *)&e->addr, e->addrlen, on_connect);
+    if (!c->sock) {
+        /* connect() failed at once (a refused loopback port does): h2o
+         * leaves errno as connect() set it */
+        fail_request(c, errno == ECONNREFUSED ? ERR_CONNECT_REFUSED : ERR_CONNECT);
+        return;
+    }
+    c->sock->data = c;
+    h2o_timeout_link(e->loop, &e->io_timeout, &c->timeout);
+}
+
+/* Gives v a connection: an idle one, a new one, or a place in the queue. */
+static void acquire(engine *e, vu *v)
+{
+    v->in_flight = 1;
+    e->inflight++;
+    if (e->idle) {
+        conn *c = e->idle;
+        e->idle = c->next;
+        if (e->idle)
+            e->idle->prev = NULL;
+        c->idle = 0;
+        c->next = c->prev = NULL;
+        c->v = v;
+        v->c = c;
+        start_write(c);
+    } else if (e->nconns < e->pool_max) {
+        conn_open(e, v);
+    } else {
+        v->next = NULL;
+        if (e->wait_tail)
+            e->wait_tail->next = v;
+        else
+            e->wait_head = v;
+        e->wait_tail = v;
+    }
+}
+
+/* A connection is free: the first waiter takes it, else it goes idle. */
+static void conn_release(conn *c)
+{
+    engine *e = c->e;
+    vu *v = e->wait_head;
+    if (v) {
+        e->wait_head = v->next;
+        if (!e->wait_head)
+            e->wait_tail = NULL;
+        c->v = v;
+        v->c = c;
+        start_write(c);
+        return;
+    }
+    c->idle = 1;
+    c->prev = NULL;
+    c->next = e->idle;
+    if (e->idle)
+        e->idle->prev = c;
+    e->idle = c;
+}
+
+/* After a connection went away: open new ones for waiters while the pool
+ * has room. Iterative, since an open can fail at once and come back here. */
+static void service_waiters(engine *e)
+{
+    if (e->servicing)
+        return;
+    e->servicing = 1;
+    while (e->wait_head && e->nconns < e->pool_max) {
+        vu *v = e->wait_head;
+        e->wait_head = v->next;
+        if (!e->wait_head)
+            e->wait_tail = NULL;
+        if (e->idle) {
+            /* cannot happen with waiters, but take it if it does */
+            conn *c = e->idle;
+            e->idle = c->next;
+            if (e->idle)
+                e->idle->prev = NULL;
+            c->idle = 0;
+            c->v = v;
+            v->c = c;
+            start_write(c);
+        } else {
+            conn_open(e, v);
+        }
+    }
+    e->servicing = 0;
+}
+
+/* ---- think timers: a binary min-heap of users by wake time ---- */
+
+static void heap_swap(engine *e, size_t a, size_t b)
+{
+    vu *t = e->heap[a];
+    e->heap[a] = e->heap[b];
+    e->heap[b] = t;
+    e->heap[a]->heap_at = a;
+    e->heap[b]->heap_at = b;
+}
+
+static void heap_push(engine *e, vu *v)
+{
+    if (e->nheap == e->capheap) {
+        e->capheap = e->capheap ? e->capheap * 2 : 256;
+        vu **h = realloc(e->heap, e->capheap * sizeof *h);
+        if (!h)
+            abort();
+        e->heap = h;
+    }
+    size_t i = e->nheap++;
+    e->heap[i] = v;
+    v->heap_at = i;
+    while (i && e->heap[(i - 1) / 2]->wake > e->heap[i]->wake) {
+        heap_swap(e, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+    if (v->wake < e->armed_at)
+        arm(e);
+}
+
+static vu *heap_pop(engine *e)
+{
+    vu *top = e->heap[0];
+    e->nheap--;
+    if (e->nheap) {
+        e->heap[0] = e->heap[e->nheap];
+        e->heap[0]->heap_at = 0;
+        size_t i = 0;
+        for (;;) {
+            size_t l = 2 * i + 1, r = l + 1, m = i;
+            if (l < e->nheap && e->heap[l]->wake < e->heap[m]->wake)
+                m = l;
+            if (r < e->nheap && e->heap[r]->wake < e->heap[m]->wake)
+                m = r;
+            if (m == i)
+                break;
+            heap_swap(e, i, m);
+            i = m;
+        }
+    }
+    return top;
+}
+
+/* Runs v's flow from where it is to the next request or think, or its end. */
+static void vu_next(vu *v)
+{
+    engine *e = v->e;
+    for (;;) {
+        if (!v->depth) {
+            vu_end(v, 0);
+            return;
+        }
+        struct frame *f = &v->st[v->depth - 1];
+        if (f->i >= f->n) {
+            if (--f->left > 0) {
+                f->i = 0;
+                continue;
+            }
+            v->depth--;
+            continue;
+        }
+        const load_step *s = &f->steps[f->i++];
+        if (s->kind == STEP_REQUEST) {
+            if (e->draining && v->closed) { /* the run is over: no new work */
+                vu_end(v, 0);
+                return;
+            }
+            v->req = &s->req;
+            v->retried = 0;
+            render(e, v, &s->req);
+            acquire(e, v);
+            return;
+        }
+        if (s->kind == STEP_THINK) {
+            double d = s->think * e->o->time_scale;
+            if (d <= 0)
+                continue;
+            v->wake = v->intended + (uint64_t)(d * 1e9);
+            v->intended = v->wake;
+            heap_push(e, v);
+            return;
+        }
+        if (s->kind == STEP_LOOP && v->depth < MAX_DEPTH && s->nsteps) {
+            v->st[v->depth].steps = s->steps;
+            v->st[v->depth].n = s->nsteps;
+            v->st[v->depth].i = 0;
+            v->st[v->depth].left = s->loop_count;
+            v->depth++;
+        }
+    }
+}
+
+/* ---- the clock: arrivals, think ends, closed users, ticks ---- */
+
+static void start_arrival(engine *e, uint64_t at, int phase)
+{
+    vu *v = vu_new(e);
+    e->live_vus++;
+    v->phase = phase;
+    vu_begin_iteration(v);
+    v->intended = at;
+    vu_next(v);
+}
+
+static void start_closed(engine *e, int phase)
+{
+    vu *v = vu_new(e);
+    e->live_vus++;
+    v->phase = phase;
+    v->closed = 1;
+    v->cprev = NULL;
+    v->cnext = e->closed_list;
+    if (e->closed_list)
+        e->closed_list->cprev = v;
+    e->closed_list = v;
+    e->nclosed++;
+    vu_begin_iteration(v);
+    v->intended = now_ns();
+    vu_next(v);
+}
+
+static double phase_at(engine *e, uint64_t t)
+{
+    return (double)(t - e->t0) / 1e9 - e->phase_start[e->phase];
+}
+
+static void plan_next_arrival(engine *e)
+{
+    e->next_arrival = UINT64_MAX;
+    if (e->phase >= e->r->nphases)
+        return;
+    const load_phase *p = &e->r->phases[e->phase];
+    double t = sched_arrival(p, e->phase_len[e->phase], e->next_k);
+    if (t >= 0)
+        e->next_arrival = e->t0 + (uint64_t)((e->phase_start[e->phase] + t) * 1e9);
+}
+
+static uint64_t phase_end_ns(engine *e)
+{
+    return e->t0 + (uint64_t)((e->phase_start[e->phase] + e->phase_len[e->phase]) * 1e9);
+}
+
+static void enter_phase(engine *e, int i)
+{
+    e->phase = i;
+    e->next_k = 0;
+    if (i < e->r->nphases) {
+        e->r->phase_run[i].start = e->phase_start[i];
+        e->r->phase_run[i].planned = sched_planned(&e->r->phases[i], e->phase_len[i]);
+        /* users of a closed stage stop when an open phase or a pause follows */
+        if (e->r->phases[i].kind != PHASE_CLOSED)
+            for (vu *v = e->closed_list; v; v = v->cnext)
+                if (!v->stop) {
+                    v->stop = 1;
+                    e->nclosed--;
+                }
+    }
+    plan_next_arrival(e);
+}
+
+static void adjust_closed(engine *e, uint64_t t)
+{
+    if (e->phase >= e->r->nphases || e->r->phases[e->phase].kind != PHASE_CLOSED)
+        return;
+    int want = (int)sched_target(&e->r->phases[e->phase], e->phase_len[e->phase], phase_at(e, t));
+    while (e->nclosed < want)
+        start_closed(e, e->phase);
+    for (vu *v = e->closed_list; v && e->nclosed > want; v = v->cnext)
+        if (!v->stop) {
+            v->stop = 1;
+            e->nclosed--;
+        }
+}
+
+static void tick(engine *e, uint64_t t)
+{
+    load_result *r = e->r;
+    load_second *s = &e->cur;
+    s->t = (double)(t - e->t0) / 1e9;
+    s->phase = e->phase < r->nphases ? e->phase : r->nphases - 1;
+    if (e->phase < r->nphases)
+        s->target = sched_target(&r->phases[e->phase], e->phase_len[e->phase], phase_at(e, t) - 0.5);
+    s->inflight = e->inflight;
+    s->p50 = hist_percentile(&e->sec_lat, 50);
+    s->p90 = hist_percentile(&e->sec_lat, 90);
+    s->p99 = hist_percentile(&e->sec_lat, 99);
+    s->max = e->sec_lat.max;
+    s->svc_p99 = hist_percentile(&e->sec_svc, 99);
+    s->late_max = e->sec_late_max;
+    /* the breaking point: the first second that fails a threshold */
+    if (!r->broke && e->phase < r->nphases && (s->requests + s->errors) > 0) {
+        load_stats one;
+        memset(&one, 0, sizeof one);
+        one.requests = s->requests;
+        one.failed = s->failed;
+        one.nerrors = s->errors;
+        for (int i = 0; i < e->plan->nthresholds && !r->broke; i++) {
+            const load_threshold *th = &e->plan->thresholds[i];
+            double v = th->metric == TH_ERROR_RATE ? load_error_rate(&one) : stat_of(th, &e->sec_lat);
+            if (!compare(th->op, v, th->value)) {
+                r->broke = 1;
+                r->broke_t = s->t;
+                r->broke_target = s->target;
+                r->broke_threshold = i;
+                r->broke_phase = s->phase;
+            }
+        }
+    }
+    if (r->nseconds % 64 == 0) {
+        load_second *n = realloc(r->seconds, ((size_t)r->nseconds + 64) * sizeof *n);
+        if (!n)
+            abort();
+        r->seconds = n;
+    }
+    r->seconds[r->nseconds++] = *s;
+    if (e->o->progress) {
+        const char *unit = e->phase < r->nphases && r->phases[e->phase].kind == PHASE_CLOSED ? " VUs" : "/s";
+        fprintf(e->o->progress,
+                "[%6.1fs] %-12.12s target %7.0f%s  achieved %7llu/s  in flight %5llu  p50 %8.3f ms  p99 %8.3f ms  "
+                "errors %llu%s\n",
+                s->t, e->phase < r->nphases ? r->phases[e->phase].name : "drain", s->target, unit,
+                (unsigned long long)s->sent, (unsigned long long)s->inflight, (double)s->p50 / 1e6,
+                (double)s->p99 / 1e6, (unsigned long long)(s->errors + s->failed),
+                s->late_max > 10 * LATE_WARN_NS ? "  GENERATOR LATE" : "");
+        fflush(e->o->progress);
+    }
+    memset(s, 0, sizeof *s);
+    hist_init(&e->sec_lat);
+    hist_init(&e->sec_svc);
+    e->sec_late_max = 0;
+}
+
+static void pump(engine *e)
+{
+    uint64_t t = now_ns();
+    load_result *r = e->r;
+    for (;;) {
+        /* arrivals that are due */
+        int batch = 0;
+        while (e->next_arrival <= t) {
+            uint64_t late = t - e->next_arrival;
+            hist_record(&r->lateness, late);
+            if (late > LATE_WARN_NS)
+                r->late_arrivals++;
+            if (late > e->sec_late_max)
+                e->sec_late_max = late;
+            if (late > r->phase_run[e->phase].late_max)
+                r->phase_run[e->phase].late_max = late;
+            r->phase_run[e->phase].started++;
+            e->cur.arrivals++;
+            start_arrival(e, e->next_arrival, e->phase);
+            e->next_k++;
+            plan_next_arrival(e);
+            if (++batch % 32 == 0)
+                t = now_ns();
+        }
+        /* phase changes, once every arrival of the phase has started */
+        if (e->phase < r->nphases && t >= phase_end_ns(e)) {
+            r->phase_run[e->phase].end = e->phase_start[e->phase] + e->phase_len[e->phase];
+            enter_phase(e, e->phase + 1);
+            continue;
+        }
+        if (e->phase >= r->nphases && !e->draining) {
+            e->draining = 1;
+            e->drain_deadline = t + (uint64_t)(e->io_timeout.timeout * 1000000ull) + 100000000ull;
+            for (vu *v = e->closed_list; v; v = v->cnext)
+                if (!v->stop) {
+                    v->stop = 1;
+                    e->nclosed--;
+                }
+        }
+        /* thinks that are over */
+        while (e->nheap && e->heap[0]->wake <= t) {
+            vu *v = heap_pop(e);
+            if (e->draining && v->closed)
+                vu_end(v, 0);
+            else
+                vu_next(v);
+        }
+        adjust_closed(e, t);
+        if (t >= e->next_tick) {
+            tick(e, t);
+            e->next_tick += 1000000000ull;
+        }
+        /* the next event is due within SPIN_NS: wait here rather than pay
+         * for arming the timer, waking up and reading it (3 syscalls) */
+        uint64_t next = e->next_arrival;
+        if (e->nheap && e->heap[0]->wake < next)
+            next = e->heap[0]->wake;
+        uint64_t t2 = now_ns();
+        if (next > t2 + SPIN_NS || e->done)
+            break;
+        while ((t2 = now_ns()) < next)
+            ;
+        t = t2;
+    }
+    if (e->draining) {
+        if (!e->live_vus || t >= e->drain_deadline)
+            e->done = 1;
+    }
+}
+
+static void arm(engine *e)
+{
+    uint64_t d = e->next_tick;
+    if (e->next_arrival < d)
+        d = e->next_arrival;
+    if (e->nheap && e->heap[0]->wake < d)
+        d = e->heap[0]->wake;
+    if (e->phase < e->r->nphases) {
+        uint64_t pe = phase_end_ns(e);
+        if (pe < d)
+            d = pe;
+        if (e->r->phases[e->phase].kind == PHASE_CLOSED) {
+            uint64_t soon = now_ns() + 10000000ull; /* re-check the user count every 10 ms */
+            if (soon < d)
+                d = soon;
+        }
+    }
+    if (e->draining && e->drain_deadline < d)
+        d = e->drain_deadline;
+    struct itimerspec its = {0};
+    its.it_value.tv_sec = (time_t)(d / 1000000000ull);
+    its.it_value.tv_nsec = (long)(d % 1000000000ull);
+    if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+        its.it_value.tv_nsec = 1;
+    e->armed_at = d;
+    timerfd_settime(e->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void on_timer(h2o_socket_t *sock, const char *err)
+{
+    engine *e = sock->data;
+    (void)err;
+    e->armed_at = UINT64_MAX; /* it fired: disarmed */
+    h2o_buffer_consume(&sock->input, sock->input->size);
+    pump(e);
+    arm(e);
+}
+
+/* ---- setup ---- */
+
+static int resolve(engine *e, const char *target, char *err, size_t errcap)
+{
+    if (strncmp(target, "http://", 7)) {
+        snprintf(err, errcap, "target '%s': expected http://host[:port]", target);
+        return -1;
+    }
+    const char *h = target + 7;
+    size_t hl = strcspn(h, "/?#");
+    if (!hl || hl >= sizeof e->host) {
+        snprintf(err, errcap, "target '%s': no host", target);
+        return -1;
+    }
+    memcpy(e->host, h, hl);
+    e->host[hl] = 0;
+    char host[256], port[16] = "80";
+    if (e->host[0] == '[') {
+        char *rb = strchr(e->host, ']');
+        if (!rb) {
+            snprintf(err, errcap, "target '%s': bad IPv6 address", target);
+            return -1;
+        }
+        snprintf(host, sizeof host, "%.*s", (int)(rb - e->host - 1), e->host + 1);
+        if (rb[1] == ':')
+            snprintf(port, sizeof port, "%s", rb + 2);
+    } else {
+        char *colon = strchr(e->host, ':');
+        snprintf(host, sizeof host, "%.*s", colon ? (int)(colon - e->host) : (int)strlen(e->host), e->host);
+        if (colon)
+            snprintf(port, sizeof port, "%s", colon + 1);
+    }
+    struct addrinfo hints = {0}, *ai = NULL;
+    hints.ai_socktype = SOCK_STREAM;
+    int rc = getaddrinfo(host, port, &hints, &ai);
+    if (rc || !ai) {
+        snprintf(err, errcap, "target '%s': cannot resolve: %s", target, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(&e->addr, ai->ai_addr, ai->ai_addrlen);
+    e->addrlen = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    return 0;
+}
+
+void load_result_free(load_result *r)
+{
+    if (!r)
+        return;
+    free(r->phase);
+    free(r->phase_run);
+    free(r->scenario);
+    free(r->scenario_vus);
+    free(r->name);
+    free(r->seconds);
+    free(r->thresholds);
+    free(r);
+}
+
+load_result *load_run(const load_plan_t *plan, const load_phase *phases, int nphases, const load_options *o, char *err,
+                      size_t errcap)
+{
+    if (!phases) {
+        phases = plan->phases;
+        nphases = plan->nphases;
+    }
+    const char *target = o->target ? o->target : plan->target;
+    if (!target) {
+        snprintf(err, errcap, "no target: set config.target in the plan or pass --target");
+        return NULL;
+    }
+    engine *e = calloc(1, sizeof *e);
+    load_result *r = calloc(1, sizeof *r);
+    if (!e || !r)
+        abort();
+    if (resolve(e, target, err, errcap) < 0) {
+        free(e);
+        free(r);
+        return NULL;
+    }
+    e->plan = plan;
+    e->o = o;
+    e->r = r;
+    r->plan = plan;
+    r->phases = phases;
+    r->nphases = nphases;
+    r->time_scale = o->time_scale;
+    snprintf(r->target, sizeof r->target, "%s", target);
+    stats_init(&r->total);
+    r->phase = calloc((size_t)nphases, sizeof *r->phase);
+    r->phase_run = calloc((size_t)nphases, sizeof *r->phase_run);
+    r->scenario = calloc((size_t)plan->nscenarios, sizeof *r->scenario);
+    r->scenario_vus = calloc((size_t)plan->nscenarios, sizeof *r->scenario_vus);
+    r->name = calloc((size_t)plan->nnames + 1, sizeof *r->name);
+    r->thresholds = calloc((size_t)plan->nthresholds + 1, sizeof *r->thresholds);
+    e->seq = calloc((size_t)plan->npayloads + 1, sizeof *e->seq);
+    e->phase_start = calloc((size_t)nphases + 1, sizeof(double));
+    e->phase_len = calloc((size_t)nphases + 1, sizeof(double));
+    if (!r->phase || !r->phase_run || !r->scenario || !r->scenario_vus || !r->name || !r->thresholds || !e->seq ||
+        !e->phase_start || !e->phase_len)
+        abort();
+    for (int i = 0; i < nphases; i++)
+        stats_init(&r->phase[i]);
+    for (int i = 0; i < plan->nscenarios; i++) {
+        stats_init(&r->scenario[i]);
+        e->total_weight += plan->scenarios[i].weight;
+    }
+    for (int i = 0; i < plan->nnames; i++)
+        stats_init(&r->name[i]);
+    hist_init(&r->lateness);
+    hist_init(&e->sec_lat);
+    hist_init(&e->sec_svc);
+    double at = 0;
+    for (int i = 0; i < nphases; i++) {
+        e->phase_start[i] = at;
+        e->phase_len[i] = phases[i].duration * o->time_scale;
+        at += e->phase_len[i];
+    }
+    e->phase_start[nphases] = at;
+    int max_vus = 0;
+    for (int i = 0; i < nphases; i++)
+        if (phases[i].kind == PHASE_CLOSED && phases[i].vus_to > max_vus)
+            max_vus = (int)phases[i].vus_to;
+    e->pool_max = o->connections ? o->connections : plan->pool ? plan->pool : 1000;
+    if (e->pool_max < max_vus)
+        e->pool_max = max_vus; /* a closed user holds its connection */
+    double timeout = o->timeout > 0 ? o->timeout : plan->timeout > 0 ? plan->timeout : 10;
+    e->rng = o->seed ? o->seed * 0x9E3779B97F4A7C15ull : 0x9E3779B97F4A7C15ull;
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0); /* wake when asked, not 50 us later */
+
+    e->loop = h2o_evloop_create();
+    h2o_timeout_init(e->loop, &e->io_timeout, (uint64_t)(timeout * 1000));
+    e->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (e->tfd < 0) {
+        snprintf(err, errcap, "timerfd: %s", strerror(errno));
+        load_result_free(r);
+        free(e);
+        return NULL;
+    }
+    e->timer = h2o_evloop_socket_create(e->loop, e->tfd, 0);
+    e->timer->data = e;
+    h2o_socket_read_start(e->timer, on_timer);
+
+    e->t0 = now_ns();
+    e->next_tick = e->t0 + 1000000000ull;
+    enter_phase(e, 0);
+    pump(e);
+    arm(e);
+    while (!e->done)
+        h2o_evloop_run(e->loop, 1000);
+    uint64_t t_end = now_ns();
+    r->duration = (double)(t_end - e->t0) / 1e9;
+    /* what is still in flight at the drain deadline counts as timed out */
+    for (vu *v = e->closed_list; v; v = v->cnext)
+        v->closed = 0;
+    e->closed_list = NULL;
+    while (e->nheap) {
+        vu *v = heap_pop(e);
+        r->vus_unfinished++;
+        vu_free(v);
+    }
+    while (e->wait_head) {
+        vu *v = e->wait_head;
+        e->wait_head = v->next;
+        r->vus_unfinished++;
+        stats_error(&r->total, ERR_TIMEOUT, 0);
+        stats_error(&r->phase[v->phase], ERR_TIMEOUT, 0);
+        stats_error(&r->scenario[v->scenario], ERR_TIMEOUT, 0);
+        stats_error(&r->name[v->req->name_id], ERR_TIMEOUT, 0);
+        vu_free(v);
+    }
+    e->wait_tail = NULL;
+    /* connections: the busy ones fail their requests (timeout) */
+    while (e->all) {
+        if (e->all->v)
+            r->vus_unfinished++;
+        fail_request(e->all, ERR_TIMEOUT);
+    }
+    if (e->cur.sent || e->cur.requests || e->cur.errors)
+        tick(e, t_end);
+    for (int i = 0; i < nphases; i++)
+        if (r->phase_run[i].end == 0 && r->phase_run[i].start == 0 && i > 0)
+            r->phase_run[i].end = r->phase_run[i].start;
+    r->thresholds_ok = 1;
+    for (int i = 0; i < plan->nthresholds; i++) {
+        r->thresholds[i].pass = load_threshold_check(&plan->thresholds[i], &r->total, &r->thresholds[i].actual);
+        r->thresholds_ok &= r->thresholds[i].pass;
+    }
+    /* behind: more than 1% of the arrivals over 10 ms late, or any over 1 s */
+    r->generator_behind = r->lateness.count &&
+                          (hist_percentile(&r->lateness, 99) > 10 * LATE_WARN_NS || r->lateness.max > 1000000000ull);
+
+    h2o_socket_read_stop(e->timer);
+    h2o_socket_close(e->timer);
+    /* let h2o free closed sockets */
+    h2o_evloop_run(e->loop, 0);
+    h2o_timeout_dispose(e->loop, &e->io_timeout);
+    h2o_evloop_destroy(e->loop);
+    while (e->free_vus) {
+        vu *v = e->free_vus;
+        e->free_vus = v->next;
+        free(v->out.s);
+        free(v->vals);
+        free(v);
+    }
+    free(e->heap);
+    free(e->seq);
+    free(e->phase_start);
+    free(e->phase_len);
+    free(e);
+    return r;
+}
