@@ -36,6 +36,8 @@ suite() { local name=$1 variants=$2; shift 2; SUITES+=("$name|$variants|$*"); }
 suite unit        "plain asan clang-asan" 'for t in $B/tests/test_*; do run_one "$t"; done'
 suite ops-unit    "plain asan"            'tests/ops/unit.sh $B'
 suite http        "plain asan clang-asan" python3 tests/http/test_http.py
+suite load        "plain asan"            python3 tests/load/test_load.py
+suite load-browser "plain"                node tests/load/report_browser.mjs
 suite calendar    "plain"                 python3 tests/calendar/test_calendar.py
 suite calendar    "asan"                  env CALENDAR_SEARCHES=150 python3 tests/calendar/test_calendar.py
 suite browser     "plain"                 node tests/browser/run.mjs

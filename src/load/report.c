@@ -322,7 +322,7 @@ static const char html_tail[] =
     "function chart(id, series, opts) {\n"
     "  const W = 1000, H = 260, L = 60, R = 10, T = 10, B = 30;\n"
     "  const svg = el('svg', {width: W, height: H, viewBox: `0 0 ${W} ${H}`, 'data-chart': id});\n"
-    "  const xs = D.seconds.map(s => s.t);\n"
+    "  const xs = D.seconds.map(s => Math.max(0, s.t - 0.5)); // the middle of each second\n"
     "  const xmax = Math.max(D.duration_s, ...xs, 1);\n"
     "  let vals = [].concat(...series.map(s => s.values)).filter(v => v > 0);\n"
     "  let ymax = Math.max(...vals, 1e-9), ymin = opts.log ? Math.min(...vals, ymax) : 0;\n"
