@@ -211,8 +211,8 @@ int input_check_unchanged(const input *in, char *err, size_t errlen)
     }
     if ((int64_t)st.st_size != in->size || mtime_ns(&st) != in->mtime_ns) {
         snprintf(err, errlen,
-                 "%s changed while it was being imported (size %lld -> %lld bytes%s); "
-                 "import a dump only once it is complete",
+                 "%s changed while it was being imported (size %lld -> %lld bytes%s); nothing was "
+                 "published: import a dump only once it is complete",
                  shown(in), (long long)in->size, (long long)st.st_size,
                  (int64_t)st.st_size == in->size ? ", modified" : "");
         return -1;

@@ -11,6 +11,9 @@
   rename of the .tmp directory and right before the switch of CURRENT,
   injected at that exact system call with strace), never what a live import
   owns;
+- a plain dump that shrinks (SIGBUS) or grows while it is imported (the
+  importer is stopped right after its mmap by strace, the file changed, the
+  importer resumed);
 - two imports into one data directory: the second is refused at once with
   the first one's pid, and only the first publishes.
 
@@ -24,6 +27,7 @@ Every test uses its own temporary directory. ISLA_BIN selects the binary
 import gzip
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
-from islatest import BIN, HOTELS, Server, Skip, check, run_test, summary  # noqa: E402
+from islatest import BIN, HOTELS, Fail, Server, Skip, check, run_test, summary  # noqa: E402
 
 TMP = Path(tempfile.mkdtemp(prefix="isla-import-faults-"))
 TIMEOUT = 300 if "asan" in BIN else 120
@@ -169,6 +173,19 @@ def test_stdin_closed_mid_row():
             imp.wait()
     expect_refused(data, subprocess.CompletedProcess(imp.args, imp.returncode, out, err),
                    "ends in the middle of a row", before)
+
+
+def test_empty_inputs():
+    """Zero bytes - from a file, stdin, or as a complete gzip stream of
+    nothing - is an error, not an empty generation."""
+    data = served("empty")
+    before = listing(data)
+    empty = TMP / "empty.csv"
+    empty.write_bytes(b"")
+    for p in (isla_import(data, empty), isla_import(data, "-", input_bytes=b""),
+              isla_import(data, "-", input_bytes=gzip.compress(b""))):
+        check(p.returncode == 1 and "empty" in err_of(p), f"exit {p.returncode}: {err_of(p)[-300:]}")
+        check(current(data) == "gen-000000000001" and listing(data) == before, f"changed: {listing(data)}")
 
 
 def test_served_generation_untouched():
@@ -323,6 +340,67 @@ def test_failed_current_switch_removes_generation():
     check(listing(data) == before, f"the failed import left files: {before} -> {listing(data)}")
 
 
+def import_changed_under_it(name, change):
+    """Starts an import of a copy of the full dump under strace, which stops
+    it (SIGSTOP) right after it mapped the file; applies change(path) to the
+    file, resumes the importer and returns its result."""
+    if not shutil.which("strace"):
+        raise Skip("strace is not installed (scripts/setup.sh installs it)")
+    data = served(name)
+    path = TMP / f"{name}.csv"
+    shutil.copyfile(FULL, path)
+    before = listing(data)
+    log = TMP / f"{name}.strace"
+    p = subprocess.Popen(["strace", "-f", "-qq", "-o", str(log), "-P", str(path), "-e", "trace=mmap",
+                          "-e", "inject=mmap:signal=SIGSTOP",
+                          BIN, "import", "--offers", str(path), "--hotels", HOTELS, "--data", str(data), "--quiet"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = None
+    try:
+        # strace logs "<pid> --- stopped by SIGSTOP ---" once the importer is
+        # stopped right after mapping the file (a plain "tracing stop" state
+        # would also be seen at any traced system call, so it proves nothing)
+        for _ in range(1200):  # bounded: 60 s
+            text = log.read_text() if log.exists() else ""
+            stopped = [line for line in text.splitlines() if "stopped by SIGSTOP" in line]
+            if stopped:
+                child = int(stopped[0].split()[0])
+                break
+            check(p.poll() is None, f"the importer ended before it was stopped: {p.returncode}")
+            time.sleep(0.05)
+        else:
+            raise Fail("the importer was not stopped at its mmap within 60 s")
+        change(path)
+        os.kill(child, signal.SIGCONT)
+        out, err = p.communicate(timeout=TIMEOUT)
+    finally:
+        if p.poll() is None:
+            # strace still runs, so its child cannot have been reaped: the pid
+            # is still the importer's. A tracee left stopped would stay forever.
+            if child is not None:
+                os.kill(child, signal.SIGKILL)
+            p.kill()
+            p.wait()
+    return data, before, subprocess.CompletedProcess(p.args, p.returncode, out, err)
+
+
+def test_file_shrinks_while_mapped():
+    """The dump is truncated after the importer mapped it: touching the
+    vanished pages raises SIGBUS, which becomes a clear exit 1."""
+    data, before, p = import_changed_under_it("shrinks", lambda path: os.truncate(path, 100000))
+    expect_refused(data, p, "shrank while it was being read", before)
+
+
+def test_file_grows_while_read():
+    """The dump is still being written: it grows after the importer took its
+    size. Refused instead of importing the part that was there."""
+    def grow(path):
+        with open(path, "ab") as f:
+            f.write(FULL.read_bytes()[-1000:])
+    data, before, p = import_changed_under_it("grows", grow)
+    expect_refused(data, p, "changed while it was being imported", before)
+
+
 def test_concurrent_imports():
     """A second import while one runs: refused at once, naming the first
     one's pid, touching nothing; the first then publishes."""
@@ -375,6 +453,7 @@ TESTS = [
     test_trailing_garbage_after_gzip,
     test_csv_cut_in_quoted_field,
     test_stdin_closed_mid_row,
+    test_empty_inputs,
     test_served_generation_untouched,
     test_shrink_guard,
     test_min_rows,
@@ -383,6 +462,8 @@ TESTS = [
     test_kill9_before_tmp_rename,
     test_failed_current_switch_removes_generation,
     test_concurrent_imports,
+    test_file_shrinks_while_mapped,
+    test_file_grows_while_read,
 ]
 
 
