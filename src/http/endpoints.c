@@ -35,6 +35,12 @@ static void fill_view(server *srv, ops_view *v, const store_t *s)
     v->streams = atomic_load(&srv->streams);
     v->threads = srv->n_workers;
     v->max_connections = srv->cfg->max_connections;
+    v->buffered_bytes = atomic_load(&srv->held);
+    v->refused_busy = atomic_load(&srv->refused_busy);
+    v->refused_address = atomic_load(&srv->refused_address);
+    v->stalled = atomic_load(&srv->stalled);
+    v->idle_closed = atomic_load(&srv->idle_closed);
+    v->evicted = atomic_load(&srv->evicted);
 }
 
 static bool http_only_get(worker *w, h2o_req_t *req, req_state *st, bool get)

@@ -84,6 +84,20 @@ void ops_render_prometheus(buf_t *b, const ops_view *v)
     sample_u64(b, "isla_rate_limit_clients", "gauge", "Client buckets the rate limiter holds.", ratelimit_clients());
     sample_u64(b, "isla_http_open_connections", "gauge", "Open client connections.", metrics_connections());
     sample_u64(b, "isla_http_max_connections", "gauge", "Configured --max-connections.", v->max_connections);
+    sample_u64(b, "isla_http_buffered_bytes", "gauge",
+               "Bytes of answers written but not yet taken by clients (bounded by --max-buffered).",
+               v->buffered_bytes);
+    sample_u64(b, "isla_http_busy_refused_total", "counter",
+               "Requests answered 503 busy: --max-buffered or --max-buffered-per-connection reached.", v->refused_busy);
+    sample_u64(b, "isla_http_address_refused_total", "counter",
+               "Connections refused at accept by --max-connections-per-address.", v->refused_address);
+    sample_u64(b, "isla_http_stalled_total", "counter",
+               "HTTP/2 streams reset and HTTP/1.1 connections closed after --send-timeout without progress.",
+               v->stalled);
+    sample_u64(b, "isla_http_idle_closed_total", "counter",
+               "HTTP/2 connections closed after --idle-timeout without a request, PINGs or not.", v->idle_closed);
+    sample_u64(b, "isla_http_evicted_total", "counter",
+               "Idle connections closed to make room at --max-connections.", v->evicted);
     sample_u64(b, "isla_stats_stream_clients", "gauge", "Open /api/stats/stream clients.", v->streams);
     sample_u64(b, "isla_threads", "gauge", "Serving threads.", v->threads);
 
@@ -234,6 +248,12 @@ void ops_render_stats(buf_t *b, const ops_view *v)
                (unsigned long long)metrics_connections(), (unsigned long long)v->streams, v->threads,
                (unsigned long long)t.rate_limited, (unsigned long long)w.rate_limited,
                (unsigned long long)v->reloads_ok, (unsigned long long)v->reloads_failed);
+    buf_printf(b,
+               "\"guards\":{\"bufferedBytes\":%llu,\"busyRefused\":%llu,\"addressRefused\":%llu,\"stalled\":%llu,"
+               "\"idleClosed\":%llu,\"evicted\":%llu},",
+               (unsigned long long)v->buffered_bytes, (unsigned long long)v->refused_busy,
+               (unsigned long long)v->refused_address, (unsigned long long)v->stalled,
+               (unsigned long long)v->idle_closed, (unsigned long long)v->evicted);
     BUF_LIT(b, "\"tiers\":");
     keys_render_stats(b);
     BUF_LIT(b, ",\"jobs\":");

@@ -24,6 +24,9 @@ typedef struct {
     uint64_t streams;         /* open /api/stats/stream clients */
     unsigned threads;
     uint64_t max_connections;
+    /* connection guards (http/conns.c) */
+    uint64_t buffered_bytes;
+    uint64_t refused_busy, refused_address, stalled, idle_closed, evicted;
 } ops_view;
 
 void ops_render_prometheus(buf_t *b, const ops_view *v);

@@ -370,6 +370,10 @@ def t_h2_zero_window(tmp, data):
                                             f"connections still open after 10 s")
         s, _, body = srv.request("GET", BEST)
         check(s == 200 and len(body) > 50_000, f"after the attack: {s}")
+        check(srv.metric("isla_http_stalled_total") >= 1 and srv.metric("isla_http_idle_closed_total") >= 1,
+              "stalled/idle counters not in /metrics")
+        g = srv.stats()["guards"]
+        check(g["stalled"] >= 1 and g["idleClosed"] >= 1, f"/api/stats guards: {g}")
     finally:
         for c in conns:
             c.close()
@@ -467,6 +471,8 @@ def t_per_address_cap(tmp, data):
         socks = []
         time.sleep(0.3)
         check(health_from(srv.port, "127.0.0.1") == 200, "the address was not served after closing its sockets")
+        refused = srv.metric("isla_http_address_refused_total")
+        check(refused == 13, f"isla_http_address_refused_total {refused}, want 13 (12 idle + 1 health)")
     finally:
         for s in socks:
             s.close()
@@ -484,6 +490,10 @@ def t_idle_sockets_do_not_starve_health(tmp, data):
         status = health_from(srv.port, "127.0.0.2", timeout=3.0)
         check(status == 200, f"/api/health behind 10 idle sockets at --max-connections 10: {status} "
                              f"after {time.monotonic() - t0:.1f} s")
+        for s in socks:
+            s.close()
+        socks = []
+        check(srv.metric("isla_http_evicted_total") >= 1, "isla_http_evicted_total not counted")
     finally:
         for s in socks:
             s.close()
