@@ -52,7 +52,9 @@ suite nlq-phrases "plain asan"            '$B/tests/nlq_phrases tests/nlq/phrase
 suite nlq-http    "plain asan"            python3 tests/nlq/test_nlq_http.py
 suite diff-sqlite-200k "plain"            'build/tests/diff_sqlite --offers 200000 --seed 11 --searches 300'
 suite diff-sqlite-2m "plain"              'build/tests/diff_sqlite --offers 2000000 --seed 12 --searches 300'
+suite diff-sqlite-destinations "plain"    'build/tests/diff_sqlite --offers 300000 --seed 15 --searches 300 --destinations PMI,IBZ,AYT,HER,RHO,LPA,HRG'
 suite diff-sqlite "asan clang-asan"       '$B/tests/diff_sqlite --bin $B/isla --offers 30000 --seed 13 --searches 200'
+suite diff-sqlite-destinations "asan"     '$B/tests/diff_sqlite --bin $B/isla --offers 30000 --seed 16 --searches 150 --destinations PMI,IBZ,AYT,HER'
 suite fuzz        "fuzz"                  'for f in build/fuzz/fuzz_*; do run_fuzzer "$f"; done'
 
 # ---- the matrix -------------------------------------------------------------

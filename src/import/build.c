@@ -789,6 +789,20 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     free(unit_offers);
     groups = dgroups;
     n_groups = n_dgroups;
+    /* hotel -> its runs (in run order), for hotel offers over many groups */
+    uint32_t *hrf = own(out, calloc(n_hotels + 2, sizeof *hrf));
+    uint32_t *hruns = own(out, malloc((n_runs + 1) * sizeof *hruns));
+    for (size_t k = 0; k < n_runs; k++)
+        hrf[runs[k].hotel + 1]++;
+    for (size_t h = 0; h < n_hotels; h++)
+        hrf[h + 1] += hrf[h];
+    {
+        uint32_t *at = malloc((n_hotels + 1) * sizeof *at);
+        memcpy(at, hrf, (n_hotels + 1) * sizeof *at);
+        for (size_t k = 0; k < n_runs; k++)
+            hruns[at[runs[k].hotel]++] = (uint32_t)k;
+        free(at);
+    }
 
     /* 6. columns */
     c.dep_day = own(out, big_alloc((size_t)n_offers * 2 + 1));
@@ -864,6 +878,8 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     img->names_len = no;
     img->groups = groups;
     img->runs = runs;
+    img->hotel_run_first = hrf;
+    img->hotel_runs = hruns;
     store_dict_table *dict_table = own(out, calloc(1, sizeof *dict_table));
     img->dicts = dict_table;
     for (int dd = 0; dd < STORE_DICT_COUNT; dd++) {

@@ -91,6 +91,19 @@ const store_group *query_find_group(const store_t *s, const search_t *q)
     return found;
 }
 
+uint32_t query_group_of_run(const store_t *s, uint32_t run)
+{
+    uint32_t glo = 0, ghi = s->n_groups; /* last group whose first_run <= run */
+    while (ghi - glo > 1) {
+        uint32_t mid = glo + (ghi - glo) / 2;
+        if (s->groups[mid].first_run <= run)
+            glo = mid;
+        else
+            ghi = mid;
+    }
+    return glo;
+}
+
 uint32_t query_group_of_offer(const store_t *s, uint32_t offer)
 {
     uint32_t lo = 0, hi = s->n_runs; /* last run whose start <= offer */
@@ -101,15 +114,7 @@ uint32_t query_group_of_offer(const store_t *s, uint32_t offer)
         else
             hi = mid;
     }
-    uint32_t glo = 0, ghi = s->n_groups; /* last group whose first_run <= run */
-    while (ghi - glo > 1) {
-        uint32_t mid = glo + (ghi - glo) / 2;
-        if (s->groups[mid].first_run <= lo)
-            glo = mid;
-        else
-            ghi = mid;
-    }
-    return glo;
+    return query_group_of_run(s, lo);
 }
 
 /* First index in [lo, hi) whose departure day is >= day. Branch-free
@@ -703,18 +708,33 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
         abort();
     uint32_t lo, hi;
     query_group_range(s, q, &lo, &hi);
-    for (uint32_t gi = lo; gi < hi; gi++) {
-        const store_group *g = &s->groups[gi];
-        /* a hotel with one destination has runs only in that destination's groups */
-        if ((!ht->multi_dest && ht->dest != STORE_NO_DEST && g->dest != ht->dest) ||
-            !query_group_selected(s, q, g))
-            continue;
-        int64_t r = query_find_run(s, g, hotel);
-        if (r < 0)
-            continue;
-        a.last_day = q->latest - (int32_t)g->nights;
-        a.group = gi;
-        query_for_each_lane(s, q, &s->runs[r], page_lane, &a);
+    uint32_t r0 = s->hotel_run_first[hotel], r1 = s->hotel_run_first[hotel + 1];
+    if (hi - lo > 2 * (r1 - r0)) {
+        /* many groups (a search without party or length of stay): walk the
+         * hotel's own runs instead, finding each one's group */
+        for (uint32_t k = r0; k < r1; k++) {
+            uint32_t r = s->hotel_runs[k], gi = query_group_of_run(s, r);
+            const store_group *g = &s->groups[gi];
+            if (gi < lo || gi >= hi || !query_group_selected(s, q, g))
+                continue;
+            a.last_day = q->latest - (int32_t)g->nights;
+            a.group = gi;
+            query_for_each_lane(s, q, &s->runs[r], page_lane, &a);
+        }
+    } else {
+        for (uint32_t gi = lo; gi < hi; gi++) {
+            const store_group *g = &s->groups[gi];
+            /* a hotel with one destination has runs only in that destination's groups */
+            if ((!ht->multi_dest && ht->dest != STORE_NO_DEST && g->dest != ht->dest) ||
+                !query_group_selected(s, q, g))
+                continue;
+            int64_t r = query_find_run(s, g, hotel);
+            if (r < 0)
+                continue;
+            a.last_day = q->latest - (int32_t)g->nights;
+            a.group = gi;
+            query_for_each_lane(s, q, &s->runs[r], page_lane, &a);
+        }
     }
     qsort(a.heap, a.n, sizeof *a.heap, pos_cmp);
     if (out->cap < a.n) {

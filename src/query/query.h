@@ -107,7 +107,9 @@ const store_group *query_find_group(const store_t *s, const search_t *q);
  * the group table), query_group_selected() says which of those apply. */
 void query_group_range(const store_t *s, const search_t *q, uint32_t *lo, uint32_t *hi);
 bool query_group_selected(const store_t *s, const search_t *q, const store_group *g);
-/* The group an offer belongs to (binary searches over runs and groups). */
+/* The group a run / an offer belongs to (binary searches over groups, and
+ * runs). */
+uint32_t query_group_of_run(const store_t *s, uint32_t run);
 uint32_t query_group_of_offer(const store_t *s, uint32_t offer);
 /* Index of hotel's run in group g, or -1 (runs are in hotel order). */
 int64_t query_find_run(const store_t *s, const store_group *g, uint32_t hotel);

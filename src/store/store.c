@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #define STORE_MAGIC "ISLAGEN1"
-#define STORE_VERSION 3
+#define STORE_VERSION 4
 #define HEADER_SIZE 4096
 #define SECTION_ALIGN 64
 
@@ -477,6 +477,14 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
             return -1;
         }
     }
+    /* the writer ends the file at the last section rounded up to the
+     * alignment: a cut inside that padding is still a cut file */
+    const section_entry *last = &h->sec[SEC_COUNT - 1];
+    if (s->map_len != last->offset + (last->length + SECTION_ALIGN - 1) / SECTION_ALIGN * SECTION_ALIGN) {
+        set_err(err, errlen, "file is %zu bytes, its sections end at %llu (file truncated?)", s->map_len,
+                (unsigned long long)(last->offset + (last->length + SECTION_ALIGN - 1) / SECTION_ALIGN * SECTION_ALIGN));
+        return -1;
+    }
     /* Room and zone ids share their byte with other bits. (Ids read from a
      * corrupt column still index inside the 256-entry tables.) */
     if (h->dict_len[STORE_DICT_ROOM] > 128 || h->dict_len[STORE_DICT_ZONE] > STORE_ZONE_MAX + 1) {
@@ -507,7 +515,7 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
         uint64_t prev = pg ? (uint64_t)pg->adults << 32 | (uint64_t)pg->children << 24 | (uint64_t)pg->nights << 8 | pg->dest
                            : 0;
         if (gr->first_run != next_run || (uint64_t)gr->first_run + gr->run_count > s->n_runs ||
-            (pg && key <= prev) || gr->dest >= s->dict_len[STORE_DICT_AIRPORT]) {
+            (pg && key <= prev) || gr->dest >= s->dict_len[STORE_DICT_AIRPORT] || gr->run_count == 0) {
             set_err(err, errlen, "group table corrupt at entry %u", g);
             return -1;
         }
@@ -550,6 +558,24 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
         next_offer += run->count;
         next_lane += run->n_lanes;
         next_day += run->n_days;
+    }
+    /* the hotel -> runs index: every run once, under its own hotel */
+    if (s->hotel_run_first[0] != 0 || s->hotel_run_first[s->n_hotels] != s->n_runs) {
+        set_err(err, errlen, "hotel run index does not cover the runs");
+        return -1;
+    }
+    for (uint32_t h = 0; h < s->n_hotels; h++) {
+        uint32_t a = s->hotel_run_first[h], b = s->hotel_run_first[h + 1];
+        if (b < a || b > s->n_runs) {
+            set_err(err, errlen, "hotel run index corrupt at hotel %u", h);
+            return -1;
+        }
+        for (uint32_t k = a; k < b; k++)
+            if (s->hotel_runs[k] >= s->n_runs || s->runs[s->hotel_runs[k]].hotel != h ||
+                (k > a && s->hotel_runs[k] <= s->hotel_runs[k - 1])) {
+                set_err(err, errlen, "hotel run index corrupt at entry %u", k);
+                return -1;
+            }
     }
     if (next_lane != s->n_lanes || next_day != s->n_days) {
         set_err(err, errlen, "lane or day index does not match the runs");

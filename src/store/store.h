@@ -161,7 +161,9 @@ typedef char store_dict_table[STORE_DICT_COUNT][STORE_DICT_MAX + 1][STORE_DICT_S
     X(DAY_MIN,    day_min,    uint32_t,         c->n_days,   HOT)  /* cheapest price that day */ \
     X(DAY_BEST,   day_best,   uint32_t,         c->n_days,   HOT)  /* an offer with that price */ \
     X(DAY_CUM,    day_cum,    uint32_t,         c->n_days,   HOT)  /* offers of the run up to that day */ \
-    X(FAR,        far,        store_far_detail, c->n_far,    COLD) /* sorted by offer */
+    X(FAR,        far,        store_far_detail, c->n_far,    COLD) /* sorted by offer */ \
+    X(HOTEL_RUN_FIRST, hotel_run_first, uint32_t, (uint64_t)c->n_hotels + 1, HOT) /* hotel h's runs are */ \
+    X(HOTEL_RUNS, hotel_runs, uint32_t,         c->n_runs,   HOT)  /* hotel_runs[first[h] .. first[h + 1]), ascending */
 
 #define STORE_SECTION_ID_(NAME, ...) STORE_SEC_##NAME,
 enum { STORE_SECTIONS(STORE_SECTION_ID_) STORE_SEC_COUNT };

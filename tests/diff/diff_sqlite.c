@@ -2,7 +2,14 @@
  *
  *   diff_sqlite --offers N --seed S --searches K [--bin build/isla]
  *               [--workdir DIR] [--keep] [--hotels PATH] [--shared DIR]
- *               [--details N] [--verbose]
+ *               [--destinations PMI,IBZ,...] [--details N] [--verbose]
+ *
+ * With --destinations the dump covers several destinations (`isla gen
+ * --destinations`, its --hotels-out file as hotels.csv): searches then
+ * filter by destination (codes, names, several, none, one the data lacks).
+ * Every run also mixes in the guides' forms: no `duration`, the
+ * departureDate/returnDate aliases, `fields=`, and hotel offers with no or
+ * only some search parameters, paged to the end.
  *
  * 1. `isla gen` writes a dump (the real generator, run as a process);
  * 2. import_run() imports it in-process and store_open() opens it;
@@ -44,6 +51,7 @@
 #include "api/api.h"
 #include "api/params.h"
 #include "api/render.h"
+#include "dest/dest.h"
 #include "import/import.h"
 #include "query/query.h"
 #include "store/store.h"
@@ -418,7 +426,7 @@ static bool row_set_add(row_slot *set, size_t mask, const char *key, size_t len)
 typedef struct {
     int adults, children, nights, dep_day;
     long price;
-    char odep[24], meal[24], room[24], ocean[8];
+    char odep[24], meal[24], room[24], ocean[8], oarr[24];
 } anchor_t;
 
 static anchor_t *anchors;
@@ -650,6 +658,7 @@ static void load_offers(const char *path, uint64_t seed)
         parse_uint_field(f[C_PRICE], fl[C_PRICE], &v);
         an->price = (long)v;
         fmt_s(an->odep, sizeof an->odep, "%.*s", (int)fl[C_ODEP], f[C_ODEP]);
+        fmt_s(an->oarr, sizeof an->oarr, "%.*s", (int)fl[C_OARR], f[C_OARR]);
         fmt_s(an->meal, sizeof an->meal, "%.*s", (int)fl[C_MEAL], f[C_MEAL]);
         fmt_s(an->room, sizeof an->room, "%.*s", (int)fl[C_ROOM], f[C_ROOM]);
         fmt_s(an->ocean, sizeof an->ocean, "%.*s", (int)fl[C_OCEAN], f[C_OCEAN]);
@@ -660,24 +669,41 @@ static void load_offers(const char *path, uint64_t seed)
     free(buf);
 }
 
-/* hotels.csv: "hotelid;hotelname;hotelstars", CRLF, names may end in spaces. */
+/* hotels.csv: "hotelid;hotelname;hotelstars", CRLF, names may end in spaces;
+ * `isla gen --hotels-out` adds a last column "destination" (an IATA code). */
 static void load_hotels(const char *path)
 {
     size_t len;
     char *buf = read_file(path, &len);
     char *p = buf, *end = buf + len;
-    sqlite3_stmt *ins = sql_prep("INSERT OR REPLACE INTO hotels(id,name,stars) VALUES(?1,?2,?3)");
-    bool header = true;
+    sqlite3_stmt *ins = sql_prep("INSERT OR REPLACE INTO hotels(id,name,stars,dest) VALUES(?1,?2,?3,?4)");
+    bool header = true, with_dest = false;
     while (p < end) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         char *le = nl ? nl : end;
         char *next = nl ? nl + 1 : end;
         while (le > p && (le[-1] == '\r' || le[-1] == ' '))
             le--;
-        if (header || le <= p) {
+        if (header) {
+            with_dest = le - p >= 12 && !strncasecmp(le - 12, ";destination", 12);
             header = false;
             p = next;
             continue;
+        }
+        if (le <= p) {
+            p = next;
+            continue;
+        }
+        sqlite3_bind_null(ins, 4);
+        if (with_dest) {
+            char *d = le;
+            while (d > p && d[-1] != ';')
+                d--;
+            if (d == p)
+                die("%s: bad line '%.60s'", path, p);
+            if (d < le)
+                sqlite3_bind_text(ins, 4, d, (int)(le - d), SQLITE_TRANSIENT);
+            le = d - 1;
         }
         size_t ll = (size_t)(le - p);
         char *s1 = memchr(p, ';', ll);
@@ -707,7 +733,7 @@ static void create_db(const char *offers_csv, const char *hotels_csv, uint64_t s
         die("sqlite3_open failed");
     sql_exec("PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
              "PRAGMA cache_size=-4000000; PRAGMA threads=2;");
-    sql_exec("CREATE TABLE hotels(id INTEGER PRIMARY KEY, name TEXT, stars REAL)");
+    sql_exec("CREATE TABLE hotels(id INTEGER PRIMARY KEY, name TEXT, stars REAL, dest TEXT)");
     double t0 = now_s();
     load_hotels(hotels_csv);
     load_offers(offers_csv, seed);
@@ -715,6 +741,11 @@ static void create_db(const char *offers_csv, const char *hotels_csv, uint64_t s
     /* the hotels that have offers for each (adults, children, nights) */
     sql_exec("CREATE TABLE group_hotels(a INT, c INT, n INT, hotel INT, PRIMARY KEY(a,c,n,hotel)) WITHOUT ROWID");
     sql_exec("INSERT INTO group_hotels SELECT DISTINCT a,c,n,hotel FROM offers");
+    /* hotel offers without a party read by hotel */
+    sql_exec("CREATE INDEX offers_hotel ON offers(hotel, price)");
+    /* where each hotel's offers fly */
+    sql_exec("CREATE TABLE hotel_dests(hotel INT, dest TEXT, PRIMARY KEY(hotel,dest)) WITHOUT ROWID");
+    sql_exec("INSERT INTO hotel_dests SELECT DISTINCT hotel, upper(oarr) FROM offers");
     if (verbose)
         printf("# sqlite load: rows %.2f s, group_hotels %.2f s\n", t1 - t0, now_s() - t1);
 }
@@ -757,9 +788,26 @@ typedef struct {
     int ocean;                /* -1 any */
     int min_stars_x10;        /* 0 none */
     long max_price;           /* -1 none */
+    code_list dests;          /* arrival airports; n == 0: any destination */
+    bool any_nights;          /* no duration: any length of stay */
+    bool alias;               /* departureDate/returnDate instead of the official names */
+    uint32_t fields;          /* best offers' fields= (render.h bits), 0 = all keys */
+    /* hotel offers may leave parameters out (the guides' form): */
+    bool h_no_earliest, h_no_latest, h_no_nights, h_no_party, h_children, h_bare;
     char qs[8192];            /* the query string isla gets */
     char qs_best[8300];       /* the same for bestOffersByHotel (may add sort) */
+    char qs_hotel[8192];      /* the same for hotel offers */
 } spec_t;
+
+/* Destinations of the data (--destinations; PMI alone without it), and
+ * names the oracle knows for some of them (its own list, not isla's). */
+static code_list data_dests;
+static const struct {
+    const char *code, *name;
+} DEST_NAMES[] = {{"PMI", "Mallorca"}, {"PMI", "majorca"}, {"IBZ", "Ibiza"}, {"AYT", "antalya"},
+                  {"HER", "Kreta"},    {"HER", "Crete"},   {"RHO", "Rhodes"}, {"LPA", "Gran-Canaria"},
+                  {"TFS", "Teneriffa"}, {"HRG", "Hurghada"}, {"KGS", "Kos"},   {"CFU", "Korfu"}};
+#define N_DEST_NAMES (int)(sizeof DEST_NAMES / sizeof *DEST_NAMES)
 
 /* Query-string building: (key, value) pairs, shuffled, percent-encoded
  * here and there. */
@@ -814,6 +862,10 @@ static void kv_render(kv_list *l, rng_t *r, char *out, size_t cap)
     }
     if (b.len >= cap)
         die("query string too long");
+    if (!b.s) { /* no parameters at all */
+        out[0] = 0;
+        return;
+    }
     memcpy(out, b.s, b.len + 1);
     free(b.s);
 }
@@ -972,6 +1024,35 @@ static void make_search(rng_t *r, int kind, spec_t *sp)
         break;
     }
     }
+    /* destination: none, the anchor's, several, or one without offers */
+    if (chance(r, data_dests.n > 1 ? 0.6 : 0.15)) {
+        if (chance(r, 0.8))
+            code_add(&sp->dests, an.oarr);
+        int extra = chance(r, 0.35) ? rnd_range(r, 1, 2) : 0;
+        while (extra-- > 0)
+            code_add(&sp->dests, data_dests.v[rnd_below(r, (uint32_t)data_dests.n)]);
+        if (sp->dests.n == 0 || chance(r, 0.1))
+            code_add(&sp->dests, chance(r, 0.5) ? "LPA" : "XQY"); /* no offers fly there */
+    }
+    sp->any_nights = chance(r, 0.25);
+    sp->alias = chance(r, 0.3);
+    if (chance(r, 0.2)) {
+        static const uint32_t picks[] = {FIELD_HOTEL_ID,  FIELD_HOTEL_NAME, FIELD_HOTEL_DEST, FIELD_MIN_PRICE,
+                                         FIELD_DEP_DATE,  FIELD_RET_DATE,   FIELD_ROOM,       FIELD_MEAL,
+                                         FIELD_OCEAN,     FIELD_ADULTS,     FIELD_DURATION,   FIELD_COUNT,
+                                         FIELD_HOTEL};
+        int k = rnd_range(r, 1, 5);
+        while (k-- > 0)
+            sp->fields |= picks[rnd_below(r, COUNT(picks))];
+    }
+    if (chance(r, 0.35)) { /* hotel offers with some parameters left out */
+        sp->h_bare = chance(r, 0.3);
+        sp->h_no_earliest = sp->h_bare || chance(r, 0.5);
+        sp->h_no_latest = sp->h_bare || chance(r, 0.5);
+        sp->h_no_nights = sp->h_bare || chance(r, 0.5);
+        sp->h_no_party = sp->h_bare || chance(r, 0.5);
+        sp->h_children = !sp->h_bare && sp->h_no_party && chance(r, 0.4);
+    }
     if (kind == K_FILTERED && chance(r, 0.25)) {
         /* price alone (isla answers it without looking at each offer) */
         sp->max_price = anchored && chance(r, 0.7) ? an.price : rnd_range(r, 300, 6000);
@@ -1016,61 +1097,118 @@ static void make_search(rng_t *r, int kind, spec_t *sp)
         }
     }
 
-    /* the query string */
-    kv_list kv = {0};
+    /* the query strings: searches get every parameter, hotel offers
+     * those the spec keeps (all of them unless h_* say otherwise) */
+    kv_list kv = {0}, kh = {0};
     char v[128];
-    date_param(r, sp->earliest, v, sizeof v);
-    kv_add(&kv, "earliestDepartureDate", v);
-    date_param(r, sp->latest, v, sizeof v);
-    kv_add(&kv, "latestReturnDate", v);
-    fmt_s(v, sizeof v, "%d", sp->nights);
-    kv_add(&kv, "duration", v);
-    fmt_s(v, sizeof v, "%d", sp->adults);
-    kv_add(&kv, "countAdults", v);
-    /* countChildren may be left out when it is 0 */
-    if (sp->children != 0 || chance(r, 0.7)) {
-        fmt_s(v, sizeof v, "%d", sp->children);
-        kv_add(&kv, "countChildren", v);
+    bool children_sent = sp->children != 0 || chance(r, 0.7); /* may be left out when 0 */
+    for (int pass = 0; pass < 2; pass++) {
+        kv_list *l = pass ? &kh : &kv;
+        bool h = pass == 1;
+        if (h && sp->h_bare)
+            break;
+        if (!(h && sp->h_no_earliest)) {
+            date_param(r, sp->earliest, v, sizeof v);
+            kv_add(l, sp->alias ? "departureDate" : "earliestDepartureDate", v);
+        }
+        if (!(h && sp->h_no_latest)) {
+            date_param(r, sp->latest, v, sizeof v);
+            kv_add(l, sp->alias ? "returnDate" : "latestReturnDate", v);
+        }
+        if (!sp->any_nights && !(h && sp->h_no_nights)) {
+            fmt_s(v, sizeof v, "%d", sp->nights);
+            kv_add(l, "duration", v);
+        }
+        if (!(h && sp->h_no_party)) {
+            fmt_s(v, sizeof v, "%d", sp->adults);
+            kv_add(l, "countAdults", v);
+        }
+        if (h && sp->h_no_party ? sp->h_children : children_sent) {
+            fmt_s(v, sizeof v, "%d", sp->children);
+            kv_add(l, "countChildren", v);
+        }
+        if (sp->dests.n) {
+            /* as codes in any form, or as names where the oracle has one */
+            code_list named = sp->dests;
+            for (int i = 0; i < named.n; i++)
+                for (int k = 0; k < N_DEST_NAMES; k++)
+                    if (!strcmp(DEST_NAMES[k].code, named.v[i]) && chance(r, 0.3))
+                        fmt_s(named.v[i], sizeof named.v[i], "%s", DEST_NAMES[k].name);
+            add_codes(l, r, "destination", &named);
+        }
+        if (sp->airports.n)
+            add_codes(l, r, "departureAirports", &sp->airports);
+        else if (empty_airport_param)
+            kv_add(l, "departureAirports", "");
+        if (sp->meals.n)
+            add_codes(l, r, "mealType", &sp->meals);
+        if (sp->rooms.n)
+            add_codes(l, r, "roomType", &sp->rooms);
+        if (sp->ocean >= 0)
+            kv_add(l, "oceanView", sp->ocean ? "true" : "false");
+        if (sp->min_stars_x10) {
+            if (sp->min_stars_x10 % 10)
+                fmt_s(v, sizeof v, "%d.%d", sp->min_stars_x10 / 10, sp->min_stars_x10 % 10);
+            else
+                fmt_s(v, sizeof v, "%d", sp->min_stars_x10 / 10);
+            kv_add(l, "minStars", v);
+        }
+        if (sp->max_price >= 0) {
+            fmt_s(v, sizeof v, "%ld", sp->max_price);
+            kv_add(l, "maxPrice", v);
+        }
     }
-    if (sp->airports.n)
-        add_codes(&kv, r, "departureAirports", &sp->airports);
-    else if (empty_airport_param)
-        kv_add(&kv, "departureAirports", "");
-    if (sp->meals.n)
-        add_codes(&kv, r, "mealType", &sp->meals);
-    if (sp->rooms.n)
-        add_codes(&kv, r, "roomType", &sp->rooms);
-    if (sp->ocean >= 0)
-        kv_add(&kv, "oceanView", sp->ocean ? "true" : "false");
-    if (sp->min_stars_x10) {
-        if (sp->min_stars_x10 % 10)
-            fmt_s(v, sizeof v, "%d.%d", sp->min_stars_x10 / 10, sp->min_stars_x10 % 10);
-        else
-            fmt_s(v, sizeof v, "%d", sp->min_stars_x10 / 10);
-        kv_add(&kv, "minStars", v);
-    }
-    if (sp->max_price >= 0) {
-        fmt_s(v, sizeof v, "%ld", sp->max_price);
-        kv_add(&kv, "maxPrice", v);
-    }
+    kv_render(&kh, r, sp->qs_hotel, sizeof sp->qs_hotel);
     kv_render(&kv, r, sp->qs, sizeof sp->qs);
     /* bestOffersByHotel only */
     int sort = (int)rnd_below(r, 10);
-    fmt_s(sp->qs_best, sizeof sp->qs_best, "%s%s%s", sort == 0 ? "sort=price&" : "", sp->qs,
-          sort == 1 ? "&sort=price" : "");
+    char fields[400] = "";
+    if (sp->fields) {
+        static const char *const names[] = {"hotel.id",    "hotel.name",     "hotel.stars", "hotel.destination",
+                                            "minPrice",    "departureDate",  "returnDate",  "roomType",
+                                            "mealType",    "oceanView",      "countAdults", "countChildren",
+                                            "duration",    "countAvailableOffers"};
+        size_t o = 0;
+        for (int i = 0; i < COUNT(names); i++)
+            if (sp->fields & (1u << i)) /* FIELD_HOTEL_ID .. FIELD_COUNT are bits 0..13 */
+                o += (size_t)fmt_s(fields + o, sizeof fields - o, "%s%s", o ? "," : "&fields=", names[i]);
+    }
+    fmt_s(sp->qs_best, sizeof sp->qs_best, "%s%s%s%s", sort == 0 ? "sort=price&" : "", sp->qs,
+          sort == 1 ? "&sort=price" : "", fields);
 }
 
-/* The WHERE clause of a search: the oracle's reading of PRODUCT.md. */
-static void where_clause(const spec_t *sp, str_t *w)
+/* The WHERE clause of a search: the oracle's reading of PRODUCT.md. With
+ * `hotel`, the hotel-offers form of the spec: left-out window sides do not
+ * bound, a left-out duration is any, a left-out countAdults is any party
+ * (countChildren, if given alone, still counts), no parameters at all is
+ * every offer of the hotel. */
+static void where_clause(const spec_t *sp, bool hotel, str_t *w)
 {
     sclear(w);
-    sprintf_(w, "o.a=%d AND o.c=%d AND o.n=%d AND o.dep>='%s' AND o.ret<='%s'", sp->adults, sp->children,
-             sp->nights, cal[sp->earliest], cal[sp->latest]);
+    if (hotel && sp->h_bare) {
+        sputs(w, "1");
+        return;
+    }
+    bool no_e = hotel && sp->h_no_earliest, no_l = hotel && sp->h_no_latest;
+    bool any_n = sp->any_nights || (hotel && sp->h_no_nights), any_a = hotel && sp->h_no_party;
+    bool any_c = any_a && !sp->h_children;
+    sputs(w, "1");
+    if (!any_a)
+        sprintf_(w, " AND o.a=%d", sp->adults);
+    if (!any_c)
+        sprintf_(w, " AND o.c=%d", sp->children);
+    if (!any_n)
+        sprintf_(w, " AND o.n=%d", sp->nights);
+    if (!no_e)
+        sprintf_(w, " AND o.dep>='%s'", cal[sp->earliest]);
+    if (!no_l)
+        sprintf_(w, " AND o.ret<='%s'", cal[sp->latest]);
     /* implied by ret = dep + n; only narrows the index range */
-    sprintf_(w, " AND o.dep<=date('%s','-%d days')", cal[sp->latest], sp->nights);
-    const code_list *lists[3] = {&sp->airports, &sp->meals, &sp->rooms};
-    const char *cols[3] = {"o.odep", "o.meal", "o.room"};
-    for (int k = 0; k < 3; k++) {
+    if (!no_l && !any_n)
+        sprintf_(w, " AND o.dep<=date('%s','-%d days')", cal[sp->latest], sp->nights);
+    const code_list *lists[4] = {&sp->airports, &sp->meals, &sp->rooms, &sp->dests};
+    const char *cols[4] = {"o.odep", "o.meal", "o.room", "upper(o.oarr)"};
+    for (int k = 0; k < 4; k++) {
         if (!lists[k]->n)
             continue;
         sprintf_(w, " AND %s IN (", cols[k]);
@@ -1210,15 +1348,16 @@ static bool isla_tuple(const search_t *q, uint32_t o, tuple_t *t, char *why, siz
     jget(f, nf, "countAdults", a, sizeof a, NULL);
     jget(f, nf, "countChildren", c, sizeof c, NULL);
     jget(f, nf, "outbundDepartureDatetime", misspelt, sizeof misspelt, NULL);
-    if (atoi(a) != q->adults || atoi(c) != q->children || strcmp(misspelt, v[1])) {
+    (void)q; /* adults and children are compared as part of the tuple: a search may leave them open */
+    if (strcmp(misspelt, v[1])) {
         fmt_s(why, whylen, "render_offer: counts or outbundDepartureDatetime wrong: %.*s",
               (int)(b.len > 300 ? 300 : b.len), b.data);
         return false;
     }
     t->price = (uint32_t)strtoul(v[0], NULL, 10);
     fmt_s(t->odt19, sizeof t->odt19, "%.19s", v[1]);
-    fmt_s(t->key, sizeof t->key, "%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s", v[0], v[1], v[2], v[3], v[4], v[5], v[6],
-          v[7], v[8], v[9], v[10], v[11]);
+    fmt_s(t->key, sizeof t->key, "%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s", v[0], v[1], v[2], v[3], v[4], v[5],
+          v[6], v[7], v[8], v[9], v[10], v[11], a, c);
     if (t->price != S->price[o]) {
         fmt_s(why, whylen, "render_offer price %u, price column %u", t->price, S->price[o]);
         return false;
@@ -1314,9 +1453,23 @@ static void check_parsed(const spec_t *sp, const search_t *q, check_t *c)
     if (q->latest != sp->latest)
         problem(c, "parsed latestReturnDate is day %d (%s), expected %s", q->latest,
                 q->latest >= 0 && q->latest < CAL_DAYS ? cal[q->latest] : "?", cal[sp->latest]);
-    if (q->nights != sp->nights || q->adults != sp->adults || q->children != sp->children)
-        problem(c, "parsed duration/adults/children %d/%d/%d, expected %d/%d/%d", q->nights, q->adults,
-                q->children, sp->nights, sp->adults, sp->children);
+    if (q->any_nights != sp->any_nights || (!sp->any_nights && q->nights != sp->nights) || q->adults != sp->adults ||
+        q->children != sp->children || q->any_adults || q->any_children)
+        problem(c, "parsed duration/adults/children %d%s/%d/%d, expected %d%s/%d/%d", q->nights,
+                q->any_nights ? " (any)" : "", q->adults, q->children, sp->nights, sp->any_nights ? " (any)" : "",
+                sp->adults, sp->children);
+    /* destination set: the codes the data has, nothing else */
+    if (q->any_dest != (sp->dests.n == 0))
+        problem(c, "parsed %s destination filter, expected %d destinations", q->any_dest ? "no" : "a",
+                sp->dests.n);
+    for (unsigned id = 0; !q->any_dest && id < S->dict_len[STORE_DICT_AIRPORT]; id++) {
+        const char *code = store_dict_str(S, STORE_DICT_AIRPORT, id);
+        bool want = false;
+        for (int i = 0; i < sp->dests.n; i++)
+            want |= !strcmp(sp->dests.v[i], code);
+        if (want != bitset_has(&q->dests, id))
+            problem(c, "parsed destination set %s %s", want ? "lacks" : "has extra", code);
+    }
     if (q->max_price != (sp->max_price < 0 ? UINT32_MAX : (uint32_t)sp->max_price))
         problem(c, "parsed maxPrice %u, expected %ld", q->max_price, sp->max_price);
     if (q->ocean_view != sp->ocean)
@@ -1379,7 +1532,7 @@ static size_t sql_hotel_offers(const char *where, int64_t hotel, tuple_t **out, 
 {
     str_t q = {0};
     sprintf_(&q,
-             "SELECT price,odt,idt,odep,oarr,idep,iarr,oarrdt,iarrdt,meal,room,ocean FROM offers o "
+             "SELECT price,odt,idt,odep,oarr,idep,iarr,oarrdt,iarrdt,meal,room,ocean,a,c FROM offers o "
              "WHERE %s AND o.hotel=%lld ORDER BY o.price, substr(o.odt,1,19)",
              where, (long long)hotel);
     sqlite3_stmt *st = sql_prep(q.s);
@@ -1393,11 +1546,12 @@ static size_t sql_hotel_offers(const char *where, int64_t hotel, tuple_t **out, 
         tuple_t *t = &(*out)[n++];
         t->price = (uint32_t)sqlite3_column_int64(st, 0);
         fmt_s(t->odt19, sizeof t->odt19, "%.19s", sqlite3_column_text(st, 1));
-        fmt_s(t->key, sizeof t->key, "%lld|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s",
+        fmt_s(t->key, sizeof t->key, "%lld|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%lld|%lld",
                  (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
                  sqlite3_column_text(st, 3), sqlite3_column_text(st, 4), sqlite3_column_text(st, 5),
                  sqlite3_column_text(st, 6), sqlite3_column_text(st, 7), sqlite3_column_text(st, 8),
-                 sqlite3_column_text(st, 9), sqlite3_column_text(st, 10), sqlite3_column_text(st, 11));
+                 sqlite3_column_text(st, 9), sqlite3_column_text(st, 10), sqlite3_column_text(st, 11),
+                 (long long)sqlite3_column_int64(st, 12), (long long)sqlite3_column_int64(st, 13));
     }
     sqlite3_finalize(st);
     return n;
@@ -1425,7 +1579,7 @@ static void check_hotel_offers(const spec_t *sp, rng_t *r, const char *where, ui
         if (remaining / limit > 60) /* keep big hotels to a few dozen pages */
             limit = remaining / 60 + 1 > 1000 ? 1000 : remaining / 60 + 1;
         char qs[9000];
-        fmt_s(qs, sizeof qs, "%s&limit=%zu%s%s", sp->qs, limit, has_cursor ? "&cursor=" : "",
+        fmt_s(qs, sizeof qs, "%s&limit=%zu%s%s", sp->qs_hotel, limit, has_cursor ? "&cursor=" : "",
                  has_cursor ? cursor : "");
         api_params p;
         if (!parse_qs(qs, PARAMS_HOTEL_OFFERS, &p, c))
@@ -1511,7 +1665,7 @@ static void run_search(const spec_t *sp, rng_t *r, class_stats *cs)
 {
     check_t c = {sp, 0, {0}};
     static hotel_best_vec hb;
-    static str_t where;
+    static str_t where, where_h;
     static sql_best *want;
     static size_t want_cap;
     static hotel_best *sorted;
@@ -1523,15 +1677,25 @@ static void run_search(const spec_t *sp, rng_t *r, class_stats *cs)
     if (!parse_qs(sp->qs_best, PARAMS_BEST_OFFERS, &p, &c))
         goto done;
     check_parsed(sp, &p.q, &c);
+    if (p.fields != sp->fields)
+        problem(&c, "parsed fields %#x, expected %#x", p.fields, sp->fields);
 
-    where_clause(sp, &where);
+    where_clause(sp, false, &where);
+    where_clause(sp, true, &where_h);
     double t0 = now_s();
     str_t q = {0};
-    /* hotel by hotel: the plan is one index range per hotel */
-    sprintf_(&q,
-             "SELECT o.hotel, MIN(o.price), COUNT(*) FROM group_hotels g CROSS JOIN offers o "
-             "WHERE g.a=%d AND g.c=%d AND g.n=%d AND o.hotel=g.hotel AND %s GROUP BY o.hotel ORDER BY o.hotel",
-             sp->adults, sp->children, sp->nights, where.s);
+    /* hotel by hotel: the plan is one index range per hotel (and length
+     * of stay, without duration) */
+    if (sp->any_nights)
+        sprintf_(&q,
+                 "SELECT o.hotel, MIN(o.price), COUNT(*) FROM group_hotels g CROSS JOIN offers o "
+                 "WHERE g.a=%d AND g.c=%d AND o.n=g.n AND o.hotel=g.hotel AND %s GROUP BY o.hotel ORDER BY o.hotel",
+                 sp->adults, sp->children, where.s);
+    else
+        sprintf_(&q,
+                 "SELECT o.hotel, MIN(o.price), COUNT(*) FROM group_hotels g CROSS JOIN offers o "
+                 "WHERE g.a=%d AND g.c=%d AND g.n=%d AND o.hotel=g.hotel AND %s GROUP BY o.hotel ORDER BY o.hotel",
+                 sp->adults, sp->children, sp->nights, where.s);
     sqlite3_stmt *st = sql_prep(q.s);
     free(q.s);
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -1598,8 +1762,8 @@ static void run_search(const spec_t *sp, rng_t *r, class_stats *cs)
     str_t eq = {0};
     sprintf_(&eq,
              "SELECT EXISTS(SELECT 1 FROM offers o WHERE %s AND o.hotel=?1 AND o.price=?2 AND o.dep=?3 "
-             "AND o.ret=?4 AND o.room=?5 AND o.meal=?6 AND o.ocean=?7 AND o.odep=?8)",
-             where.s);
+             "AND o.ret=?4 AND o.room=?5 AND o.meal=?6 AND o.ocean=?7 AND o.odep=?8 AND o.n=?9 AND o.a=%d AND o.c=%d)",
+             where.s, sp->adults, sp->children);
     sqlite3_stmt *ex = sql_prep(eq.s);
     free(eq.s);
     shown = 0;
@@ -1641,7 +1805,8 @@ static void run_search(const spec_t *sp, rng_t *r, class_stats *cs)
         int want_stars = hotel_stars_x10(id, &known);
         if (strtoll(hid, NULL, 10) != id || strtoul(minp, NULL, 10) != g->min_price ||
             strtoul(cnt, NULL, 10) != g->count || atoi(ca) != sp->adults || atoi(cc) != sp->children ||
-            atoi(du) != sp->nights || (int)(strtod(stars, NULL) * 10 + 0.5) != want_stars) {
+            atoi(du) != (sp->any_nights ? cal_day(ret) - cal_day(dep) : sp->nights) ||
+            (int)(strtod(stars, NULL) * 10 + 0.5) != want_stars) {
             if (shown++ < 3)
                 problem(&c, "hotel %lld: render_best disagrees (stars expected %d.%d): %.*s", (long long)id,
                         want_stars / 10, want_stars % 10, (int)(jb.len > 400 ? 400 : jb.len), jb.data);
@@ -1657,8 +1822,56 @@ static void run_search(const spec_t *sp, rng_t *r, class_stats *cs)
         sqlite3_bind_text(ex, 6, meal, -1, SQLITE_STATIC);
         sqlite3_bind_text(ex, 7, ocean, -1, SQLITE_STATIC);
         sqlite3_bind_text(ex, 8, ap, -1, SQLITE_STATIC);
+        sqlite3_bind_int(ex, 9, atoi(du)); /* the index range even without duration */
         bool ok = sqlite3_step(ex) == SQLITE_ROW && sqlite3_column_int(ex, 0) == 1;
         sqlite3_reset(ex);
+        /* the hotel's destination: hotels.csv's, else one its offers fly to */
+        char hdest[32] = "";
+        bool has_dest;
+        jget(f, nf, "hotel.destination", hdest, sizeof hdest, &has_dest);
+        str_t dq = {0};
+        sprintf_(&dq,
+                 "SELECT CASE WHEN (SELECT dest FROM hotels WHERE id=%lld) IS NOT NULL "
+                 "THEN (SELECT dest FROM hotels WHERE id=%lld)='%s' "
+                 "ELSE EXISTS(SELECT 1 FROM hotel_dests WHERE hotel=%lld AND dest='%s') END",
+                 (long long)id, (long long)id, hdest, (long long)id, hdest);
+        if (!has_dest || sql_int(dq.s) != 1) {
+            if (shown++ < 3)
+                problem(&c, "hotel %lld: destination '%s' is neither its hotels.csv one nor where it flies",
+                        (long long)id, hdest);
+            else
+                c.problems++;
+        }
+        free(dq.s);
+        /* fields=: exactly the selected keys, with the full answer's values */
+        if (sp->fields) {
+            static buf_t sb;
+            sb.len = 0;
+            render_best_sel(&sb, S, g, sp->fields);
+            jfield sf[40];
+            int snf = 0;
+            if (!json_obj(sb.data, sb.data + sb.len, "", sf, &snf, 40)) {
+                problem(&c, "render_best_sel wrote malformed JSON: %.*s", (int)(sb.len > 300 ? 300 : sb.len), sb.data);
+            } else {
+                int want_keys = 0;
+                for (int k = 0; k < nf; k++) {
+                    uint32_t bit = render_field_bits(f[k].key, strlen(f[k].key), true);
+                    if (!(bit & sp->fields))
+                        continue;
+                    want_keys++;
+                    char a[400], b2[400];
+                    bool found;
+                    jget(f, nf, f[k].key, a, sizeof a, NULL);
+                    jget(sf, snf, f[k].key, b2, sizeof b2, &found);
+                    if (!found || strcmp(a, b2))
+                        problem(&c, "fields=%#x: %s is %s in the selection, %s in the full answer", sp->fields,
+                                f[k].key, found ? b2 : "missing", a);
+                }
+                if (snf != want_keys)
+                    problem(&c, "fields=%#x: %d keys written, %d selected: %.*s", sp->fields, snf, want_keys,
+                            (int)(sb.len > 300 ? 300 : sb.len), sb.data);
+            }
+        }
         if (!ok || S->price[o] != g->min_price) {
             if (shown++ < 3)
                 problem(&c, "hotel %lld: best offer (%s..%s, %s, %s, oceanView %s, from %s, price column %u) is not a "
@@ -1714,7 +1927,7 @@ static void run_search(const spec_t *sp, rng_t *r, class_stats *cs)
                 problem(&c, "store_find_hotel(%lld) failed for a result hotel", (long long)want[idx].hotel);
                 continue;
             }
-            check_hotel_offers(sp, r, where.s, (uint32_t)h, &c, cs);
+            check_hotel_offers(sp, r, where_h.s, (uint32_t)h, &c, cs);
         }
     }
     {
@@ -1723,8 +1936,12 @@ static void run_search(const spec_t *sp, rng_t *r, class_stats *cs)
         double t4 = now_s();
         int64_t outside = -1;
         str_t oq = {0};
-        sprintf_(&oq, "SELECT hotel FROM group_hotels WHERE a=%d AND c=%d AND n=%d ORDER BY hotel", sp->adults,
-                 sp->children, sp->nights);
+        if (sp->any_nights)
+            sprintf_(&oq, "SELECT DISTINCT hotel FROM group_hotels WHERE a=%d AND c=%d ORDER BY hotel", sp->adults,
+                     sp->children);
+        else
+            sprintf_(&oq, "SELECT hotel FROM group_hotels WHERE a=%d AND c=%d AND n=%d ORDER BY hotel", sp->adults,
+                     sp->children, sp->nights);
         st = sql_prep(oq.s);
         free(oq.s);
         int64_t cands[64];
@@ -1755,7 +1972,7 @@ static void run_search(const spec_t *sp, rng_t *r, class_stats *cs)
                 h = cand;
         }
         if (h >= 0) {
-            check_hotel_offers(sp, r, where.s, (uint32_t)h, &c, cs);
+            check_hotel_offers(sp, r, where_h.s, (uint32_t)h, &c, cs);
         }
     }
 
@@ -1778,6 +1995,59 @@ done:
                (unsigned long long)total);
     }
     free(c.msg.s);
+}
+
+/* ------------------------------------------------------------------ */
+/* bad input of the guides' forms: a 400 naming the parameter            */
+
+static int check_bad_input(void)
+{
+    static const struct {
+        params_kind kind;
+        const char *qs, *param, *mentions;
+    } cases[] = {
+        {PARAMS_BEST_OFFERS, "earliestDepartureDate=2023-07-01&latestReturnDate=2023-07-31&countAdults=2"
+                             "&destination=Atlantis", "destination", "Atlantis"},
+        {PARAMS_BEST_OFFERS, "earliestDepartureDate=2023-07-01&latestReturnDate=2023-07-31&countAdults=2"
+                             "&destination=PMI,P%3FI", "destination", "P?I"},
+        {PARAMS_HOTEL_OFFERS, "destination=Narnia", "destination", "Narnia"},
+        {PARAMS_BEST_OFFERS, "departureDate=2023-07-01&earliestDepartureDate=2023-07-01"
+                             "&latestReturnDate=2023-07-31&countAdults=2", "earliestDepartureDate", "not both"},
+        {PARAMS_BEST_OFFERS, "earliestDepartureDate=2023-07-01&returnDate=2023-07-31&latestReturnDate=2023-07-31"
+                             "&countAdults=2", "latestReturnDate", "not both"},
+        {PARAMS_HOTEL_OFFERS, "returnDate=2023-07-31&latestReturnDate=2023-07-31", "latestReturnDate", "not both"},
+        {PARAMS_BEST_OFFERS, "departureDate=2023-07-01&returnDate=2023-07-31&countAdults=2&fields=hotel.id,size",
+         "fields", "size"},
+        {PARAMS_BEST_OFFERS, "departureDate=2023-07-01&returnDate=2023-07-31&countAdults=2&fields=", "fields",
+         "empty"},
+        {PARAMS_BEST_OFFERS, "departureDate=2023-07-01&returnDate=2023-07-31&countAdults=2&fields=minPrice,",
+         "fields", "empty"},
+        {PARAMS_HOTEL_OFFERS, "fields=countAvailableOffers", "fields", "countAvailableOffers"},
+        {PARAMS_BEST_OFFERS, "departureDate=2023-07-01&returnDate=2023-07-31", "countAdults", NULL},
+        {PARAMS_BEST_OFFERS, "departureDate=2023-07-01&countAdults=2", "latestReturnDate", NULL},
+        {PARAMS_HOTEL_OFFERS, "duration=-1", "duration", NULL},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        api_response res;
+        memset(&res, 0, sizeof res);
+        api_params p;
+        int rc = params_parse(S, cases[i].qs, strlen(cases[i].qs), cases[i].kind, &p, &res);
+        char want[96];
+        fmt_s(want, sizeof want, "\"param\":\"%s\"", cases[i].param);
+        char body[600];
+        fmt_s(body, sizeof body, "%.*s", (int)(res.body.len < 599 ? res.body.len : 599), res.body.data ? res.body.data : "");
+        if (rc == 0 || res.status != 400 || !strstr(body, want) || (cases[i].mentions && !strstr(body, cases[i].mentions))) {
+            printf("FAIL bad input: %s: want 400 naming %s, got %d %s\n", cases[i].qs, cases[i].param, res.status,
+                   body);
+            bad++;
+        }
+        api_response_free(&res);
+    }
+    if (!bad)
+        printf("ok bad input: %zu malformed guide-form queries answered 400 naming the parameter\n",
+               sizeof cases / sizeof *cases);
+    return bad;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1843,7 +2113,8 @@ static int check_import(const import_result *ir)
 static void usage(void)
 {
     fputs("usage: diff_sqlite --offers N --seed S --searches K [--bin PATH] [--workdir DIR] [--keep]\n"
-          "                   [--hotels PATH] [--shared DIR] [--details N] [--verbose]\n",
+          "                   [--hotels PATH] [--shared DIR] [--destinations PMI,IBZ,...] [--details N]\n"
+          "                   [--verbose]\n",
           stderr);
     exit(2);
 }
@@ -1851,7 +2122,8 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    const char *offers = NULL, *bin = NULL, *workdir_arg = NULL, *hotels = NULL, *shared = NULL;
+    const char *offers = NULL, *bin = NULL, *workdir_arg = NULL, *hotels = NULL, *shared = NULL,
+               *destinations = NULL;
     unsigned long long seed = 1;
     long searches = 300;
     bool keep = false;
@@ -1887,6 +2159,8 @@ int main(int argc, char **argv)
             shared = v;
         else if (!strcmp(a, "--details"))
             max_details = atoi(v);
+        else if (!strcmp(a, "--destinations"))
+            destinations = v;
         else
             usage();
     }
@@ -1957,10 +2231,29 @@ int main(int argc, char **argv)
     fmt_s(seedtxt, sizeof seedtxt, "%llu", seed);
     char *gargv[] = {binreal, "gen", "--offers", (char *)offers, "--seed", seedtxt, "--hotels", (char *)hotels,
                      "--out", dump, NULL};
-    int rc = run_cmd(gargv, NULL);
+    /* several destinations: each with its own generated hotels, written
+     * beside the dump and imported like a real hotels.csv */
+    char dest_hotels[PATH_MAX + 32];
+    fmt_s(dest_hotels, sizeof dest_hotels, "%s/hotels.csv", workdir);
+    char *dargv[] = {binreal, "gen", "--offers", (char *)offers, "--seed", seedtxt, "--destinations",
+                     (char *)(destinations ? destinations : ""), "--hotels-out", dest_hotels, "--out", dump, NULL};
+    data_dests.n = 0;
+    if (destinations) {
+        for (const char *d = destinations; *d;) {
+            size_t n = strcspn(d, ",");
+            char code[24];
+            fmt_s(code, sizeof code, "%.*s", (int)(n < 20 ? n : 20), d);
+            code_add(&data_dests, code);
+            d += n + (d[n] == ',');
+        }
+        hotels = dest_hotels;
+    } else {
+        code_add(&data_dests, "PMI");
+    }
+    int rc = run_cmd(destinations ? dargv : gargv, NULL);
     if (rc != 0)
-        die("%s gen --offers %s --seed %s --hotels %s --out %s exited with %d", binreal, offers, seedtxt, hotels,
-            dump, rc);
+        die("%s gen --offers %s --seed %s %s %s --out %s exited with %d", binreal, offers, seedtxt,
+            destinations ? "--destinations" : "--hotels", destinations ? destinations : hotels, dump, rc);
     double t_gen = now_s();
 
     /* 2. isla's import, in-process */
@@ -1983,6 +2276,7 @@ int main(int argc, char **argv)
     double t_sql = now_s();
 
     int fails = check_import(&ir);
+    fails += check_bad_input();
 
     /* 4./5. searches */
     rng_t r = {seed * 0x2545F4914F6CDD1Dull + 12345};

@@ -523,6 +523,8 @@ static void test_write_empty_image(void **state)
     img->hotels = hotels;
     img->names = "FooBarr";
     img->names_len = 7;
+    static const uint32_t no_runs[3] = {0, 0, 0}; /* the hotel -> runs index of two hotels without runs */
+    img->hotel_run_first = no_runs;
     store_dict_table *dicts = calloc(1, sizeof *dicts);
     img->dicts = dicts;
     img->dict_len[STORE_DICT_AIRPORT] = 1;
