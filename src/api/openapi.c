@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/endpoints.h"
+#include "vocab/vocab.h"
 
 /* Operation ids getBestOffersByHotel and GetHotelOffers are the ones the
  * official client (openapi-client-axios) calls by name: keep them. */
@@ -16,9 +17,9 @@ static const char doc_head[] = "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"isl
     "{\"name\":\"duration\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":365},\"description\":\"nights\"}," \
     "{\"name\":\"countAdults\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":255}}," \
     "{\"name\":\"countChildren\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":255,\"default\":0}}," \
-    "{\"name\":\"departureAirports\",\"in\":\"query\",\"required\":false,\"style\":\"form\",\"explode\":true,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"description\":\"IATA codes; repeated, [] or comma-separated; empty = any\"}," \
-    "{\"name\":\"mealType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}," \
-    "{\"name\":\"roomType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}," \
+    "{\"name\":\"departureAirports\",\"in\":\"query\",\"required\":false,\"style\":\"form\",\"explode\":true,\"schema\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/AirportCode\"}},\"description\":\"IATA codes; repeated, [] or comma-separated; empty = any\"}," \
+    "{\"name\":\"mealType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/MealType\"}}}," \
+    "{\"name\":\"roomType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/RoomType\"}}}," \
     "{\"name\":\"oceanView\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"boolean\"}}," \
     "{\"name\":\"minStars\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"number\",\"minimum\":0,\"maximum\":5}}," \
     "{\"name\":\"maxPrice\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0}}"
@@ -55,9 +56,9 @@ static const char doc_head[] = "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"isl
     "{\"name\":\"earliestDepartureDate\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\",\"format\":\"date\"},\"description\":\"optional: without it, from the first day of the data\"}," \
     "{\"name\":\"latestReturnDate\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\",\"format\":\"date\"},\"description\":\"optional: without it, to the last day of the data\"}," \
     "{\"name\":\"hotelId\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\"},\"description\":\"one hotel's calendar; default: all hotels\"}," \
-    "{\"name\":\"departureAirports\",\"in\":\"query\",\"required\":false,\"style\":\"form\",\"explode\":true,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}," \
-    "{\"name\":\"mealType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}," \
-    "{\"name\":\"roomType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}," \
+    "{\"name\":\"departureAirports\",\"in\":\"query\",\"required\":false,\"style\":\"form\",\"explode\":true,\"schema\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/AirportCode\"}}}," \
+    "{\"name\":\"mealType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/MealType\"}}}," \
+    "{\"name\":\"roomType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/RoomType\"}}}," \
     "{\"name\":\"oceanView\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"boolean\"}}," \
     "{\"name\":\"minStars\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"number\",\"minimum\":0,\"maximum\":5}}," \
     "{\"name\":\"maxPrice\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0}}"
@@ -110,8 +111,27 @@ static const char doc_tail[] =
     "\"date\":{\"type\":\"string\",\"format\":\"date\",\"description\":\"departure day\"},\"minPrice\":{\"type\":\"integer\"},"
     "\"offers\":{\"type\":\"integer\",\"description\":\"matching offers departing that day\"}}}}}},"
     "\"Error\":{\"type\":\"object\",\"required\":[\"error\"],\"properties\":{\"error\":{\"type\":\"object\",\"required\":[\"code\",\"message\"],\"properties\":{"
-    "\"code\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"},\"param\":{\"type\":\"string\",\"nullable\":true}}}}}"
-    "}}}";
+    "\"code\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"},\"param\":{\"type\":\"string\",\"nullable\":true}}}}}";
+/* ... then the vocabulary schemas (vocab_schemas), then this. */
+static const char doc_end[] = "}}}";
+
+/* The filter vocabularies, from vocab.h: the values the importer keeps
+ * are exactly the values the document offers (and params.c accepts). */
+static void enum_schema(buf_t *b, const char *name, const char *const *values, int n)
+{
+    buf_printf(b, ",\"%s\":{\"type\":\"string\",\"enum\":[", name);
+    for (int i = 0; i < n; i++)
+        buf_printf(b, "%s\"%s\"", i ? "," : "", values[i]);
+    BUF_LIT(b, "],\"description\":\"any case\"}");
+}
+
+static void vocab_schemas(buf_t *b)
+{
+    enum_schema(b, "MealType", vocab_meal_types, VOCAB_MEAL_COUNT);
+    enum_schema(b, "RoomType", vocab_room_types, VOCAB_ROOM_COUNT);
+    BUF_LIT(b, ",\"AirportCode\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z]{3}$\","
+               "\"description\":\"IATA airport code, any case\"}");
+}
 
 void openapi_render(buf_t *b, const char *host, size_t host_len, bool tls)
 {
@@ -132,6 +152,8 @@ void openapi_render(buf_t *b, const char *host, size_t host_len, bool tls)
         BUF_LIT(b, "\"/\"");
     }
     buf_put(b, doc_tail, sizeof doc_tail - 1);
+    vocab_schemas(b);
+    buf_put(b, doc_end, sizeof doc_end - 1);
 }
 
 void api_openapi(const api_call *c, api_response *res)

@@ -8,9 +8,10 @@
  *   - airport codes (departure and arrival, so destinations too): IATA
  *     codes, exactly three letters A-Z.
  *
- * Both sides upper-case first, so any case is accepted. Adding a value the
- * dumps start to use is one line here (and in the OpenAPI document). No
- * HTTP knowledge, no allocation, no state. */
+ * Both sides upper-case first, so any case is accepted. The OpenAPI
+ * document (api/openapi.c) renders the same lists. Adding a value the dumps
+ * start to use is one line in vocab.c. No HTTP knowledge, no allocation,
+ * no state. */
 #ifndef ISLA_VOCAB_H
 #define ISLA_VOCAB_H
 

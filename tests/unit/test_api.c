@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "testutil.h"
+#include "vocab/vocab.h"
 
 #define LIT(s) (s), (sizeof(s) - 1)
 
@@ -582,6 +583,15 @@ static void test_openapi(void **state)
         assert_non_null(strstr(body, "\"url\":\"http://localhost:8090\""));
         assert_non_null(strstr(body, "\"/hotels/{hotelId}/offers\""));
         assert_non_null(strstr(body, "outbundDepartureDatetime"));
+        /* the filter vocabulary is the importer's (vocab.h) */
+        for (int k = 0; k < VOCAB_MEAL_COUNT; k++) {
+            char q[64];
+            snprintf(q, sizeof q, "\"%s\"", vocab_meal_types[k]);
+            assert_non_null(strstr(body, q));
+        }
+        assert_non_null(strstr(body, "\"RoomType\":{\"type\":\"string\",\"enum\":[\"APARTMENT\",\"DOUBLE\","));
+        assert_non_null(strstr(body, "\"items\":{\"$ref\":\"#/components/schemas/MealType\"}"));
+        assert_non_null(strstr(body, "\"items\":{\"$ref\":\"#/components/schemas/AirportCode\"}"));
         /* balanced braces and brackets (outside strings) */
         long depth = 0, sq = 0;
         bool in_str = false;
