@@ -73,7 +73,7 @@ typedef struct {
     char *tiers;                 /* NAME=RATE[:BURST],... (keys_parse_tiers) */
     bool require_key;
     bool jobs;
-    uint64_t job_lease_ms, job_backoff_ms, job_backoff_max_ms;
+    uint64_t job_lease_ms, job_backoff_ms, job_backoff_max_ms, job_retention_ms;
     uint64_t import_attempts, webhook_attempts, webhook_backoff_ms;
     char *import_schedule;       /* HH:MM (UTC) or NULL */
     char *import_offers, *import_hotels;

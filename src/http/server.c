@@ -450,6 +450,7 @@ int server_run(const server_config *cfg)
             .backoff_base_ms = cfg->job_backoff_ms,
             .backoff_cap_ms = cfg->job_backoff_max_ms,
             .webhook_backoff_ms = cfg->webhook_backoff_ms,
+            .retention_ms = cfg->job_retention_ms,
             .import_attempts = (uint32_t)cfg->import_attempts,
             .export_attempts = (uint32_t)cfg->import_attempts,
             .webhook_attempts = (uint32_t)cfg->webhook_attempts,

@@ -141,6 +141,11 @@ typedef enum { JOB_OUT_OK, JOB_OUT_FAIL, JOB_OUT_FAIL_PERMANENT, JOB_OUT_RELEASE
 int jobs_finish(jobs_db *db, int64_t id, const char *owner, job_outcome outcome, const char *result,
                 const char *error, int64_t now_ms, uint64_t backoff_ms, job_status *final);
 
+/* Deletes jobs that ended (done, dead, cancelled) before before_ms; their
+ * ids go to ids (malloc'd, for the caller to remove their files). Returns
+ * how many, or -1. */
+int jobs_prune(jobs_db *db, int64_t before_ms, int64_t **ids, size_t *n);
+
 /* 0 done, 1 no such job, 2 not in a state that allows it, -1 error. */
 int jobs_cancel(jobs_db *db, int64_t id, int64_t now_ms, char *err, size_t errlen);
 int jobs_retry(jobs_db *db, int64_t id, int64_t now_ms, char *err, size_t errlen);

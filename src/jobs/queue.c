@@ -628,6 +628,27 @@ static int change(jobs_db *d, int64_t id, job_event ev, int64_t now_ms, char *er
     return -1;
 }
 
+int jobs_prune(jobs_db *d, int64_t before_ms, int64_t **ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    sqlite3_stmt *st;
+    if (!prep(d, &st, "DELETE FROM jobs WHERE status IN (3, 4, 5) AND finished_ms > 0 AND finished_ms < ?1 RETURNING id"))
+        return -1;
+    sqlite3_bind_int64(st, 1, before_ms);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *ids = realloc(*ids, cap * sizeof **ids);
+        }
+        (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? (int)*n : -1;
+}
+
 int jobs_cancel(jobs_db *d, int64_t id, int64_t now_ms, char *err, size_t errlen)
 {
     return change(d, id, JOB_EV_CANCEL, now_ms, err, errlen);

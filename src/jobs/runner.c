@@ -463,6 +463,30 @@ void jobs_render_prometheus(buf_t *b)
     pthread_mutex_unlock(&R.snap_lock);
 }
 
+/* Ended jobs older than the retention go, with their export files: a
+ * server that alerts for months does not grow its queue without bound. */
+static void prune(jobs_db *db)
+{
+    int64_t *ids;
+    size_t n;
+    if (jobs_prune(db, now_ms() - (int64_t)R.cfg.retention_ms, &ids, &n) < 0) {
+        oplog("isla: jobs: cannot delete old jobs");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char path[4300];
+        static const char *const ext[] = {"csv", "json"};
+        for (int e = 0; e < 2; e++) {
+            snprintf(path, sizeof path, "%s/exports/job-%lld.%s", R.cfg.data_dir, (long long)ids[i], ext[e]);
+            unlink(path);
+        }
+    }
+    if (n > 0)
+        oplog("isla: jobs: deleted %zu jobs that ended more than %llu s ago", n,
+              (unsigned long long)(R.cfg.retention_ms / 1000));
+    free(ids);
+}
+
 static void *keeper_main(void *arg)
 {
     (void)arg;
@@ -473,7 +497,7 @@ static void *keeper_main(void *arg)
         return NULL;
     }
     const char *owner = jobs_owner_self();
-    uint64_t next_snap = 0, snap_seq = 0;
+    uint64_t next_snap = 0, snap_seq = 0, next_prune = 0;
     while (!atomic_load(&R.stopping)) {
         uint64_t now = mono_ms();
         for (int i = 0; i < LANES; i++) {
@@ -498,6 +522,10 @@ static void *keeper_main(void *arg)
             } else if (hb == 0 && changed) {
                 event_of(db, id, "progress");
             }
+        }
+        if (R.cfg.retention_ms > 0 && now >= next_prune) {
+            next_prune = now + 600000; /* every 10 minutes */
+            prune(db);
         }
         /* Once a second, and soon after any job event, so /metrics and the
          * dashboard follow a job's end within a tick. */

@@ -41,6 +41,7 @@ typedef struct {
     uint64_t lease_ms;
     uint64_t backoff_base_ms, backoff_cap_ms;
     uint64_t webhook_backoff_ms;  /* webhooks' own base: alerts are urgent */
+    uint64_t retention_ms;        /* ended jobs (and export files) are deleted after this; 0 = kept */
     uint32_t import_attempts, export_attempts, webhook_attempts;
     const char *schedule_at;      /* "HH:MM" (UTC) or NULL */
     const char *schedule_offers, *schedule_hotels;

@@ -272,6 +272,37 @@ static void test_leases(void **state)
     free(dir);
 }
 
+/* Retention: only jobs that ended before the cut are deleted. */
+static void test_prune(void **state)
+{
+    (void)state;
+    char *dir, err[512];
+    jobs_db *db = open_db(&dir);
+    bool existed;
+    const char *me = jobs_owner_self();
+    int64_t clock = 4102444800000;
+    int64_t done = jobs_submit(db, "webhook", "{}", NULL, 1, 0, &existed, err, sizeof err);
+    int64_t waiting = jobs_submit(db, "import", "{}", NULL, 1, clock * 2, &existed, err, sizeof err);
+    job j;
+    job_status final;
+    assert_int_equal(jobs_claim(db, WEBHOOK, me, clock, 60000, &j, err, sizeof err), 1);
+    job_free(&j);
+    assert_int_equal(jobs_finish(db, done, me, JOB_OUT_OK, "{}", NULL, clock, 0, &final), 0);
+    int64_t *ids;
+    size_t n;
+    assert_int_equal(jobs_prune(db, clock, &ids, &n), 0);
+    free(ids);
+    assert_int_equal(jobs_prune(db, clock + 1, &ids, &n), 1);
+    assert_int_equal(ids[0], done);
+    free(ids);
+    assert_int_equal(jobs_get(db, done, &j, err, sizeof err), 0);
+    assert_int_equal(jobs_get(db, waiting, &j, err, sizeof err), 1);
+    job_free(&j);
+    jobs_db_close(db);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 static void test_json_string(void **state)
 {
     (void)state;
@@ -297,7 +328,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transitions), cmocka_unit_test(test_backoff),   cmocka_unit_test(test_idempotency),
-        cmocka_unit_test(test_retry_to_dead), cmocka_unit_test(test_leases), cmocka_unit_test(test_json_string),
+        cmocka_unit_test(test_retry_to_dead), cmocka_unit_test(test_leases), cmocka_unit_test(test_prune),
+        cmocka_unit_test(test_json_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
