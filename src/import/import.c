@@ -489,14 +489,22 @@ static int64_t write_rejects(const char *path, pipeline *p, const uint64_t *base
     return bad ? -1 : (int64_t)k;
 }
 
-static int write_summary(const char *path, const import_result *res)
+static int write_summary(const char *path, const import_result *res, const char *origin)
 {
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
     const store_import_stats *s = &res->stats;
+    if (origin != NULL) {
+        buf_t o = {0};
+        buf_put_json_str(&o, origin, strlen(origin));
+        fprintf(f, "{\"origin\":%.*s,", (int)o.len, o.data);
+        buf_free(&o);
+    } else {
+        fputc('{', f);
+    }
     fprintf(f,
-            "{\"rows\":%llu,\"imported\":%llu,\"rejected\":%llu,\"duplicates\":%llu,"
+            "\"rows\":%llu,\"imported\":%llu,\"rejected\":%llu,\"duplicates\":%llu,"
             "\"unknownHotelRows\":%llu,\"hotelsKnown\":%llu,\"hotelsUnknown\":%llu,"
             "\"bytes\":%llu,\"createdUnix\":%llu,\"durationMs\":%llu}\n",
             (unsigned long long)s->rows, (unsigned long long)s->imported, (unsigned long long)s->rejected,
@@ -725,7 +733,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
         goto out;
     }
     snprintf(path, sizeof path, "%s/import.json", tmpdir);
-    if (write_summary(path, res) < 0) {
+    if (write_summary(path, res, opt->origin) < 0) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         goto out;
     }

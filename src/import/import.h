@@ -36,6 +36,10 @@ typedef struct {
     void (*on_progress)(void *ud, uint64_t rows, double fraction);
     void *progress_ud;
     const _Atomic bool *cancel;
+    /* Who asked for the import ("job:7"), written to the generation's
+     * import.json as "origin", so a job that died after publishing can see
+     * that its generation exists. NULL: none. */
+    const char *origin;
 } import_options;
 
 typedef struct {

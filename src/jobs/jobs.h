@@ -35,10 +35,11 @@
  * spread out, and each delay is still at least the previous one's maximum:
  * delays grow.
  *
- * Exactly once. Job functions are written to be safe to run again (an
- * import that died before it published is simply run again); the
- * idempotency key keeps a client's retried submission from making a second
- * job.
+ * Exactly once. Job functions are written to be safe to run again: an
+ * import that died before it published is simply run again, and one that
+ * died after publishing finds its generation (import.json names the job)
+ * and takes it as its result. The idempotency key keeps a client's
+ * retried submission from making a second job.
  *
  * The runner (runner.c) owns the worker threads: a heavy lane for imports
  * and exports, at the lowest CPU and I/O priority (SCHED_IDLE, nice 19,

@@ -17,6 +17,8 @@ import json
 import re
 import shutil
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -333,6 +335,46 @@ def t_import_killed(tmp, data, web, base):
         srv.stop()
 
 
+def t_crash_after_publish(tmp, data, web, base):
+    """A worker that died after its import published, before the job was
+    marked done: the next attempt finds its generation (import.json names
+    the job) instead of importing a second time."""
+    srv = Server(data, ["--admin-token", TOKEN])
+    try:
+        srv.wait_health()
+        s, _, b = jreq(srv, "POST", "/api/admin/imports",
+                       {"offers": base + "/offers.csv.gz", "hotels": base + "/hotels.csv"})
+        jid = b["job"]["id"]
+        job = wait_job(srv, jid, lambda j: j["status"] in ("done", "dead"), 60)
+        check(job["status"] == "done", f"import {job}")
+        gen = job["result"]["generation"]
+        srv.wait_health(pred=lambda h: h["generation"] == gen, timeout=20 * SLOW)
+    finally:
+        srv.stop()
+    summary = json.loads((Path(data) / f"gen-{gen:012d}" / "import.json").read_text())
+    check(summary.get("origin") == f"job:{jid}", f"import.json does not name the job: {summary}")
+    # Rewind the job to "running, owned by a process that is gone", as a
+    # kill -9 right after the publish would leave it.
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    host = socket.gethostname().replace(":", "_")
+    db = sqlite3.connect(str(Path(data) / "jobs.db"))
+    db.execute("UPDATE jobs SET status = 1, result = NULL, finished_ms = 0, lease_until_ms = ?, lease_owner = ? "
+               "WHERE id = ?", (int(time.time() * 1000) + 3600_000, f"{host}:{gone.pid}:deadbeef", jid))
+    db.commit()
+    db.close()
+    srv = Server(data, ["--admin-token", TOKEN])
+    try:
+        srv.wait_health()
+        job = wait_job(srv, jid, lambda j: j["status"] in ("done", "dead"), 60)
+        check(job["status"] == "done" and job["attempts"] == 2, f"resumed {job}")
+        check(job["result"]["generation"] == gen and job["result"].get("publishedByAnEarlierAttempt") is True,
+              f"imported again: {job['result']}")
+        check(srv.health()[1]["generation"] == gen, "a second generation was published")
+    finally:
+        srv.stop()
+
+
 def t_idempotency(tmp, data):
     srv = Server(data, ["--admin-token", TOKEN, "--jobs"])
     try:
@@ -564,6 +606,7 @@ def main():
             run_test("--require-key", t_require_key, tmp, data)
             run_test("import job from a URL serves the new generation", t_import_url, tmp, data, web, base)
             run_test("import killed mid-way finishes exactly once", t_import_killed, tmp, data, web, base)
+            run_test("crash after publishing: not imported twice", t_crash_after_publish, tmp, data, web, base)
             run_test("idempotency keys and exports", t_idempotency, tmp, data)
             run_test("failing webhook: growing delays, then dead", t_webhook_dead, tmp, data)
             run_test("cancel, event stream, retry", t_cancel_and_stream, tmp, data, web, base)
