@@ -432,6 +432,8 @@ static _Thread_local size_t tl_slot_cap;
  * by a walk over the hotel table (a few thousand entries). */
 static void merge_by_hotel(const store_t *s, hotel_best_vec *v)
 {
+    if (v->len == 0) /* nothing to merge, and no array to copy into */
+        return;
     if (tl_slot_cap < s->n_hotels) {
         tl_slot = realloc(tl_slot, s->n_hotels * sizeof *tl_slot);
         if (!tl_slot)

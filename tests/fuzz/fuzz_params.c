@@ -135,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     search_t q;
     search_init(&q);
     offer_pos pos;
-    if (cursor_decode(store, &q, qs, size, &pos) == 0)
+    if (cursor_decode(store, 1, &q, qs, size, &pos) == 0)
         CHECK(pos.offer < store->n_offers);
     call("/bestOffersByHotel", qs, size);
     call("/hotels/1/offers", qs, size);
