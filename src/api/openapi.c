@@ -24,6 +24,15 @@ static const char doc_head[] = "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"isl
     "{\"name\":\"minStars\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"number\",\"minimum\":0,\"maximum\":5}}," \
     "{\"name\":\"maxPrice\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0}}"
 
+/* q: the search in words (GET /api/parse shows how it is understood). */
+#define P_Q \
+    "{\"name\":\"q\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\",\"maxLength\":1000},\"description\":\"the search in words, German or English (e.g. 'zwei Erwachsene, eine Woche im Juli ab München, Halbpension'); it stands for the search parameters it names, the defaults (countAdults 2, countChildren 0, the whole data range) fill the rest, and explicit parameters win over it. With q no other parameter is required.\"}"
+
+#define P_PAGING \
+    "{\"name\":\"sort\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\",\"enum\":[\"price\",\"stars\",\"name\"],\"default\":\"price\"}}," \
+    "{\"name\":\"limit\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":1}}," \
+    "{\"name\":\"offset\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"default\":0}}"
+
 #define P_HOTEL_ID \
     "{\"name\":\"hotelId\",\"in\":\"path\",\"required\":true,\"schema\":{\"type\":\"integer\"}}"
 
@@ -36,7 +45,7 @@ static const char doc_head[] = "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"isl
     "\"parameters\":[" P_SEARCH "," \
     "{\"name\":\"sort\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\",\"enum\":[\"price\",\"stars\",\"name\"],\"default\":\"price\"}}," \
     "{\"name\":\"limit\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":1},\"description\":\"default: all hotels\"}," \
-    "{\"name\":\"offset\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"default\":0}}]," \
+    "{\"name\":\"offset\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"default\":0}}," P_Q "]," \
     "\"responses\":{\"200\":{\"description\":\"one item per hotel; X-Total-Count holds the number before paging\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/GetBestHotelOffersResponse\"}}}}," ERRORS "}}}"
 
 #define OP_OFFERS(id) \
@@ -79,6 +88,12 @@ static const char doc_tail[] =
     "\"parameters\":[" P_CALENDAR "],"
     "\"responses\":{\"200\":{\"description\":\"days with at least one matching offer, ascending\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/PriceCalendar\"}}}},"
     "\"404\":{\"description\":\"unknown hotelId\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Error\"}}}}," ERRORS "}}},"
+    "\"/api/search\":{\"get\":{\"operationId\":\"searchInWords\",\"summary\":\"a search in words: how it was understood and the results of exactly that structured search (bestOffersByHotel for `query`, narrowed to the hotels the sentence names)\","
+    "\"parameters\":[{\"name\":\"q\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"string\",\"maxLength\":1000},\"description\":\"the search in words, German or English\"}," P_PAGING "],"
+    "\"responses\":{\"200\":{\"description\":\"the interpretation and the results; X-Total-Count holds the number of hotels before paging\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/SearchInWords\"}}}}," ERRORS "}}},"
+    "\"/api/parse\":{\"get\":{\"operationId\":\"parseWords\",\"summary\":\"how a search in words is understood, without searching\","
+    "\"parameters\":[{\"name\":\"q\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"string\",\"maxLength\":1000}}],"
+    "\"responses\":{\"200\":{\"description\":\"the interpretation\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Interpretation\"}}}}," ERRORS "}}},"
     "\"/openapi\":{\"get\":{\"operationId\":\"getOpenApi\",\"responses\":{\"200\":{\"description\":\"this document\"}}}}"
     "},\"components\":{\"schemas\":{"
     "\"Hotel\":{\"type\":\"object\",\"required\":[\"id\",\"name\",\"stars\"],\"properties\":{"
@@ -110,6 +125,22 @@ static const char doc_tail[] =
     "\"days\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"date\",\"minPrice\",\"offers\"],\"properties\":{"
     "\"date\":{\"type\":\"string\",\"format\":\"date\",\"description\":\"departure day\"},\"minPrice\":{\"type\":\"integer\"},"
     "\"offers\":{\"type\":\"integer\",\"description\":\"matching offers departing that day\"}}}}}},"
+    "\"SearchFields\":{\"type\":\"object\",\"description\":\"search parameters under the API's own names and types\",\"properties\":{"
+    "\"countAdults\":{\"type\":\"integer\"},\"countChildren\":{\"type\":\"integer\"},\"duration\":{\"type\":\"integer\",\"description\":\"nights\"},"
+    "\"earliestDepartureDate\":{\"type\":\"string\",\"format\":\"date\"},\"latestReturnDate\":{\"type\":\"string\",\"format\":\"date\"},"
+    "\"departureAirports\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"mealType\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+    "\"roomType\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"oceanView\":{\"type\":\"boolean\"},\"minStars\":{\"type\":\"number\"},"
+    "\"maxPrice\":{\"type\":\"integer\",\"description\":\"euros for the whole party ('800 pro Person' x the party)\"},"
+    "\"destination\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+    "\"hotels\":{\"type\":\"array\",\"description\":\"hotels the sentence names; they narrow the results\",\"items\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"}}}}}},"
+    "\"Interpretation\":{\"type\":\"object\",\"required\":[\"interpreted\",\"assumed\",\"unrecognized\",\"query\"],\"properties\":{"
+    "\"interpreted\":{\"$ref\":\"#/components/schemas/SearchFields\"},"
+    "\"assumed\":{\"$ref\":\"#/components/schemas/SearchFields\",\"description\":\"defaults for what the sentence does not say\"},"
+    "\"unrecognized\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"the words it could not place, as written\"},"
+    "\"unrecognizedTruncated\":{\"type\":\"boolean\"},"
+    "\"query\":{\"type\":\"string\",\"description\":\"the structured query string searched (bestOffersByHotel parameters)\"}}},"
+    "\"SearchInWords\":{\"allOf\":[{\"$ref\":\"#/components/schemas/Interpretation\"},{\"type\":\"object\",\"required\":[\"total\",\"results\"],\"properties\":{"
+    "\"total\":{\"type\":\"integer\"},\"results\":{\"$ref\":\"#/components/schemas/GetBestHotelOffersResponse\"}}}]},"
     "\"Error\":{\"type\":\"object\",\"required\":[\"error\"],\"properties\":{\"error\":{\"type\":\"object\",\"required\":[\"code\",\"message\"],\"properties\":{"
     "\"code\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"},\"param\":{\"type\":\"string\",\"nullable\":true}}}}}";
 /* ... then the vocabulary schemas (vocab_schemas), then this. */

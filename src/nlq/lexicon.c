@@ -9,22 +9,15 @@
 #include <stddef.h>
 
 #define MEAL(b) (1u << (b))
+/* indexes into vocab_meal_types / vocab_room_types */
 enum { M_NONE, M_BREAKFAST, M_HALF, M_HALFPLUS, M_FULL, M_FULLPLUS, M_AI, M_AIPLUS, M_DESCR, M_PROGRAM };
 enum {
     R_APARTMENT, R_DOUBLE, R_STUDIO, R_SINGLE, R_SUPERIOR, R_ECONOMY, R_FAMILY, R_TRIPLE, R_SUITE, R_DESCR,
     R_BUNGALOW, R_DELUXE, R_MULTISHARE, R_TWIN, R_FOURBED, R_VILLA, R_HOUSE, R_JUNIORSUITE, R_DUPLEX
 };
 
-const char *const nlq_meal_codes[] = {
-    "NONE", "BREAKFAST", "HALFBOARD", "HALFBOARDPLUS", "FULLBOARD", "FULLBOARDPLUS",
-    "ALLINCLUSIVE", "ALLINCLUSIVEPLUS", "ACCORDINGDESCRIPTION", "PROGRAM"};
-const unsigned nlq_n_meals = sizeof nlq_meal_codes / sizeof *nlq_meal_codes;
-
-const char *const nlq_room_codes[] = {
-    "APARTMENT", "DOUBLE", "STUDIO", "SINGLE", "SUPERIOR", "ECONOMY", "FAMILY", "TRIPLE", "SUITE",
-    "ACCORDINGDESCRIPTION", "BUNGALOW", "DELUXE", "MULTISHARE", "TWINROOM", "FOURBEDROOM", "VILLA",
-    "HOLIDAYHOUSE", "JUNIORSUITE", "DUPLEX"};
-const unsigned nlq_n_rooms = sizeof nlq_room_codes / sizeof *nlq_room_codes;
+/* The bit positions above are the indexes of src/vocab's lists (the
+ * dump format's enums, in its order); the phrase table checks every one. */
 
 #define HALF (MEAL(M_HALF) | MEAL(M_HALFPLUS))
 #define FULL (MEAL(M_FULL) | MEAL(M_FULLPLUS))

@@ -32,8 +32,8 @@ typedef enum {
     C_AIRPORT,     /* value: index into nlq_airports */
     C_REGION,      /* value: index into nlq_regions */
     C_DEST,        /* value: index into nlq_destinations */
-    C_MEAL,        /* value: bit set over nlq_meal_codes */
-    C_ROOM,        /* value: bit set over nlq_room_codes */
+    C_MEAL,        /* value: bit set over vocab_meal_types */
+    C_ROOM,        /* value: bit set over vocab_room_types */
     C_OCEAN,
     C_STAR,
     C_EURO,
@@ -89,9 +89,5 @@ extern const nlq_place nlq_destinations[];
 extern const unsigned nlq_n_destinations;
 extern const nlq_holiday nlq_holidays[];
 extern const unsigned nlq_n_holidays;
-extern const char *const nlq_meal_codes[];
-extern const unsigned nlq_n_meals;
-extern const char *const nlq_room_codes[];
-extern const unsigned nlq_n_rooms;
 
 #endif

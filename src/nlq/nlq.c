@@ -31,6 +31,7 @@
 #include "dest/dest.h"
 #include "nlq/lexicon.h"
 #include "util/days.h"
+#include "vocab/vocab.h"
 
 /* ---- a string hash table (open addressing, duplicates allowed) ---------- */
 
@@ -1460,7 +1461,7 @@ static unsigned r_board(ctx_t *c, unsigned i)
     if (is_c(c, k, C_ROOM)) {
         uint32_t v = c->it[k].value;
         if (neg)
-            v = ~v & ((1u << nlq_n_rooms) - 1);
+            v = ~v & ((1u << VOCAB_ROOM_COUNT) - 1);
         r->rooms |= v, r->have |= NLQ_ROOMS;
         return k + 1 - i;
     }
@@ -1740,6 +1741,10 @@ int nlq_parse(const nlq_t *p, const char *text, size_t n, nlq_result *out)
                 }
             }
         }
+        /* a typo "corrected" into a lone filler ("near" -> "year") would vanish
+         * silently: it stays an unknown word */
+        if (it->concept == C_FILLER && it->t1 == it->t0 + 1 && (T.t[t].flags & TF_FIXED))
+            it->concept = C_NONE;
         t = it->t1;
     }
     /* the rules see the items without fillers ("ich", "im", "hotel") */
@@ -1877,8 +1882,8 @@ uint32_t nlq_defaults(const nlq_t *p, nlq_result *r)
 }
 
 const char *nlq_airport_code(unsigned i) { return i < nlq_n_airports ? nlq_airports[i].code : NULL; }
-const char *nlq_meal_code(unsigned i) { return i < nlq_n_meals ? nlq_meal_codes[i] : NULL; }
-const char *nlq_room_code(unsigned i) { return i < nlq_n_rooms ? nlq_room_codes[i] : NULL; }
+const char *nlq_meal_code(unsigned i) { return i < VOCAB_MEAL_COUNT ? vocab_meal_types[i] : NULL; }
+const char *nlq_room_code(unsigned i) { return i < VOCAB_ROOM_COUNT ? vocab_room_types[i] : NULL; }
 
 const char *nlq_hotel_name(const nlq_t *p, uint32_t hotel_id, size_t *len)
 {
