@@ -50,6 +50,7 @@ suite import-faults "plain asan"          python3 tests/import/test_import_fault
 suite partners    "plain asan"            python3 tests/partners/test_partners.py
 suite nlq-phrases "plain asan"            '$B/tests/nlq_phrases tests/nlq/phrases.tsv'
 suite nlq-http    "plain asan"            python3 tests/nlq/test_nlq_http.py
+suite browser-words "plain"               node tests/browser/words.mjs
 suite diff-sqlite-200k "plain"            'build/tests/diff_sqlite --offers 200000 --seed 11 --searches 300'
 suite diff-sqlite-2m "plain"              'build/tests/diff_sqlite --offers 2000000 --seed 12 --searches 300'
 suite diff-sqlite-destinations "plain"    'build/tests/diff_sqlite --offers 300000 --seed 15 --searches 300 --destinations PMI,IBZ,AYT,HER,RHO,LPA,HRG'
