@@ -36,7 +36,7 @@ typedef enum {
     T_REAL,     /* double within [min, max] */
     T_RATE,     /* rate_per_s + rate_text */
     T_ACCESS,   /* access_log + access_log_every */
-    T_CIDRS,    /* trusted_proxies */
+    T_CIDRS,    /* netaddr_list; "none" = empty */
 } opt_type;
 
 typedef struct {
@@ -115,8 +115,12 @@ static const opt_def OPTS[] = {
      "open connections at most; beyond it new ones wait in the listen queue", F(max_connections), 1, 1e7, NULL},
     {"max-connections-per-address", T_COUNT, "256", "N",
      "open connections per client IP at most (0 = no cap); one more gets a 503 and is closed; trusted proxies "
-     "(--trusted-proxy) are exempt",
+     "(--trusted-proxy) and --connection-cap-exempt are exempt",
      F(max_conn_per_address), 0, 1e7, NULL},
+    {"connection-cap-exempt", T_CIDRS, "127.0.0.0/8,::1", "CIDR[,...]",
+     "addresses --max-connections-per-address does not apply to (repeatable; none = cap every address); "
+     "by default loopback: a proxy or load tool on the same host",
+     F(cap_exempt), 0, 0, NULL},
     {"max-buffered", T_SIZE, "256M", "SIZE",
      "bytes of answers written but not yet taken by clients, all connections together; above it new requests "
      "get 503 (health and metrics excepted)",
@@ -409,9 +413,12 @@ static int apply(server_config *cfg, const opt_def *o, const char *v, const sour
         return 0;
     case T_CIDRS: {
         char bad[80];
+        netaddr_list *l = field;
         if (!append)
-            netaddr_list_free(&cfg->trusted_proxies);
-        if (!netaddr_list_add(&cfg->trusted_proxies, v, bad, sizeof(bad)))
+            netaddr_list_free(l);
+        if (!strcmp(v, "none"))
+            return 0;
+        if (!netaddr_list_add(l, v, bad, sizeof(bad)))
             return fail(src, "'%s' is not an IP address or CIDR range", bad);
         return 0;
     }
@@ -457,7 +464,7 @@ static int load_file(server_config *cfg, const char *path)
     }
     char line[4096];
     int lineno = 0, rc = 0;
-    bool seen_list = false;
+    bool seen_list[N_OPTS] = {false};
     while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
         lineno++;
         char *s = trim(line);
@@ -490,9 +497,9 @@ static int load_file(server_config *cfg, const char *path)
             rc = fail(&src, "write 'verify = false'");
             break;
         }
-        rc = apply(cfg, o, val, &src, o->type == T_CIDRS && seen_list);
+        rc = apply(cfg, o, val, &src, o->type == T_CIDRS && seen_list[o - OPTS]);
         if (o->type == T_CIDRS)
-            seen_list = true;
+            seen_list[o - OPTS] = true;
     }
     fclose(f);
     return rc;
@@ -594,7 +601,7 @@ int config_load(server_config *cfg, int argc, char **argv)
             return 2;
     }
 
-    bool list_from_flags = false;
+    bool list_from_flags[N_OPTS] = {false};
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--config")) {
             i++;
@@ -616,10 +623,10 @@ int config_load(server_config *cfg, int argc, char **argv)
             *(bool *)((char *)cfg + o->off) = false;
             continue;
         }
-        if (apply(cfg, o, v, &src, o->type == T_CIDRS && list_from_flags) != 0)
+        if (apply(cfg, o, v, &src, o->type == T_CIDRS && list_from_flags[o - OPTS]) != 0)
             return 2;
         if (o->type == T_CIDRS)
-            list_from_flags = true;
+            list_from_flags[o - OPTS] = true;
     }
 
     /* Checks across options. */
@@ -680,6 +687,7 @@ void config_free(server_config *cfg)
             *p = NULL;
         }
     netaddr_list_free(&cfg->trusted_proxies);
+    netaddr_list_free(&cfg->cap_exempt);
     free(cfg->config_file);
     cfg->config_file = NULL;
 }

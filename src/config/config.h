@@ -58,6 +58,7 @@ typedef struct {
     uint64_t max_body;
     uint64_t max_connections;
     uint64_t max_conn_per_address; /* 0 = no cap */
+    netaddr_list cap_exempt;       /* not capped per address */
     uint64_t max_buffered;         /* bytes of answers in flight, all connections */
     uint64_t max_buffered_per_conn;
     uint64_t send_timeout_ms;      /* an answer that makes no progress this long is cut */

@@ -27,8 +27,10 @@
  *  - Idleness. An HTTP/2 connection with no request in flight for
  *    --idle-timeout is closed whatever frames (PINGs) it still sends.
  *  - Addresses. At most --max-connections-per-address connections per
- *    client IP (trusted proxies exempt: they carry many clients); one over
- *    it gets a short 503 and is closed at accept.
+ *    client IP; one over it gets a short 503 and is closed at accept.
+ *    Trusted proxies (they carry many clients) and --connection-cap-exempt
+ *    (default: loopback, i.e. a proxy or load tool on the same host) are
+ *    not capped.
  *  - Room. When --max-connections is reached, a worker that stopped
  *    accepting asks every worker to close its longest-idle connection (no
  *    request in flight, idle >= EVICT_IDLE_MS), so a new client, such as a
@@ -133,7 +135,8 @@ void http_conn_accept(worker *w, h2o_socket_t *sock)
     memset(&addr, 0, sizeof(addr));
     bool have_addr = len > 0 && netaddr_from_sockaddr((struct sockaddr *)&ss, &addr);
     bool counted = false;
-    if (have_addr && !netaddr_list_has(&srv->cfg->trusted_proxies, &addr)) {
+    if (have_addr && !netaddr_list_has(&srv->cfg->trusted_proxies, &addr) &&
+        !netaddr_list_has(&srv->cfg->cap_exempt, &addr)) {
         if (!conncount_acquire(&addr)) {
             atomic_fetch_add(&srv->refused_address, 1);
             refuse_address(sock);
