@@ -101,7 +101,7 @@ bool admin_jobs_on(api_response *res)
 {
     if (jobs_on())
         return true;
-    api_error(res, 503, "jobs_disabled", NULL, "this server runs no job queue (see the log: is the data directory writable?)");
+    api_error(res, 503, "jobs_disabled", NULL, "this server runs no job queue (started with --no-jobs, or see its log)");
     return false;
 }
 

@@ -143,8 +143,15 @@ static const char doc_tail[] =
     "\"total\":{\"type\":\"integer\"},\"results\":{\"$ref\":\"#/components/schemas/GetBestHotelOffersResponse\"}}}]},"
     "\"Error\":{\"type\":\"object\",\"required\":[\"error\"],\"properties\":{\"error\":{\"type\":\"object\",\"required\":[\"code\",\"message\"],\"properties\":{"
     "\"code\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"},\"param\":{\"type\":\"string\",\"nullable\":true}}}}}";
-/* ... then the vocabulary schemas (vocab_schemas), then this. */
-static const char doc_end[] = "}}}";
+/* ... then the vocabulary schemas (vocab_schemas), then this: the API key
+ * schemes (keys/keys.h). A key is optional unless the server runs with
+ * --require-key, hence the empty alternative {} in "security". */
+static const char doc_end[] =
+    "},\"securitySchemes\":{"
+    "\"ApiKeyHeader\":{\"type\":\"apiKey\",\"in\":\"header\",\"name\":\"X-API-Key\","
+    "\"description\":\"a partner's API key: its tier sets the rate limit; 401 if unknown or revoked\"},"
+    "\"ApiKeyBearer\":{\"type\":\"http\",\"scheme\":\"bearer\",\"description\":\"the same key as Authorization: Bearer\"}}},"
+    "\"security\":[{},{\"ApiKeyHeader\":[]},{\"ApiKeyBearer\":[]}]}";
 
 /* The filter vocabularies, from vocab.h: the values the importer keeps
  * are exactly the values the document offers (and params.c accepts). */
