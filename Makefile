@@ -12,7 +12,7 @@ BUILD   ?= build
 # h2o's header switches to the libuv API unless told otherwise.
 CPPFLAGS += -Isrc -Isrc/http/h2o-compat -D_GNU_SOURCE -DH2O_USE_LIBUV=0
 CFLAGS  += -std=c17 -Wall -Wextra -pthread -fno-strict-aliasing
-LDLIBS  += -lh2o-evloop -lssl -lcrypto -lz -ldeflate -lbrotlienc -lcurl -lsqlite3 -lyaml -lpthread -lm
+LDLIBS  += -lh2o-evloop -lssl -lcrypto -lz -ldeflate -lbrotlienc -lcurl -lsqlite3 -lyaml -lhiredis -lpthread -lm
 
 LIB_SRC  := $(sort $(filter-out src/cli/main.c,$(wildcard src/*/*.c)))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

@@ -17,6 +17,7 @@ packages=(
   strace                                                # fault injection in the import tests
   openssl prometheus                                    # TLS test certificates, a real scraper
   chromium                                              # browser tests of the web UI
+  libhiredis-dev redis-server redis-tools nginx         # the fleet: Redis L2 cache, nginx in front
 )
 # Node runs the browser tests (playwright-core); Debian's only if none is there.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -49,6 +49,11 @@ typedef struct {
 typedef struct {
     uint64_t started_unix_ms;
     const char *data_dir;     /* for the admin endpoints (keys.db); may be NULL */
+    /* The fleet's parts, for /api/health, each NULL when not configured:
+     * the shared cache ("ok" or "degraded": degraded still serves) and
+     * the builder a replica follows (a short JSON object). */
+    const char *(*redis_status)(void);
+    void (*follow_status)(buf_t *json);
 } api_env;
 
 /* A routed, parsed request: what a handler gets. */

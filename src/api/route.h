@@ -78,6 +78,7 @@
     API(ADMIN_KEYS,    "adminKeys",         "/api/admin/keys",         RF_GET | RF_POST | RF_ADMIN | RF_NOT_SERVICE,            PARAMS_NONE,           api_admin_keys) \
     API(ADMIN_KEY_ROTATE, "adminKeyRotate", "/api/admin/keys/{id}/rotate", RF_POST | RF_ADMIN | RF_NOT_SERVICE,                 PARAMS_NONE,           api_admin_key_rotate) \
     API(ADMIN_KEY,     "adminKey",          "/api/admin/keys/{id}",    RF_DELETE | RF_ADMIN | RF_NOT_SERVICE,                   PARAMS_NONE,           api_admin_key) \
+    HTTP(GENERATIONS,  "generations",       "/api/admin/generations",  RF_GET | RF_ADMIN | RF_UNLIMITED | RF_NOT_SERVICE) \
     HTTP(STATIC,       "static",            NULL,                      RF_GET) \
     HTTP(OTHER,        "other",             NULL,                      0)
 /* clang-format on */

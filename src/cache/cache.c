@@ -209,6 +209,7 @@ cache_entry *cache_lookup(const char *key, size_t key_len, uint64_t generation, 
         lru_unlink(s, e);
         lru_push_front(s, e);
         cache_retain(e);
+        e->hits++;
         s->hits++;
     } else {
         s->misses++;
@@ -221,11 +222,19 @@ cache_entry *cache_lookup(const char *key, size_t key_len, uint64_t generation, 
 cache_entry *cache_insert(const char *key, size_t key_len, uint64_t generation, uint64_t now_ms, int status,
                           const char *content_type, bool has_total, uint64_t total, cache_blob *body)
 {
+    return cache_insert_origin(key, key_len, generation, now_ms, status, content_type, has_total, total, body, NULL,
+                               0);
+}
+
+cache_entry *cache_insert_origin(const char *key, size_t key_len, uint64_t generation, uint64_t now_ms, int status,
+                                 const char *content_type, bool has_total, uint64_t total, cache_blob *body,
+                                 const char *origin, size_t origin_len)
+{
     if (!C.on) {
         free(body);
         return NULL;
     }
-    size_t charge = sizeof(cache_entry) + key_len + sizeof(cache_blob) + body->len;
+    size_t charge = sizeof(cache_entry) + key_len + origin_len + sizeof(cache_blob) + body->len;
     uint64_t h = hash_key(key, key_len);
     shard *s = shard_of(h);
     if (charge > C.shard_budget / 8) {
@@ -235,7 +244,7 @@ cache_entry *cache_insert(const char *key, size_t key_len, uint64_t generation, 
         free(body);
         return NULL;
     }
-    cache_entry *e = malloc(sizeof(*e) + key_len);
+    cache_entry *e = malloc(sizeof(*e) + key_len + origin_len);
     if (e == NULL)
         abort();
     memset(e, 0, sizeof(*e));
@@ -253,6 +262,9 @@ cache_entry *cache_insert(const char *key, size_t key_len, uint64_t generation, 
     atomic_store_explicit(&e->body[CACHE_IDENTITY], body, memory_order_release);
     e->key_len = key_len;
     memcpy(e->key, key, key_len);
+    e->origin_len = origin_len;
+    if (origin_len > 0)
+        memcpy(e->key + key_len, origin, origin_len);
 
     release_list rl = {.n = 0};
     pthread_mutex_lock(&s->lock);
@@ -362,4 +374,79 @@ void cache_stats_read(cache_stats *out)
     }
     out->clears = atomic_load(&C.clears);
     out->budget = C.budget;
+}
+
+/* The most requested answers, for warming after a generation switch: a
+ * bounded selection (a min-heap of n) over every entry with an origin. */
+typedef struct {
+    uint64_t hits;
+    cache_entry *e;
+} top_item;
+
+static void heap_down(top_item *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && h[l].hits < h[m].hits)
+            m = l;
+        if (r < n && h[r].hits < h[m].hits)
+            m = r;
+        if (m == i)
+            return;
+        top_item t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+size_t cache_top_origins(size_t n, char **out)
+{
+    if (!C.on || n == 0)
+        return 0;
+    top_item *h = calloc(n, sizeof(*h));
+    if (h == NULL)
+        return 0;
+    size_t have = 0;
+    for (int i = 0; i < SHARDS; i++) {
+        shard *s = &C.shards[i];
+        pthread_mutex_lock(&s->lock);
+        for (cache_entry *e = s->head; e != NULL; e = e->next) {
+            if (e->origin_len == 0)
+                continue;
+            if (have < n) {
+                cache_retain(e);
+                h[have++] = (top_item){e->hits, e};
+                if (have == n)
+                    for (size_t k = n / 2 + 1; k-- > 0;)
+                        heap_down(h, n, k);
+            } else if (e->hits > h[0].hits) {
+                cache_retain(e);
+                /* Frees nothing here unless that entry left the table
+                 * meanwhile (its own shard's lock is not needed for that). */
+                cache_release(h[0].e);
+                h[0] = (top_item){e->hits, e};
+                heap_down(h, n, 0);
+            }
+        }
+        pthread_mutex_unlock(&s->lock);
+    }
+    /* Most requested first. */
+    for (size_t a = 1; a < have; a++)
+        for (size_t b = a; b > 0 && h[b].hits > h[b - 1].hits; b--) {
+            top_item t = h[b];
+            h[b] = h[b - 1];
+            h[b - 1] = t;
+        }
+    for (size_t k = 0; k < have; k++) {
+        cache_entry *e = h[k].e;
+        out[k] = malloc(e->origin_len + 1);
+        if (out[k] == NULL)
+            abort();
+        memcpy(out[k], e->key + e->key_len, e->origin_len);
+        out[k][e->origin_len] = '\0';
+        cache_release(e);
+    }
+    free(h);
+    return have;
 }

@@ -52,7 +52,8 @@ struct cache_entry {
     bool has_total;
     uint64_t total;
     _Atomic(cache_blob *) body[CACHE_ENCODINGS]; /* [CACHE_IDENTITY] always set */
-    size_t key_len;
+    uint64_t hits;                    /* lookups answered, under the shard lock */
+    size_t key_len, origin_len;       /* key[], then the request it answered */
     char key[];
 };
 
@@ -69,6 +70,17 @@ cache_entry *cache_lookup(const char *key, size_t key_len, uint64_t generation, 
  * freed) if the cache is off or the answer is too large to cache. */
 cache_entry *cache_insert(const char *key, size_t key_len, uint64_t generation, uint64_t now_ms, int status,
                           const char *content_type, bool has_total, uint64_t total, cache_blob *body);
+
+/* The same, remembering the request the answer was for (path?query), so
+ * cache_top_origins can replay it on a new generation. */
+cache_entry *cache_insert_origin(const char *key, size_t key_len, uint64_t generation, uint64_t now_ms, int status,
+                                 const char *content_type, bool has_total, uint64_t total, cache_blob *body,
+                                 const char *origin, size_t origin_len);
+
+/* The requests (path?query) of the n most often hit entries that have
+ * one, most hit first, malloc'ed into out[]; returns how many. Call
+ * before cache_clear when a new generation comes. */
+size_t cache_top_origins(size_t n, char **out);
 
 /* The body in an encoding, or NULL if not made yet. */
 static inline const cache_blob *cache_body(const cache_entry *e, cache_encoding enc)

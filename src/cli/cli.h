@@ -11,5 +11,6 @@ int cmd_bench(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_jobs(int argc, char **argv);
 int cmd_load(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cluster/cluster.h"
 #include "config/config.h"
 #include "http/server.h"
 
@@ -71,6 +72,27 @@ int cmd_serve(int argc, char **argv)
     }
     freeaddrinfo(ai);
 
+    if (cfg.redis_url != NULL) {
+        redis_url u;
+        char err[512];
+        if (!redis_url_parse(cfg.redis_url, &u, err, sizeof err)) {
+            fprintf(stderr, "isla serve: --redis (or ISLA_REDIS): %s (see isla serve --help)\n", err);
+            config_free(&cfg);
+            return 2;
+        }
+    }
+    if (cfg.follow_url != NULL && strncmp(cfg.follow_url, "http://", 7) != 0 &&
+        strncmp(cfg.follow_url, "https://", 8) != 0) {
+        fprintf(stderr, "isla serve: --follow: '%s' is not an http:// or https:// URL (see isla serve --help)\n",
+                cfg.follow_url);
+        config_free(&cfg);
+        return 2;
+    }
+    if (cfg.follow_url != NULL) {
+        size_t n = strlen(cfg.follow_url);
+        while (n > 0 && cfg.follow_url[n - 1] == '/')
+            cfg.follow_url[--n] = '\0';
+    }
     if (cfg.web_dir != NULL) {
         if (!is_dir(cfg.web_dir)) {
             fprintf(stderr, "isla serve: --web: '%s' is not a directory (see isla serve --help)\n", cfg.web_dir);

@@ -17,6 +17,7 @@ static void usage(FILE *f)
           "  gen      write a realistic generated offer dump (CSV)\n"
           "  import   import an offer dump into a new data generation\n"
           "  serve    serve the newest generation over HTTP\n"
+          "  pull     download a builder's newer generation into a data directory\n"
           "  query    run one search and print the API's JSON\n"
           "  bench    benchmark the search engine on a generation\n"
           "  keys     add, list, revoke or rotate API keys\n"
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
         return cmd_import(argc - 1, argv + 1);
     if (!strcmp(cmd, "serve"))
         return cmd_serve(argc - 1, argv + 1);
+    if (!strcmp(cmd, "pull"))
+        return cmd_pull(argc - 1, argv + 1);
     if (!strcmp(cmd, "query"))
         return cmd_query(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench"))

@@ -180,6 +180,33 @@ static const opt_def OPTS[] = {
     {"import-offers", T_STR, NULL, "PATH|URL", "the offer dump of the scheduled import", F(import_offers), 0, 0,
      NULL},
     {"import-hotels", T_STR, NULL, "PATH|URL", "hotels.csv of the scheduled import", F(import_hotels), 0, 0, NULL},
+    {"redis", T_STR, NULL, "URL",
+     "shared second-level cache: redis://[:PASSWORD@]HOST[:PORT][/DB], unix:/PATH[?db=N&password=P] "
+     "(prefer ISLA_REDIS when it holds a password); unset = no L2",
+     F(redis_url), 0, 0, "Fleet"},
+    {"redis-timeout", T_DURATION, "50ms", "DURATION", "longest wait for a Redis lookup before searching instead",
+     F(redis_timeout_ms), 1, 60e3, NULL},
+    {"redis-ttl", T_DURATION, "10m", "DURATION", "expiry of answers stored in Redis", F(redis_ttl_ms), 1000,
+     30 * 86400e3, NULL},
+    {"redis-max-entry", T_SIZE, "1M", "SIZE", "largest answer stored in Redis", F(redis_max_entry), 0, 512 << 20,
+     NULL},
+    {"redis-breaker", T_COUNT, "5", "N", "consecutive Redis failures that open the circuit breaker",
+     F(redis_breaker), 1, 1e6, NULL},
+    {"redis-breaker-cooldown", T_DURATION, "1s", "DURATION",
+     "time the breaker stays open before a probe (doubles after a failed probe, up to 8x)",
+     F(redis_breaker_cooldown_ms), 10, 3600e3, NULL},
+    {"follow", T_STR, NULL, "URL",
+     "replica: poll this builder's /api/admin/generations, download newer generations, verify and serve them",
+     F(follow_url), 0, 0, NULL},
+    {"follow-interval", T_DURATION, "5s", "DURATION", "how often a replica asks its builder for a new generation",
+     F(follow_interval_ms), 100, 86400e3, NULL},
+    {"follow-token", T_STR, NULL, "TOKEN",
+     "bearer token for the builder (prefer ISLA_FOLLOW_TOKEN; default: --admin-token)", F(follow_token), 0, 0,
+     NULL},
+    {"warm", T_COUNT, "200", "N", "after a generation switch, replay up to N of the most requested searches "
+     "(0 = off)", F(warm_max), 0, 1e6, NULL},
+    {"warm-time", T_DURATION, "2s", "DURATION", "longest time spent warming after a switch", F(warm_time_ms), 0,
+     600e3, NULL},
 
     {"access-log", T_ACCESS, "off", "MODE", "JSON access log: off, sampled:N (1 in N, plus every error) or full",
      F(access_log), 0, 0, "Observability"},
@@ -346,7 +373,7 @@ static int apply(server_config *cfg, const opt_def *o, const char *v, const sour
     switch (o->type) {
     case T_STR: {
         char **p = field;
-        if (*v == '\0' && strcmp(o->name, "admin-token") != 0 && strcmp(o->name, "alert-webhook") != 0)
+        if (*v == '\0' && strcmp(o->name, "admin-token") != 0 && strcmp(o->name, "follow-token") != 0 && strcmp(o->name, "alert-webhook") != 0)
             return fail(src, "empty value");
         free(*p);
         *p = *v == '\0' ? NULL : strdup(v);

@@ -78,6 +78,13 @@ typedef struct {
     uint64_t import_attempts, webhook_attempts, webhook_backoff_ms;
     char *import_schedule;       /* HH:MM (UTC) or NULL */
     char *import_offers, *import_hotels;
+    /* the fleet (see cluster/cluster.h) */
+    char *redis_url;             /* NULL = no L2 */
+    uint64_t redis_timeout_ms, redis_ttl_ms, redis_max_entry, redis_breaker, redis_breaker_cooldown_ms;
+    char *follow_url;            /* NULL = not a replica */
+    uint64_t follow_interval_ms;
+    char *follow_token;
+    uint64_t warm_max, warm_time_ms;
 
     /* observability */
     access_log_mode access_log;

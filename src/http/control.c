@@ -11,6 +11,8 @@
 #include <stdlib.h>
 
 #include "api/nlq_query.h"
+#include "cluster/ship.h"
+#include "cluster/warm.h"
 #include "http/ratelimit.h"
 #include "keys/keys.h"
 #include "metrics/alert.h"
@@ -51,6 +53,20 @@ static void *loader_main(void *arg)
     if (l->result) { /* before it serves: the first searches should not fault */
         store_warm(l->result);
         api_nlq_parser(l->result); /* the intent parser's tables, once per generation */
+    }
+    l->manifest = NULL;
+    if (l->result && srv->cfg->admin_token != NULL && srv->cfg->follow_url == NULL) {
+        /* A builder ships what it serves: the manifest is made here, once
+         * per generation, so replicas' polls cost nothing. */
+        ship_manifest *m = malloc(sizeof(*m));
+        char err[1024];
+        if (m != NULL && ship_manifest_build(l->result->path, l->result->generation, m, err, sizeof(err))) {
+            l->manifest = m;
+        } else {
+            oplog("isla: generations: cannot ship generation %llu: %s", (unsigned long long)l->result->generation,
+                  m != NULL ? err : "out of memory");
+            free(m);
+        }
     }
     if (l->result == NULL && l->err[0] == '\0')
         snprintf(l->err, sizeof(l->err), "unknown error");
@@ -141,7 +157,10 @@ static void loader_finish(server *srv)
         buf_free(&msg);
         return;
     }
+    ship_manifest *manifest = l->manifest;
+    l->manifest = NULL;
     if (srv->store != NULL && s->generation == srv->store->generation && strcmp(s->path, srv->store->path) == 0) {
+        free(manifest);
         oplog("isla: reload: generation %llu is already serving", (unsigned long long)s->generation);
         set_result(srv, l->ticket, 200, "{\"status\":\"unchanged\",\"generation\":%llu,\"offers\":%u}",
                    (unsigned long long)s->generation, s->n_offers);
@@ -151,11 +170,25 @@ static void loader_finish(server *srv)
     uint64_t gen = s->generation, offers = s->n_offers;
     uint64_t previous = srv->store != NULL ? srv->store->generation : 0;
     bool first = srv->store == NULL;
+    /* What was asked most on the old generation, to ask the new one. */
+    size_t n_warm = 0;
+    char **warm = NULL;
+    if (!first && srv->cfg->warm_max > 0 && (warm = calloc(srv->cfg->warm_max, sizeof(*warm))) != NULL)
+        n_warm = cache_top_origins(srv->cfg->warm_max, warm);
     http_publish(srv, s, NULL, true, false);
+    pthread_mutex_lock(&srv->lock);
+    ship_manifest *old_manifest = srv->manifest;
+    srv->manifest = manifest;
+    pthread_mutex_unlock(&srv->lock);
+    free(old_manifest);
     /* Answers of the old generation must not be served for the new one;
      * entries carry their generation too, so one computed by a request in
      * flight across the switch is never a hit. */
     cache_clear();
+    if (warm != NULL) {
+        store_retain(s);
+        warm_start(s, warm, n_warm, srv->cfg->warm_time_ms);
+    }
     atomic_store(&srv->last_reload_unix_ms, now_unix_ms());
     if (!first)
         atomic_fetch_add(&srv->reloads_ok, 1);
@@ -217,6 +250,13 @@ void http_control_tick(server *srv)
         srv->reload_wanted = true;
         reload_web(srv);
         accesslog_reopen();
+    }
+    uint64_t pulled = atomic_load(&srv->follow_published);
+    if (pulled != srv->follow_seen) {
+        /* The follower published a generation it verified. */
+        srv->follow_seen = pulled;
+        srv->reload_wanted = true;
+        srv->have_failed_sb = false;
     }
     uint64_t asked = atomic_load(&srv->reload_requested);
     if (asked > srv->reload_seen) {

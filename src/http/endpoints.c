@@ -351,6 +351,12 @@ void http_serve_endpoint(worker *w, h2o_req_t *req, req_state *st, bool get)
     }
     if (!http_only_get(w, req, st, get))
         return;
+    if (st->route == ROUTE_GENERATIONS) {
+        h2o_iovec_t t = req->path;
+        const char *q = memchr(t.base, '?', t.len);
+        http_handle_generations(w, req, st, t.base, q != NULL ? (size_t)(q - t.base) : t.len, get);
+        return;
+    }
     switch (st->route) {
     case ROUTE_JOBS_STREAM:
         if (!jobs_on()) {

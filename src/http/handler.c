@@ -228,6 +228,11 @@ int http_on_req(h2o_handler_t *self, h2o_req_t *req)
      * neither (then a static file or a 404). */
     api_match m;
     bool routed = api_route_match(path, path_len, &m);
+    /* A generation's files, under the manifest's path (cluster/ship.h). */
+    if (!routed && path_len > 23 && !memcmp(path, "/api/admin/generations/", 23)) {
+        routed = true;
+        m = (api_match){.route = ROUTE_GENERATIONS, .flags = api_route_flags(ROUTE_GENERATIONS)};
+    }
     st->route = m.route;
 
     if (!(m.flags & RF_UNLIMITED)) {

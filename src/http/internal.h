@@ -69,6 +69,12 @@ typedef struct {
     uint64_t last_heartbeat_ms;
     h2o_linklist_t conns;     /* conn_state of this worker, least recently active first */
     uint64_t next_watch_ms;   /* next look for stalled and idle connections */
+    /* the fleet: this thread's Redis client (NULL without --redis) */
+    struct l2_client *l2;
+    buf_t l2key, l2buf;       /* scratch: a Redis key, a Redis value */
+    h2o_timeout_t flight_poll;/* waiters for another request's flight */
+    const store_t *data_id_store;
+    uint64_t data_id;
 } worker;
 
 /* Opens a generation off the control thread. */
@@ -78,6 +84,7 @@ typedef struct {
     atomic_bool done;
     store_t *result;
     char err[1024];
+    struct ship_manifest_s *manifest; /* builder: the loaded generation's files */
     struct stat current_sb;   /* DIR/CURRENT as it was when the load started */
     bool have_current_sb;
     uint64_t ticket;          /* admin requests this load answers */
@@ -122,6 +129,13 @@ struct server {
     reload_result result;     /* under lock */
 
     _Atomic uint64_t reloads_ok, reloads_failed, last_reload_unix_ms;
+
+    /* The fleet. manifest: what GET /api/admin/generations ships (under
+     * lock; NULL when this server does not ship). follow_published: bumped
+     * by the follower thread when it has published a generation. */
+    struct ship_manifest_s *manifest;
+    _Atomic uint64_t follow_published;
+    uint64_t follow_seen;
     _Atomic uint64_t streams;
 
     /* Connections (conns.c), across workers. */
@@ -193,6 +207,18 @@ struct req_state {
     size_t last_pending;      /* HTTP/2: bytes not yet framed, at the last look */
     uint64_t progress_ms;
     bool reset_sent;
+    /* a search waiting for Redis or for another request's flight: its
+     * prepared call (with the request it points to) is kept here */
+    api_request ar;
+    api_call call;
+    char *skey;               /* the search key (malloc'ed) */
+    size_t skey_len;
+    char *etag;               /* in the request's pool */
+    size_t etag_len;
+    struct l2_op *l2op;
+    bool sf_leader;
+    h2o_timeout_entry_t flight_timer;
+    uint64_t flight_deadline_ms;
 };
 
 /* ---- across the files of src/http --------------------------------------- */
@@ -221,6 +247,10 @@ void http_send_static(worker *w, h2o_req_t *req, req_state *st, const static_fil
 
 /* search.c: cacheable searches (ETag, 304, result cache) */
 bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_call *call);
+void http_flight_end(req_state *st);
+
+/* generations.c: shipping generations to replicas */
+void http_handle_generations(worker *w, h2o_req_t *req, req_state *st, const char *path, size_t path_len, bool get);
 
 /* endpoints.c: the operator's endpoints */
 void http_serve_endpoint(worker *w, h2o_req_t *req, req_state *st, bool get);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cache/cache.h"
+#include "cluster/fleet.h"
 #include "http/ratelimit.h"
 #include "jobs/runner.h"
 #include "keys/keys.h"
@@ -116,6 +117,7 @@ void ops_render_prometheus(buf_t *b, const ops_view *v)
     sample_u64(b, "isla_cache_entries", "gauge", "Entries in the result cache.", cs.entries);
     sample_u64(b, "isla_cache_bytes", "gauge", "Bytes held by the result cache.", cs.bytes);
     sample_u64(b, "isla_cache_budget_bytes", "gauge", "Byte budget of the result cache.", cs.budget);
+    fleet_render_prometheus(b);
 
     sample_u64(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", memory_last_rss());
     sample_f(b, "process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch in seconds.",
@@ -237,6 +239,7 @@ void ops_render_stats(buf_t *b, const ops_view *v)
                lookups ? (double)cs.hits / (double)lookups : 0.0, (unsigned long long)cs.entries,
                (unsigned long long)cs.bytes, (unsigned long long)cs.evictions, (unsigned long long)cs.expired,
                (unsigned long long)cs.budget);
+    fleet_render_stats(b);
     memory_trend tr;
     memory_trend_read(&tr);
     buf_printf(b, "\"memory\":{\"rssBytes\":%llu,\"trendBytesPerHour\":%.0f,\"minBytes\":%llu,\"maxBytes\":%llu},",

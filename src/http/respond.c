@@ -5,6 +5,7 @@
  * live in the request's state (or a cache entry it holds), which h2o frees
  * with the request's pool after the last byte is written. */
 #include "http/internal.h"
+#include "cluster/l2.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,13 @@ void http_req_state_dispose(void *p)
 {
     req_state *st = p;
     http_conn_detach(st);
+    /* A request that goes away while waiting (client gone, HTTP/2 reset). */
+    if (st->l2op != NULL)
+        l2_cancel(st->l2op);
+    if (h2o_timeout_is_linked(&st->flight_timer))
+        h2o_timeout_unlink(&st->flight_timer);
+    http_flight_end(st);
+    free(st->skey);
     if (h2o_linklist_is_linked(&st->link))
         h2o_linklist_unlink(&st->link);
     if (st->counted_stream)

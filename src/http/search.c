@@ -9,7 +9,11 @@
 
 #include <stdio.h>
 
+#include "cluster/cluster.h"
+#include "cluster/l2.h"
 #include "http/compress.h"
+
+#include <stdlib.h>
 
 /* ---- cached searches ---------------------------------------------------- */
 
@@ -57,6 +61,148 @@ static void send_entry(worker *w, h2o_req_t *req, req_state *st, cache_entry *e)
     http_finish(w, req, st, e->status, id->data, id->len, CACHE_IDENTITY);
 }
 
+/* The data id of a generation (cluster.h: part of every Redis key): a
+ * hash of its file's header, which holds every section's CRC. Kept per
+ * worker for the store it was computed on. */
+static uint64_t data_id_of(worker *w, const store_t *s)
+{
+    if (w->data_id_store != s) {
+        size_t n = s->map_len < 4096 ? s->map_len : 4096;
+        w->data_id = l2_hash(s->map, n);
+        w->data_id_store = s;
+    }
+    return w->data_id;
+}
+
+void http_flight_end(req_state *st)
+{
+    if (st->sf_leader) {
+        sf_end(st->skey, st->skey_len);
+        st->sf_leader = false;
+    }
+}
+
+/* Runs the search, stores a 200 answer in the result cache (and in Redis
+ * when this request leads the flight of its key), ends the flight and
+ * answers. */
+static void search_and_send(worker *w, h2o_req_t *req, req_state *st, const api_call *call, const char *key,
+                            size_t key_len, const char *etag, size_t etag_len)
+{
+    store_t *s = call->store;
+    uint64_t now = mono_ms();
+    api_execute(call, &st->res);
+    if (st->res.status == 200 && st->sf_leader && w->l2 != NULL) {
+        buf_t *v = &w->l2buf;
+        v->len = 0;
+        l2_value_encode(v, st->res.status, st->res.has_total, st->res.total, st->res.content_type,
+                        st->res.body.data, st->res.body.len);
+        buf_t *k = &w->l2key;
+        k->len = 0;
+        l2_key(k, s->generation, data_id_of(w, s), key, key_len);
+        l2_set(w->l2, k->data, k->len, v->data, v->len);
+    }
+    cache_entry *e = NULL;
+    if (cache_enabled()) {
+        st->cache_status = "miss";
+        if (st->res.status == 200) {
+            cache_blob *b = cache_blob_new(st->res.body.data, st->res.body.len);
+            e = cache_insert_origin(key, key_len, s->generation, now, st->res.status, st->res.content_type,
+                                    st->res.has_total, st->res.total, b, req->path.base, req->path.len);
+        }
+    }
+    /* After the insert, so the requests waiting for this flight find it. */
+    http_flight_end(st);
+    if (w->l2 != NULL)
+        ADD_HEADER_LIT(req, "x-isla-cache", "miss");
+    if (e != NULL) {
+        st->entry = e;
+        /* The entry has its own copy: ours is not needed while the answer
+         * is written. */
+        buf_free(&st->res.body);
+        add_search_cache_headers(w, req, etag, etag_len);
+        send_entry(w, req, st, e);
+        return;
+    }
+    /* Only a 200 is what the ETag names (a search that parsed can still
+     * fail, e.g. a cursor of another generation). */
+    if (st->res.status == 200)
+        add_search_cache_headers(w, req, etag, etag_len);
+    else
+        CACHE_CONTROL_LIT(req, "no-store");
+    http_send_api_response(w, req, st);
+}
+
+/* Answers from the result cache if the entry is there now. */
+static bool answer_from_l1(worker *w, h2o_req_t *req, req_state *st)
+{
+    cache_entry *e = cache_lookup(st->skey, st->skey_len, st->call.store->generation, mono_ms());
+    if (e == NULL)
+        return false;
+    st->entry = e;
+    st->cache_status = "hit";
+    ADD_HEADER_LIT(req, "x-isla-cache", "l1");
+    add_search_cache_headers(w, req, st->etag, st->etag_len);
+    send_entry(w, req, st, e);
+    return true;
+}
+
+/* A Redis value: into the result cache, then out to the client. */
+static bool answer_from_l2(worker *w, h2o_req_t *req, req_state *st, const char *value, size_t len)
+{
+    l2_value v;
+    if (!l2_value_decode(value, len, &v) || v.status != 200 ||
+        !(v.content_type_len == 16 && !memcmp(v.content_type, "application/json", 16)))
+        return false;
+    const char *ctype = "application/json"; /* a static string, as cache entries keep it */
+    st->cache_status = "l2-hit";
+    ADD_HEADER_LIT(req, "x-isla-cache", "l2");
+    cache_entry *e = cache_insert_origin(st->skey, st->skey_len, st->call.store->generation, mono_ms(), v.status,
+                                         ctype, v.has_total, v.total, cache_blob_new(v.body, v.body_len),
+                                         req->path.base, req->path.len);
+    http_flight_end(st);
+    add_search_cache_headers(w, req, st->etag, st->etag_len);
+    if (e != NULL) {
+        st->entry = e;
+        send_entry(w, req, st, e);
+        return true;
+    }
+    /* The result cache is off or the answer too large for it. */
+    st->res.status = v.status;
+    st->res.content_type = ctype;
+    st->res.has_total = v.has_total;
+    st->res.total = v.total;
+    st->res.body.len = 0;
+    buf_put(&st->res.body, v.body, v.body_len);
+    http_send_api_response(w, req, st);
+    return true;
+}
+
+static void on_l2_answer(void *data, l2_result r, const char *value, size_t len)
+{
+    req_state *st = data;
+    st->l2op = NULL;
+    if (r == L2_HIT && answer_from_l2(st->w, st->req, st, value, len))
+        return;
+    search_and_send(st->w, st->req, st, &st->call, st->skey, st->skey_len, st->etag, st->etag_len);
+}
+
+#define FLIGHT_WAIT_MAX_MS 10000 /* a waiter searches itself after this */
+
+/* A request waiting for another one's flight of the same key. */
+static void on_flight_poll(h2o_timeout_entry_t *entry)
+{
+    req_state *st = H2O_STRUCT_FROM_MEMBER(req_state, flight_timer, entry);
+    worker *w = st->w;
+    if (answer_from_l1(w, st->req, st))
+        return;
+    if (sf_active(st->skey, st->skey_len) && mono_ms() < st->flight_deadline_ms) {
+        h2o_timeout_link(w->loop, &w->flight_poll, &st->flight_timer);
+        return;
+    }
+    /* The leader's answer was not cacheable, or it took too long. */
+    search_and_send(w, st->req, st, &st->call, st->skey, st->skey_len, st->etag, st->etag_len);
+}
+
 /* A prepared call of a cacheable search. Returns false if the call has no
  * key (not cacheable, or its answer is already an error): the caller then
  * answers it the ordinary way. */
@@ -82,34 +228,47 @@ bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_call
     if (e != NULL) {
         st->entry = e;
         st->cache_status = "hit";
+        if (w->l2 != NULL)
+            ADD_HEADER_LIT(req, "x-isla-cache", "l1");
         add_search_cache_headers(w, req, etag, (size_t)etag_len);
         send_entry(w, req, st, e);
         return true;
     }
-    api_execute(call, &st->res);
-    if (cache_enabled()) {
-        st->cache_status = "miss";
-        if (st->res.status == 200) {
-            cache_blob *b = cache_blob_new(st->res.body.data, st->res.body.len);
-            e = cache_insert(key->data, key->len, s->generation, now, st->res.status, st->res.content_type,
-                             st->res.has_total, st->res.total, b);
-            if (e != NULL) {
-                st->entry = e;
-                /* The entry has its own copy: ours is not needed while the
-                 * answer is written. */
-                buf_free(&st->res.body);
-                add_search_cache_headers(w, req, etag, (size_t)etag_len);
-                send_entry(w, req, st, e);
-                return true;
-            }
-        }
+    if (w->l2 == NULL) {
+        search_and_send(w, req, st, call, key->data, key->len, etag, (size_t)etag_len);
+        return true;
     }
-    /* Only a 200 is what the ETag names (a search that parsed can still
-     * fail, e.g. a cursor of another generation). */
-    if (st->res.status == 200)
-        add_search_cache_headers(w, req, etag, (size_t)etag_len);
-    else
-        CACHE_CONTROL_LIT(req, "no-store");
-    http_send_api_response(w, req, st);
+
+    /* L1 missed and Redis is configured: the request may have to wait, so
+     * what it needs later moves into its own state. */
+    st->req = req;
+    st->ar = *call->req;
+    st->call = *call;
+    st->call.req = &st->ar;
+    st->skey = malloc(key->len + 1);
+    if (st->skey == NULL)
+        abort();
+    memcpy(st->skey, key->data, key->len);
+    st->skey[key->len] = '\0';
+    st->skey_len = key->len;
+    st->etag = etag;
+    st->etag_len = (size_t)etag_len;
+    if (!sf_begin(st->skey, st->skey_len)) {
+        /* Another request is already on this key: wait for its answer. */
+        l2_count_singleflight_wait();
+        st->flight_deadline_ms = now + FLIGHT_WAIT_MAX_MS;
+        st->flight_timer.cb = on_flight_poll;
+        h2o_timeout_link(w->loop, &w->flight_poll, &st->flight_timer);
+        return true;
+    }
+    st->sf_leader = true;
+    buf_t *k = &w->l2key;
+    k->len = 0;
+    l2_key(k, s->generation, data_id_of(w, s), st->skey, st->skey_len);
+    st->l2op = l2_get(w->l2, k->data, k->len, on_l2_answer, st);
+    if (st->l2op != NULL)
+        return true;
+    /* Redis is skipped right now (breaker open or not connected). */
+    search_and_send(w, req, st, &st->call, st->skey, st->skey_len, etag, (size_t)etag_len);
     return true;
 }

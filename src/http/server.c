@@ -60,6 +60,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cluster/l2.h"
+#include "cluster/ship.h"
+#include "cluster/warm.h"
 #include "cursor/cursor.h"
 #include "http/compress.h"
 #include "http/headguard.h"
@@ -74,6 +77,7 @@
 
 #define LOOP_WAIT_MS 50          /* longest a worker waits before looking at its flags */
 #define CONTROL_WAIT_MS 50       /* the control thread's tick */
+#define FLIGHT_POLL_MS 1         /* how often a request waiting for another's flight looks */
 #define ACCEPT_BURST 64          /* h2o_evloop_socket_accept takes one connection per call */
 
 /* One per process: the signal handlers need it, and keeping the state
@@ -212,6 +216,8 @@ static void worker_tick(worker *w)
         atomic_store(&w->srv->want_room, true); /* another worker may have cleared it */
     }
     http_conns_tick(w, now);
+    if (w->l2 != NULL)
+        l2_tick(w->l2, now);
     http_streams_tick(w, now);
     http_waiters_tick(w, now, false);
     accesslog_flush(&w->log, now, false);
@@ -259,6 +265,9 @@ static void *worker_main(void *arg)
     w->listener = h2o_evloop_socket_create(w->loop, w->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
     w->listener->data = w;
     h2o_socket_read_start(w->listener, on_accept);
+    h2o_timeout_init(w->loop, &w->flight_poll, FLIGHT_POLL_MS);
+    if (l2_configured())
+        w->l2 = l2_client_new(w->loop);
     worker_sync(w);
 
     while (!atomic_load_explicit(&srv->stopping, memory_order_acquire)) {
@@ -279,6 +288,18 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+static const char *redis_status(void)
+{
+    return l2_degraded() ? "degraded" : "ok";
+}
+
+static void on_follow_published(void *arg, uint64_t generation)
+{
+    (void)generation;
+    server *srv = arg;
+    atomic_fetch_add(&srv->follow_published, 1);
+}
+
 static void worker_release(worker *w)
 {
     if (w->store != NULL)
@@ -288,6 +309,8 @@ static void worker_release(worker *w)
     w->store = NULL;
     w->web = NULL;
     buf_free(&w->key);
+    buf_free(&w->l2key);
+    buf_free(&w->l2buf);
     buf_free(&w->stats);
     buf_free(&w->log.buf);
 }
@@ -427,6 +450,22 @@ int server_run(const server_config *cfg)
 
     metrics_init(srv->n_workers, (unsigned)cfg->stats_window_s);
     cache_init(cfg->cache_bytes, cfg->cache_ttl_ms);
+    if (cfg->redis_url != NULL) {
+        l2_options lo = {
+            .timeout_ms = cfg->redis_timeout_ms,
+            .ttl_s = (cfg->redis_ttl_ms + 999) / 1000,
+            .max_entry = cfg->redis_max_entry,
+            .breaker_threshold = (unsigned)cfg->redis_breaker,
+            .breaker_cooldown_ms = cfg->redis_breaker_cooldown_ms,
+        };
+        if (!redis_url_parse(cfg->redis_url, &lo.url, err, sizeof(err))) {
+            fprintf(stderr, "isla serve: --redis: %s\n", err);
+            return 2;
+        }
+        l2_global_init(&lo, srv->n_workers);
+        oplog("isla: redis: shared cache at %s (timeout %llu ms, ttl %llu s)", l2_describe(),
+              (unsigned long long)lo.timeout_ms, (unsigned long long)lo.ttl_s);
+    }
     compress_init(cfg->gzip, (int)cfg->gzip_level, cfg->brotli, (int)cfg->brotli_quality, cfg->compress_min);
     ratelimit_init(cfg->rate_per_s, cfg->rate_burst, cfg->rate_clients);
     http_conns_init(srv);
@@ -488,6 +527,24 @@ int server_run(const server_config *cfg)
             http_publish(srv, NULL, web, false, true);
     }
 
+    if (cfg->redis_url != NULL)
+        srv->env.redis_status = redis_status;
+    if (cfg->follow_url != NULL) {
+        ship_options so = {
+            .url = cfg->follow_url,
+            .token = cfg->follow_token != NULL ? cfg->follow_token : cfg->admin_token,
+            .data_dir = cfg->data_dir,
+            .interval_ms = cfg->follow_interval_ms,
+            .published = on_follow_published,
+            .arg = srv,
+        };
+        srv->env.follow_status = ship_follow_status;
+        oplog("isla: follow: replica of %s (polling every %llu ms)", cfg->follow_url,
+              (unsigned long long)cfg->follow_interval_ms);
+        if (!ship_follow_start(&so))
+            oplog("isla: follow: cannot start the follower thread");
+    }
+
     srv->reload_wanted = http_first_generation_ready(srv);
     http_control_tick(srv);
 
@@ -529,6 +586,8 @@ int server_run(const server_config *cfg)
     }
 
     oplog("isla: shutting down");
+    ship_follow_stop();
+    warm_stop();
     atomic_store_explicit(&srv->stopping, true, memory_order_release);
     /* Each worker drains (bounded by --drain-timeout) and parks. */
     for (unsigned i = 0; i < srv->n_workers; i++)
@@ -551,6 +610,8 @@ int server_run(const server_config *cfg)
         webclient_cleanup();
     keys_runtime_stop();
     http_publish(srv, NULL, NULL, true, true);
+    free(srv->manifest);
+    srv->manifest = NULL;
     alert_stop(2000);
     accesslog_close();
     oplog("isla: stopped");

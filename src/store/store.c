@@ -395,7 +395,28 @@ int store_remove_leftovers(const char *dir, char *removed, size_t removed_len)
     return count;
 }
 
+static uint64_t publish(const char *dir, const char *tmpdir, uint64_t as, char *err, size_t errlen);
+
 uint64_t store_publish(const char *dir, const char *tmpdir, char *err, size_t errlen)
+{
+    return publish(dir, tmpdir, 0, err, errlen);
+}
+
+uint64_t store_publish_as(const char *dir, const char *tmpdir, uint64_t generation, char *err, size_t errlen)
+{
+    if (generation == 0) {
+        set_err(err, errlen, "generation 0 cannot be published");
+        return 0;
+    }
+    return publish(dir, tmpdir, generation, err, errlen);
+}
+
+uint64_t store_current_generation(const char *dir)
+{
+    return read_current(dir);
+}
+
+static uint64_t publish(const char *dir, const char *tmpdir, uint64_t as, char *err, size_t errlen)
 {
     char path[4200], target[4200];
     snprintf(path, sizeof path, "%s/.lock", dir);
@@ -417,8 +438,19 @@ uint64_t store_publish(const char *dir, const char *tmpdir, char *err, size_t er
         }
         closedir(d);
     }
-    gen = newest + 1;
+    gen = as ? as : newest + 1;
     snprintf(target, sizeof target, "%s/gen-%012llu", dir, (unsigned long long)gen);
+    if (as != 0) {
+        /* A replica publishes under the builder's number. A directory of
+         * that name can only be a leftover (CURRENT never names a
+         * generation older than what is being published). */
+        if (as == previous) {
+            set_err(err, errlen, "generation %llu is already the current one", (unsigned long long)as);
+            gen = 0;
+            goto out;
+        }
+        remove_tree(target);
+    }
     if (rename(tmpdir, target) < 0) {
         set_err(err, errlen, "cannot rename %s to %s: %s", tmpdir, target, strerror(errno));
         gen = 0;

@@ -219,6 +219,11 @@ int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_
  * switched the renamed generation is removed again (tmpdir, if the rename
  * itself failed, is the caller's to discard). */
 uint64_t store_publish(const char *dir, const char *tmpdir, char *err, size_t errlen);
+/* The same under a given generation number (a replica publishing what its
+ * builder made, so both name it alike); refuses the current one. */
+uint64_t store_publish_as(const char *dir, const char *tmpdir, uint64_t generation, char *err, size_t errlen);
+/* The generation DIR/CURRENT names, 0 if none. */
+uint64_t store_current_generation(const char *dir);
 
 /* The generation DIR/CURRENT names and its offer count, from the file's
  * header alone (cheap at any size). Returns 0, or -1 if there is no

@@ -1,0 +1,664 @@
+/* Generation manifests, and the replica's side of shipping: download with
+ * resume, verify, publish. See ship.h. */
+#include "cluster/ship.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "metrics/log.h"
+#include "store/store.h"
+
+#define RETRY_MIN_MS 1000
+
+static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- manifests ---------------------------------------------------------- */
+
+bool ship_sha256_file(const char *path, char out[65], char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        set_err(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return false;
+    }
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t cap = 4u << 20;
+    unsigned char *buf = malloc(cap);
+    bool ok = ctx != NULL && buf != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    while (ok) {
+        ssize_t r = read(fd, buf, cap);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            set_err(err, errlen, "cannot read %s: %s", path, strerror(errno));
+            ok = false;
+            break;
+        }
+        if (r == 0)
+            break;
+        ok = EVP_DigestUpdate(ctx, buf, (size_t)r) == 1;
+    }
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    if (ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 32) {
+        for (int i = 0; i < 32; i++)
+            snprintf(out + 2 * i, 3, "%02x", md[i]);
+    } else if (ok) {
+        set_err(err, errlen, "SHA-256 of %s failed", path);
+        ok = false;
+    }
+    free(buf);
+    EVP_MD_CTX_free(ctx);
+    close(fd);
+    return ok;
+}
+
+static int cmp_files(const void *a, const void *b)
+{
+    return strcmp(((const ship_file *)a)->name, ((const ship_file *)b)->name);
+}
+
+static bool name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n >= sizeof(((ship_file *)0)->name) || s[0] == '.')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+            return false;
+    return true;
+}
+
+bool ship_manifest_build(const char *gen_dir, uint64_t generation, ship_manifest *m, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    m->generation = generation;
+    DIR *d = opendir(gen_dir);
+    if (d == NULL) {
+        set_err(err, errlen, "cannot open %s: %s", gen_dir, strerror(errno));
+        return false;
+    }
+    struct dirent *e;
+    char path[4400];
+    bool ok = true;
+    while (ok && (e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (!name_ok(e->d_name, n))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", gen_dir, e->d_name);
+        struct stat sb;
+        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+            continue;
+        if (m->n_files == SHIP_MAX_FILES) {
+            set_err(err, errlen, "more than %d files in %s", SHIP_MAX_FILES, gen_dir);
+            ok = false;
+            break;
+        }
+        ship_file *f = &m->files[m->n_files++];
+        memcpy(f->name, e->d_name, n + 1);
+        f->size = (uint64_t)sb.st_size;
+        ok = ship_sha256_file(path, f->sha256, err, errlen);
+    }
+    closedir(d);
+    if (ok && ship_manifest_find(m, "offers.isla", 11) == NULL) {
+        set_err(err, errlen, "%s has no offers.isla", gen_dir);
+        ok = false;
+    }
+    qsort(m->files, m->n_files, sizeof m->files[0], cmp_files);
+    return ok;
+}
+
+void ship_manifest_json(const ship_manifest *m, buf_t *out)
+{
+    buf_printf(out, "{\"generation\":%" PRIu64 ",\"files\":[", m->generation);
+    for (unsigned i = 0; i < m->n_files; i++)
+        buf_printf(out, "%s{\"name\":\"%s\",\"size\":%" PRIu64 ",\"sha256\":\"%s\"}", i ? "," : "",
+                   m->files[i].name, m->files[i].size, m->files[i].sha256);
+    BUF_LIT(out, "]}");
+}
+
+const ship_file *ship_manifest_find(const ship_manifest *m, const char *name, size_t n)
+{
+    for (unsigned i = 0; i < m->n_files; i++)
+        if (strlen(m->files[i].name) == n && !memcmp(m->files[i].name, name, n))
+            return &m->files[i];
+    return NULL;
+}
+
+/* A small reader for exactly the shape ship_manifest_json writes (keys in
+ * that order, no escapes needed): a manifest is made by isla, and
+ * anything else is refused, not guessed at. */
+typedef struct {
+    const char *p, *end;
+} cursor;
+
+static void skip_ws(cursor *c)
+{
+    while (c->p < c->end && isspace((unsigned char)*c->p))
+        c->p++;
+}
+
+static bool lit(cursor *c, const char *s)
+{
+    skip_ws(c);
+    size_t n = strlen(s);
+    if ((size_t)(c->end - c->p) < n || memcmp(c->p, s, n) != 0)
+        return false;
+    c->p += n;
+    return true;
+}
+
+static bool num(cursor *c, uint64_t *v)
+{
+    skip_ws(c);
+    if (c->p >= c->end || !isdigit((unsigned char)*c->p))
+        return false;
+    uint64_t x = 0;
+    while (c->p < c->end && isdigit((unsigned char)*c->p)) {
+        if (x > (UINT64_MAX - 9) / 10)
+            return false;
+        x = x * 10 + (uint64_t)(*c->p++ - '0');
+    }
+    *v = x;
+    return true;
+}
+
+static bool str(cursor *c, char *out, size_t cap)
+{
+    skip_ws(c);
+    if (c->p >= c->end || *c->p != '"')
+        return false;
+    const char *s = ++c->p;
+    while (c->p < c->end && *c->p != '"' && *c->p != '\\')
+        c->p++;
+    if (c->p >= c->end || *c->p != '"' || (size_t)(c->p - s) >= cap)
+        return false;
+    memcpy(out, s, (size_t)(c->p - s));
+    out[c->p - s] = '\0';
+    c->p++;
+    return true;
+}
+
+bool ship_manifest_parse(const char *json, size_t n, ship_manifest *m, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    cursor c = {json, json + n};
+    if (!lit(&c, "{") || !lit(&c, "\"generation\"") || !lit(&c, ":") || !num(&c, &m->generation) ||
+        m->generation == 0) {
+        set_err(err, errlen, "manifest: expected {\"generation\":N (N > 0) at byte %zu", (size_t)(c.p - json));
+        return false;
+    }
+    if (!lit(&c, ",") || !lit(&c, "\"files\"") || !lit(&c, ":") || !lit(&c, "[")) {
+        set_err(err, errlen, "manifest: expected ,\"files\":[ at byte %zu", (size_t)(c.p - json));
+        return false;
+    }
+    bool first = true;
+    while (!lit(&c, "]")) {
+        if (!first && !lit(&c, ",")) {
+            set_err(err, errlen, "manifest: expected , or ] at byte %zu", (size_t)(c.p - json));
+            return false;
+        }
+        first = false;
+        if (m->n_files == SHIP_MAX_FILES) {
+            set_err(err, errlen, "manifest: more than %d files", SHIP_MAX_FILES);
+            return false;
+        }
+        ship_file *f = &m->files[m->n_files];
+        if (!lit(&c, "{") || !lit(&c, "\"name\"") || !lit(&c, ":") || !str(&c, f->name, sizeof f->name) ||
+            !lit(&c, ",") || !lit(&c, "\"size\"") || !lit(&c, ":") || !num(&c, &f->size) || !lit(&c, ",") ||
+            !lit(&c, "\"sha256\"") || !lit(&c, ":") || !str(&c, f->sha256, sizeof f->sha256) || !lit(&c, "}")) {
+            set_err(err, errlen, "manifest: file %u: expected {\"name\":...,\"size\":N,\"sha256\":...} at byte %zu",
+                    m->n_files + 1, (size_t)(c.p - json));
+            return false;
+        }
+        if (!name_ok(f->name, strlen(f->name))) {
+            set_err(err, errlen, "manifest: file name '%s' refused (letters, digits, . _ - only; no leading .)",
+                    f->name);
+            return false;
+        }
+        bool hex = strlen(f->sha256) == 64;
+        for (int i = 0; hex && i < 64; i++)
+            hex = isxdigit((unsigned char)f->sha256[i]) && !isupper((unsigned char)f->sha256[i]);
+        if (!hex) {
+            set_err(err, errlen, "manifest: file '%s': sha256 is not 64 lowercase hex digits", f->name);
+            return false;
+        }
+        m->n_files++;
+    }
+    if (!lit(&c, "}")) {
+        set_err(err, errlen, "manifest: expected } at byte %zu", (size_t)(c.p - json));
+        return false;
+    }
+    if (ship_manifest_find(m, "offers.isla", 11) == NULL) {
+        set_err(err, errlen, "manifest: no offers.isla");
+        return false;
+    }
+    return true;
+}
+
+/* ---- the follower's state ----------------------------------------------- */
+
+static struct {
+    pthread_mutex_t lock;
+    _Atomic uint64_t polls, pulls, failures, mismatches, resumed, bytes;
+    _Atomic uint64_t builder_generation, last_generation, last_pull_ms;
+    char last_error[512];     /* under lock */
+    char url[512];
+    bool configured;
+    pthread_t thread;
+    bool running;
+    atomic_bool stop;
+    ship_options opt;
+} F = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void note_error(const char *msg)
+{
+    pthread_mutex_lock(&F.lock);
+    snprintf(F.last_error, sizeof F.last_error, "%s", msg);
+    pthread_mutex_unlock(&F.lock);
+}
+
+void ship_stats_read(ship_stats *s)
+{
+    *s = (ship_stats){
+        .polls = atomic_load(&F.polls), .pulls = atomic_load(&F.pulls), .failures = atomic_load(&F.failures),
+        .checksum_mismatches = atomic_load(&F.mismatches), .resumed = atomic_load(&F.resumed),
+        .bytes = atomic_load(&F.bytes), .builder_generation = atomic_load(&F.builder_generation),
+        .last_generation = atomic_load(&F.last_generation), .last_pull_ms = atomic_load(&F.last_pull_ms),
+    };
+}
+
+void ship_follow_status(buf_t *b)
+{
+    ship_stats s;
+    ship_stats_read(&s);
+    BUF_LIT(b, "{\"url\":");
+    buf_put_json_str(b, F.url, strlen(F.url));
+    buf_printf(b, ",\"builderGeneration\":%" PRIu64 ",\"pulls\":%" PRIu64 ",\"failures\":%" PRIu64
+               ",\"checksumMismatches\":%" PRIu64 ",\"lastError\":",
+               s.builder_generation, s.pulls, s.failures, s.checksum_mismatches);
+    pthread_mutex_lock(&F.lock);
+    if (F.last_error[0])
+        buf_put_json_str(b, F.last_error, strlen(F.last_error));
+    else
+        BUF_LIT(b, "null");
+    pthread_mutex_unlock(&F.lock);
+    buf_putc(b, '}');
+}
+
+/* ---- downloading -------------------------------------------------------- */
+
+static size_t to_buf(char *p, size_t size, size_t n, void *arg)
+{
+    buf_t *b = arg;
+    if (b->len + size * n > (1u << 20))
+        return 0; /* a manifest is small; anything bigger is not one */
+    buf_put(b, p, size * n);
+    return size * n;
+}
+
+static void auth_header(struct curl_slist **h, const char *token)
+{
+    if (token != NULL && token[0]) {
+        char a[600];
+        snprintf(a, sizeof a, "Authorization: Bearer %s", token);
+        *h = curl_slist_append(*h, a);
+    }
+}
+
+/* Ends a transfer when the follower is told to stop. */
+static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)arg, (void)dt, (void)dn, (void)ut, (void)un;
+    return atomic_load(&F.stop) ? 1 : 0;
+}
+
+static CURL *easy(const char *url, struct curl_slist *h)
+{
+    CURL *c = curl_easy_init();
+    if (c == NULL)
+        return NULL;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    /* A stalled transfer is cut: under 1 KB/s for 15 s. */
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 15L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "isla-follow");
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    return c;
+}
+
+static bool fetch_manifest(const ship_options *o, ship_manifest *m, char *err, size_t errlen)
+{
+    char url[1024];
+    snprintf(url, sizeof url, "%s/api/admin/generations", o->url);
+    struct curl_slist *h = NULL;
+    auth_header(&h, o->token);
+    CURL *c = easy(url, h);
+    buf_t body = {0};
+    bool ok = false;
+    if (c == NULL) {
+        set_err(err, errlen, "curl_easy_init failed");
+        goto out;
+    }
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_buf);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 15000L);
+    CURLcode rc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (rc != CURLE_OK) {
+        set_err(err, errlen, "GET %s: %s", url, curl_easy_strerror(rc));
+        goto out;
+    }
+    if (status != 200) {
+        set_err(err, errlen, "GET %s: HTTP %ld: %.*s", url, status, (int)(body.len < 300 ? body.len : 300),
+                body.len ? body.data : "");
+        goto out;
+    }
+    ok = ship_manifest_parse(body.data, body.len, m, err, errlen);
+out:
+    buf_free(&body);
+    if (c)
+        curl_easy_cleanup(c);
+    curl_slist_free_all(h);
+    return ok;
+}
+
+typedef struct {
+    FILE *f;
+    CURL *c;
+    uint64_t offset;          /* bytes already there when the request started */
+    bool checked;
+    uint64_t limit;           /* the manifest's size: more is an error */
+    uint64_t written;
+} dl_state;
+
+static size_t to_file(char *p, size_t size, size_t n, void *arg)
+{
+    dl_state *d = arg;
+    if (!d->checked) {
+        d->checked = true;
+        long status = 0;
+        curl_easy_getinfo(d->c, CURLINFO_RESPONSE_CODE, &status);
+        if (status == 200 && d->offset > 0) {
+            /* The range was ignored: the whole file comes again. */
+            if (ftruncate(fileno(d->f), 0) != 0 || fseek(d->f, 0, SEEK_SET) != 0)
+                return 0;
+            d->offset = 0;
+        } else if (status != 200 && status != 206) {
+            return 0;
+        }
+    }
+    size_t len = size * n;
+    if (d->offset + d->written + len > d->limit)
+        return 0;
+    if (fwrite(p, 1, len, d->f) != len)
+        return 0;
+    d->written += len;
+    atomic_fetch_add(&F.bytes, len);
+    return len;
+}
+
+static bool download(const ship_options *o, const ship_manifest *m, const ship_file *sf, const char *path,
+                     char *err, size_t errlen)
+{
+    struct stat sb;
+    uint64_t have = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    if (have > sf->size) {
+        unlink(path);
+        have = 0;
+    }
+    if (have == sf->size)
+        return true; /* complete; the checksum decides */
+    FILE *f = fopen(path, have ? "ab" : "wb");
+    if (f == NULL) {
+        set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return false;
+    }
+    char url[1200];
+    snprintf(url, sizeof url, "%s/api/admin/generations/%" PRIu64 "/%s", o->url, m->generation, sf->name);
+    struct curl_slist *h = NULL;
+    auth_header(&h, o->token);
+    CURL *c = easy(url, h);
+    bool ok = false;
+    if (c != NULL) {
+        dl_state d = {.f = f, .c = c, .offset = have, .limit = sf->size};
+        char range[64];
+        if (have > 0) {
+            snprintf(range, sizeof range, "%" PRIu64 "-", have);
+            curl_easy_setopt(c, CURLOPT_RANGE, range);
+            atomic_fetch_add(&F.resumed, 1);
+            oplog("isla: follow: resuming %s of generation %" PRIu64 " at byte %" PRIu64, sf->name, m->generation,
+                  have);
+        }
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_file);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &d);
+        CURLcode rc = curl_easy_perform(c);
+        long status = 0;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        if (rc == CURLE_OK && (status == 200 || status == 206))
+            ok = true;
+        else if (rc == CURLE_OK || rc == CURLE_WRITE_ERROR)
+            set_err(err, errlen, "GET %s: HTTP %ld%s", url, status,
+                    rc == CURLE_WRITE_ERROR ? " (or more bytes than the manifest says)" : "");
+        else
+            set_err(err, errlen, "GET %s: %s (kept %" PRIu64 " bytes to resume)", url, curl_easy_strerror(rc),
+                    d.offset + d.written);
+        curl_easy_cleanup(c);
+    } else {
+        set_err(err, errlen, "curl_easy_init failed");
+    }
+    curl_slist_free_all(h);
+    if (fclose(f) != 0 && ok) {
+        set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        ok = false;
+    }
+    return ok;
+}
+
+static void remove_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d != NULL) {
+        struct dirent *e;
+        char sub[4400];
+        while ((e = readdir(d)) != NULL) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            unlink(sub);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+/* Partial downloads of other generations are of no use any more. */
+static void remove_other_tmp(const char *dir, const char *keep)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    char path[4400];
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, ".tmp-follow-", 12) != 0 || !strcmp(e->d_name, keep))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        remove_dir(path);
+    }
+    closedir(d);
+}
+
+static bool mkdir_p(const char *path)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+    return mkdir(tmp, 0755) == 0 || errno == EEXIST;
+}
+
+pull_result ship_pull_once(const ship_options *o, uint64_t *generation, char *err, size_t errlen)
+{
+    atomic_fetch_add(&F.polls, 1);
+    ship_manifest m;
+    if (!fetch_manifest(o, &m, err, errlen))
+        return PULL_FAILED;
+    atomic_store(&F.builder_generation, m.generation);
+    *generation = m.generation;
+    if (!mkdir_p(o->data_dir)) {
+        set_err(err, errlen, "cannot create %s: %s", o->data_dir, strerror(errno));
+        return PULL_FAILED;
+    }
+    uint64_t local = store_current_generation(o->data_dir);
+    if (local >= m.generation)
+        return PULL_UP_TO_DATE;
+
+    uint64_t t0 = mono_ms();
+    char name[64], tmp[4200], path[4400];
+    snprintf(name, sizeof name, ".tmp-follow-%" PRIu64, m.generation);
+    snprintf(tmp, sizeof tmp, "%s/%s", o->data_dir, name);
+    remove_other_tmp(o->data_dir, name);
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+        set_err(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+        return PULL_FAILED;
+    }
+    for (unsigned i = 0; i < m.n_files; i++) {
+        const ship_file *f = &m.files[i];
+        snprintf(path, sizeof path, "%s/%s", tmp, f->name);
+        if (!download(o, &m, f, path, err, errlen))
+            return PULL_FAILED; /* what arrived stays, to resume from */
+        char sum[65];
+        if (!ship_sha256_file(path, sum, err, errlen))
+            return PULL_FAILED;
+        if (strcmp(sum, f->sha256) != 0) {
+            /* Not resumable: which byte is wrong is unknown. */
+            unlink(path);
+            atomic_fetch_add(&F.mismatches, 1);
+            set_err(err, errlen, "%s of generation %" PRIu64 ": SHA-256 %s, the builder says %s; deleted, "
+                    "downloading again", f->name, m.generation, sum, f->sha256);
+            return PULL_FAILED;
+        }
+    }
+    /* Every section's CRC and every structural check, before anything is
+     * published. */
+    store_t *s = store_open_generation(tmp, true, err, errlen);
+    if (s == NULL) {
+        char why[600];
+        snprintf(why, sizeof why, "%s", err);
+        remove_dir(tmp);
+        set_err(err, errlen, "generation %" PRIu64 " refused after download: %s", m.generation, why);
+        return PULL_FAILED;
+    }
+    store_release(s);
+    if (store_publish_as(o->data_dir, tmp, m.generation, err, errlen) == 0)
+        return PULL_FAILED;
+    uint64_t ms = mono_ms() - t0;
+    atomic_store(&F.last_pull_ms, ms);
+    atomic_store(&F.last_generation, m.generation);
+    atomic_fetch_add(&F.pulls, 1);
+    oplog("isla: follow: generation %" PRIu64 " pulled from %s, verified and published in %" PRIu64 " ms",
+          m.generation, o->url, ms);
+    return PULL_NEW;
+}
+
+/* ---- the follower thread ------------------------------------------------ */
+
+static void sleep_ms(uint64_t ms)
+{
+    /* In small steps, so a stop is seen quickly. */
+    while (ms > 0 && !atomic_load(&F.stop)) {
+        uint64_t step = ms < 50 ? ms : 50;
+        struct timespec ts = {(time_t)(step / 1000), (long)(step % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+}
+
+static void *follow_main(void *arg)
+{
+    (void)arg;
+    const ship_options *o = &F.opt;
+    uint64_t retry = RETRY_MIN_MS;
+    bool said_ok = true;
+    while (!atomic_load(&F.stop)) {
+        char err[1024] = "";
+        uint64_t gen = 0;
+        pull_result r = ship_pull_once(o, &gen, err, sizeof err);
+        if (r == PULL_FAILED) {
+            atomic_fetch_add(&F.failures, 1);
+            note_error(err);
+            oplog("isla: follow: %s; retrying in %llu ms", err, (unsigned long long)retry);
+            said_ok = false;
+            sleep_ms(retry);
+            retry = retry * 2 < o->interval_ms ? retry * 2 : o->interval_ms;
+            continue;
+        }
+        retry = RETRY_MIN_MS;
+        if (!said_ok)
+            oplog("isla: follow: %s answers again (generation %llu)", o->url, (unsigned long long)gen);
+        said_ok = true;
+        note_error("");
+        if (r == PULL_NEW && o->published != NULL)
+            o->published(o->arg, gen);
+        sleep_ms(r == PULL_NEW ? 0 : o->interval_ms);
+    }
+    return NULL;
+}
+
+bool ship_follow_start(const ship_options *o)
+{
+    F.opt = *o;
+    snprintf(F.url, sizeof F.url, "%s", o->url);
+    F.configured = true;
+    atomic_store(&F.stop, false);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    F.running = pthread_create(&F.thread, NULL, follow_main, NULL) == 0;
+    return F.running;
+}
+
+void ship_follow_stop(void)
+{
+    if (!F.running)
+        return;
+    atomic_store(&F.stop, true);
+    pthread_join(F.thread, NULL);
+    F.running = false;
+}
