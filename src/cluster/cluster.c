@@ -271,7 +271,7 @@ const char *breaker_state_name(breaker_state s)
 uint64_t l2_hash(const void *p, size_t n)
 {
     const unsigned char *c = p;
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = 14695981039346656037ull; /* FNV-1a offset basis */
     for (size_t i = 0; i < n; i++)
         h = (h ^ c[i]) * 1099511628211ull;
     return h;
