@@ -187,6 +187,12 @@ void http_handle_generations(worker *w, h2o_req_t *req, req_state *st, const cha
         http_send_error(w, req, st, 404, "not_found", "generation %" PRIu64 " has no such file", gen);
         return;
     }
+    if (st->store == NULL && w->store != NULL) {
+        /* Held until the response is written: the generation's directory
+         * stays the one this request reads from. */
+        st->store = w->store;
+        store_retain(st->store);
+    }
     if (st->store == NULL || st->store->generation != gen) {
         http_send_error(w, req, st, 503, "switching", "generation %" PRIu64 " is being switched; retry", gen);
         return;
