@@ -19,7 +19,8 @@ const $ = (id) => document.getElementById(id);
 
 const series = {
   rps: new Ring(SLOTS), p50: new Ring(SLOTS), p95: new Ring(SLOTS), p99: new Ring(SLOTS),
-  errorRate: new Ring(SLOTS), hitRate: new Ring(SLOTS), rss: new Ring(SLOTS), conn: new Ring(SLOTS),
+  errorRate: new Ring(SLOTS), hitRate: new Ring(SLOTS), l2HitRate: new Ring(SLOTS), rss: new Ring(SLOTS),
+  conn: new Ring(SLOTS),
 };
 
 const ms = (v) => (v >= 100 ? Math.round(v).toString() : v >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -48,6 +49,10 @@ function update(st) {
   series.p99.push(now, num(lat.p99));
   series.errorRate.push(now, num(req.errorRate));
   series.hitRate.push(now, num(cache.hitRate));
+  // With a shared Redis cache (isla serve --redis): the L2 hit rate of the
+  // lookups that missed L1, and the state of the connection and breaker.
+  const l2 = st.l2 || null;
+  if (l2) series.l2HitRate.push(now, num(l2.hitRate));
   series.rss.push(now, num(mem.rssBytes));
   series.conn.push(now, num(st.connections));
 
@@ -64,7 +69,14 @@ function update(st) {
   setText('v-p99', ms(num(lat.p99)));
   setText('v-error-rate', pct(num(req.errorRate)));
   setText('v-errors', `${count(num(req.errors))} server ${num(req.errors) === 1 ? 'error' : 'errors'} since start`);
-  setText('v-hit-rate', pct(num(cache.hitRate)));
+  setText('v-hit-rate', l2 ? `L1 ${pct(num(cache.hitRate))} · L2 ${pct(num(l2.hitRate))}` : pct(num(cache.hitRate)));
+  $('l-cache').hidden = !l2;
+  $('v-l2').hidden = !l2;
+  if (l2) {
+    setText('v-l2', `Redis ${l2.status}: ${count(num(l2.hits))} hits · ${count(num(l2.misses))} misses · ` +
+      `${count(num(l2.timeouts) + num(l2.errors))} failed · ${count(num(l2.skipped))} skipped · ` +
+      `${ms(num(l2.latencyMs))} ms · breaker ${num(l2.breakerOpen) ? 'open' : 'closed'}`);
+  }
   setText('v-cache', `${count(num(cache.hits))} hits · ${count(num(cache.misses))} misses · ` +
     `${count(num(cache.entries))} entries, ${bytes(num(cache.bytes))} · ${count(num(cache.evictions))} evicted`);
   setText('v-rss', bytes(num(mem.rssBytes)));
@@ -87,7 +99,10 @@ function draw() {
   ], { ...opts, label: (v) => `${ms(v)} ms` });
   drawChart($('c-errors'), [{ ring: series.errorRate, color: '--c-bad' }],
     { ...opts, label: pct, fixedMax: Math.max(0.01, niceRateTop(series.errorRate.max(now - span * 1000))) });
-  drawChart($('c-cache'), [{ ring: series.hitRate, color: '--c-line' }], { ...opts, fixedMax: 1, label: pct });
+  const cacheLines = lastStats && lastStats.l2
+    ? [{ ring: series.hitRate, color: '--c-p50' }, { ring: series.l2HitRate, color: '--c-p95' }]
+    : [{ ring: series.hitRate, color: '--c-line' }];
+  drawChart($('c-cache'), cacheLines, { ...opts, fixedMax: 1, label: pct });
   drawChart($('c-memory'), [{ ring: series.rss, color: '--c-line' }], { ...opts, label: bytes });
   drawChart($('c-conn'), [{ ring: series.conn, color: '--c-line' }], { ...opts, label: (v) => count(v) });
 }
