@@ -56,6 +56,10 @@ static int by_id(const void *a, const void *b)
             snprintf(err, errlen, __VA_ARGS__);                                     \
             goto fail;                                                              \
         }                                                                           \
+        if (cut) { /* the last line, without its line end: see below */         \
+            snprintf(cut_why, sizeof cut_why, __VA_ARGS__);                         \
+            goto cut_off;                                                           \
+        }                                                                           \
         fprintf(warn, __VA_ARGS__);                                                 \
         fputc('\n', warn);                                                          \
         out->rejected++;                                                            \
@@ -78,14 +82,27 @@ int hotels_load(const char *path, FILE *warn, bool strict, hotel_list *out, char
     int col[4] = {-1, -1, -1, -1}, n_fields = 0;
     csv_field fld[16];
     const char *why;
+    /* A last line without its line end that is not a valid row means the
+     * file was cut off (a truncated copy or download): an error, not one
+     * rejected hotel, because the hotels after it are missing too. */
+    bool cut = false;
+    char cut_why[512];
     while ((got = getline(&line, &cap, f)) >= 0) {
         lineno++;
+        cut = got > 0 && line[got - 1] != '\n';
         size_t n = (size_t)got;
         while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             n--;
         const char *p = line;
         if (lineno == 1 && n >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
             p += 3, n -= 3;
+        if (lineno == 1 && memchr(p, '\r', n)) {
+            snprintf(err, errlen,
+                     "%s: line 1: line endings are CR only (old Mac): the file has no line feeds, so it reads "
+                     "as one line; convert them to LF or CRLF first, e.g. tr '\\r' '\\n' < hotels.csv > fixed.csv",
+                     path);
+            goto fail;
+        }
         if (lineno == 1) {
             static const char *names[3] = {"hotelid", "hotelname", "hotelstars"};
             delim = csv_detect_delimiter(p, n);
@@ -173,6 +190,10 @@ int hotels_load(const char *path, FILE *warn, bool strict, hotel_list *out, char
         out->items[out->len++] = (hotel_entry){(uint32_t)id, stars, (uint16_t)nl, (uint32_t)lineno, name, {0}};
         memcpy(out->items[out->len - 1].dest, dest, 4);
     }
+    if (ferror(f)) { /* getline's -1 is also a read error, not only the end */
+        snprintf(err, errlen, "%s: read error after line %lu: %s", path, lineno, strerror(errno));
+        goto fail;
+    }
     if (lineno == 0) {
         snprintf(err, errlen, "%s: the hotels file is empty", path);
         goto fail;
@@ -194,6 +215,9 @@ int hotels_load(const char *path, FILE *warn, bool strict, hotel_list *out, char
     }
     out->len = w;
     return 0;
+cut_off:
+    snprintf(err, errlen, "%s: the file ends in the middle of line %lu, which has no line end and is not a "
+             "complete row (%s); it looks truncated", path, lineno, cut_why);
 fail:
     free(line);
     fclose(f);

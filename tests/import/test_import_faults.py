@@ -175,6 +175,19 @@ def test_stdin_closed_mid_row():
                    "ends in the middle of a row", before)
 
 
+def test_hotels_cut_off():
+    """hotels.csv cut inside its last line: exit 1, nothing published."""
+    data = served("hotels-cut")
+    before = listing(data)
+    raw = Path(HOTELS).read_bytes()
+    cut = TMP / "hotels-cut.csv"
+    cut.write_bytes(raw[: raw.index(b"\n", len(raw) // 2) + 8])
+    p = subprocess.run([BIN, "import", "--offers", str(FULL), "--hotels", str(cut), "--data", str(data), "--quiet"],
+                       capture_output=True, timeout=TIMEOUT)
+    check(p.returncode == 1 and "ends in the middle of line" in err_of(p), f"exit {p.returncode}: {err_of(p)[-300:]}")
+    check(current(data) == "gen-000000000001" and listing(data) == before, f"changed: {listing(data)}")
+
+
 def test_empty_inputs():
     """Zero bytes - from a file, stdin, or as a complete gzip stream of
     nothing - is an error, not an empty generation."""
@@ -454,6 +467,7 @@ TESTS = [
     test_csv_cut_in_quoted_field,
     test_stdin_closed_mid_row,
     test_empty_inputs,
+    test_hotels_cut_off,
     test_served_generation_untouched,
     test_shrink_guard,
     test_min_rows,

@@ -297,6 +297,40 @@ static void test_errors(void **state)
     assert_non_null(strstr(err, "does-not-exist.csv"));
 }
 
+/* A file cut inside its last line is refused (the hotels after it are
+ * missing too); a complete last line without a line end is fine; CR-only
+ * line ends are named. */
+static void test_cut_off_and_cr_only(void **state)
+{
+    (void)state;
+    hotel_list l;
+    char *warn = NULL, err[512] = "";
+    const char cut[] = "hotelid;hotelname;hotelstars\n1;One;4\n2;Two;3\n3;\"Thr";
+    assert_int_equal(load_text(cut, sizeof cut - 1, &l, &warn, err, sizeof err), -2);
+    if (!strstr(err, "ends in the middle of line 4"))
+        fail_msg("cut inside a quoted name: '%s'", err);
+    assert_int_equal(l.len, 0);
+    free(warn);
+
+    const char cut2[] = "hotelid;hotelname;hotelstars\n1;One;4\n2;Tw";
+    assert_int_equal(load_text(cut2, sizeof cut2 - 1, &l, &warn, err, sizeof err), -2);
+    assert_non_null(strstr(err, "ends in the middle of line 3"));
+    free(warn);
+
+    const char whole[] = "hotelid;hotelname;hotelstars\n1;One;4\n2;Two;3";
+    assert_int_equal(load_text(whole, sizeof whole - 1, &l, &warn, err, sizeof err), 0);
+    assert_int_equal(l.len, 2);
+    assert_int_equal(l.rejected, 0);
+    free(warn);
+    hotels_free(&l);
+
+    const char mac[] = "hotelid;hotelname;hotelstars\r1;One;4\r2;Two;3\r";
+    assert_int_equal(load_text(mac, sizeof mac - 1, &l, &warn, err, sizeof err), -2);
+    if (!strstr(err, "line 1: line endings are CR only (old Mac)"))
+        fail_msg("CR-only hotels file: '%s'", err);
+    free(warn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_header_only),
         cmocka_unit_test(test_strict),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_cut_off_and_cr_only),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
