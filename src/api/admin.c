@@ -90,8 +90,9 @@ int64_t admin_job_id(const api_call *c, api_response *res)
         v = v * 10 + (c->id[i] - '0');
     }
     if (!ok || v <= 0) {
-        api_error(res, 400, "invalid_parameter", "id", "the job id must be a whole number from 1, got '%.*s'",
-                  (int)(c->id_len > 40 ? 40 : c->id_len), c->id ? c->id : "");
+        char echo[API_ECHO_CAP(40)];
+        api_error(res, 400, "invalid_parameter", "id", "the job id must be a whole number from 1, got '%s'",
+                  api_echo(echo, sizeof echo, c->id ? c->id : "", c->id ? c->id_len : 0, 40));
         return 0;
     }
     return v;

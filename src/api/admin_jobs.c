@@ -55,8 +55,9 @@ void api_admin_jobs(const api_call *c, api_response *res)
                 return;
             }
         } else if (len > 0) {
-            api_error(res, 400, "unknown_parameter", NULL, "unknown parameter '%.*s' (status, kind, limit)",
-                      (int)(kl > 40 ? 40 : kl), kv);
+            char echo[API_ECHO_CAP(40)];
+            api_error(res, 400, "unknown_parameter", NULL, "unknown parameter '%s' (status, kind, limit)",
+                      api_echo(echo, sizeof echo, kv, kl, 40));
             return;
         }
         i = amp + 1;

@@ -217,7 +217,9 @@ static int add_fields(const char *param, const char *v, size_t n, params_kind ki
         }
         uint32_t bits = render_field_bits(c, len, kind == PARAMS_BEST_OFFERS);
         if (!bits) {
-            api_error(res, 400, "invalid_parameter", param, "unknown field '%.*s' for %s", (int)(len > 40 ? 40 : len), c,
+            char echo[API_ECHO_CAP(40)];
+            api_error(res, 400, "invalid_parameter", param, "unknown field '%s' for %s",
+                      api_echo(echo, sizeof echo, c, len, 40),
                       kind == PARAMS_BEST_OFFERS ? "bestOffersByHotel" : "hotel offers");
             return -1;
         }

@@ -152,6 +152,9 @@ def t_echo_control_bytes(srv):
         check(s == 400 and shown in msg, f"{param}={v}: {s} message {msg!r} does not show {shown!r}")
     s, _, body = srv.request("GET", "/hotels/12%0034/offers?" + SEARCH)
     check(s in (400, 404), f"id with NUL: {s}")
+    s, _, body = srv.request("GET", BEST + "&fields=hotel%00x")
+    msg = json.loads(body)["error"]["message"]
+    check(s == 400 and "hotel\\x00x" in msg, f"fields with NUL: {s} {msg!r}")
 
 
 # ---- cursors -----------------------------------------------------------------
