@@ -60,8 +60,9 @@ label, out = sys.argv[1], sys.argv[2]
 j = json.loads(next(l for l in out.splitlines() if l.startswith("WRKJSON ")).split(" ", 1)[1])
 errs = sum(v for k, v in j.items() if k.startswith("errors_"))
 rps = j["requests"] / (j["duration_us"] / 1e6)
+load = open("/proc/loadavg").read().split()[0]
 print(f"| {label} | {rps:,.0f} | {j['p50_us'] / 1000:.2f} | {j['p90_us'] / 1000:.2f} | {j['p99_us'] / 1000:.2f} | "
-      f"{j['max_us'] / 1000:.1f} | {errs} |")
+      f"{j['max_us'] / 1000:.1f} | {errs} | {load} |")
 EOF
 }
 
@@ -69,8 +70,8 @@ job_field() { # job_field ID EXPR
   curl -s -H "Authorization: Bearer $token" "$base/api/admin/jobs/$1" | python3 -c "import json,sys; j=json.load(sys.stdin)['job']; print($2)"
 }
 
-echo "| situation | searches/s | p50 ms | p90 ms | p99 ms | max ms | errors |"
-echo "|---|---|---|---|---|---|---|"
+echo "| situation | searches/s | p50 ms | p90 ms | p99 ms | max ms | errors | load (1 min) |"
+echo "|---|---|---|---|---|---|---|---|"
 measure "warm-up (not counted)" >/dev/null
 measure "idle: no import"
 
