@@ -20,6 +20,7 @@
 #include "api/params.h"
 #include "import/import.h"
 #include "metrics/alert.h"
+#include "util/days.h"
 #include "webclient/webclient.h"
 
 static double now_s(void)
@@ -518,7 +519,15 @@ job_outcome job_run_schedule(job_ctx *ctx, const job *j, buf_t *result, char *er
     bool existed;
     jobs_db *db = jobs_db_acquire();
     int64_t id = jobs_submit(db, "import", p.data, idem, cfg->import_attempts, 0, &existed, err, errlen);
-    bool next = id > 0 && (cfg->schedule_at == NULL || jobs_schedule_next(db, cfg, wall_ms(), err, errlen));
+    /* The next slot after this job's own (not after now: a job run early,
+     * or late after downtime, still schedules the day after its day). */
+    int64_t base = wall_ms(), own;
+    int y;
+    unsigned mo, d;
+    if (cfg->schedule_at != NULL && sscanf(day, "%4d-%2u-%2u", &y, &mo, &d) == 3 &&
+        jobs_next_slot(cfg->schedule_at, (int64_t)days_from_civil(y, mo, d) * 86400000 - 1, &own) && own > base)
+        base = own;
+    bool next = id > 0 && (cfg->schedule_at == NULL || jobs_schedule_next(db, cfg, base, err, errlen));
     jobs_db_release();
     buf_free(&p);
     free(day);

@@ -375,6 +375,45 @@ def t_crash_after_publish(tmp, data, web, base):
         srv.stop()
 
 
+def t_schedule(tmp, data, web, base):
+    """--import-schedule: a schedule job waits for HH:MM (UTC); when due it
+    queues that day's import (idempotency key import:DAY) and the next day's
+    schedule. Time is moved by making the waiting job due in jobs.db."""
+    args = ["--admin-token", TOKEN, "--import-schedule", "03:30", "--import-offers", base + "/offers.csv.gz",
+            "--import-hotels", base + "/hotels.csv"]
+    srv = Server(data, args)
+    try:
+        gen0 = srv.wait_health()["generation"]
+        s, _, b = jreq(srv, "GET", "/api/admin/jobs?kind=schedule&status=queued")
+        check(s == 200 and len(b["jobs"]) == 1, f"schedule jobs: {b}")
+        sched = b["jobs"][0]
+        day = sched["payload"]["day"]
+        check(sched["idempotencyKey"] == f"schedule:{day}", f"schedule job {sched}")
+        check(time.strftime("%H:%M", time.gmtime(sched["runAtMs"] / 1000)) == "03:30", f"run at {sched['runAtMs']}")
+    finally:
+        srv.stop()
+    db = sqlite3.connect(str(Path(data) / "jobs.db"))
+    db.execute("UPDATE jobs SET run_at_ms = ? WHERE id = ?", (int(time.time() * 1000) - 1000, sched["id"]))
+    db.commit()
+    db.close()
+    for attempt in (1, 2):  # a restart must not import that day twice
+        srv = Server(data, args)
+        try:
+            srv.wait_health()
+            if attempt == 1:
+                job = wait_job(srv, sched["id"], lambda j: j["status"] in ("done", "dead"), 30)
+                check(job["status"] == "done", f"schedule job {job}")
+                imp = wait_job(srv, job["result"]["import"], lambda j: j["status"] in ("done", "dead"), 60)
+                check(imp["status"] == "done" and imp["idempotencyKey"] == f"import:{day}", f"scheduled import {imp}")
+                srv.wait_health(pred=lambda h: h["generation"] == gen0 + 1, timeout=20 * SLOW)
+            _, _, b = jreq(srv, "GET", "/api/admin/jobs?kind=import&limit=1000")
+            check(sum(1 for j in b["jobs"] if j["idempotencyKey"] == f"import:{day}") == 1, "the day imported twice")
+            _, _, b = jreq(srv, "GET", "/api/admin/jobs?kind=schedule&status=queued")
+            check(len(b["jobs"]) == 1 and b["jobs"][0]["payload"]["day"] > day, f"next schedule: {b}")
+        finally:
+            srv.stop()
+
+
 def t_idempotency(tmp, data):
     srv = Server(data, ["--admin-token", TOKEN, "--jobs"])
     try:
@@ -607,6 +646,7 @@ def main():
             run_test("import job from a URL serves the new generation", t_import_url, tmp, data, web, base)
             run_test("import killed mid-way finishes exactly once", t_import_killed, tmp, data, web, base)
             run_test("crash after publishing: not imported twice", t_crash_after_publish, tmp, data, web, base)
+            run_test("daily import schedule, once per day", t_schedule, tmp, data, web, base)
             run_test("idempotency keys and exports", t_idempotency, tmp, data)
             run_test("failing webhook: growing delays, then dead", t_webhook_dead, tmp, data)
             run_test("cancel, event stream, retry", t_cancel_and_stream, tmp, data, web, base)

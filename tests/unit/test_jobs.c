@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "jobs/jobs.h"
+#include "jobs/runner.h"
 
 static void test_transitions(void **state)
 {
@@ -303,6 +304,27 @@ static void test_prune(void **state)
     free(dir);
 }
 
+/* The daily slot: the next HH:MM (UTC) strictly after now. */
+static void test_next_slot(void **state)
+{
+    (void)state;
+    int64_t day = 86400000, midnight = 20000 * day; /* 2024-10-04T00:00Z */
+    int64_t slot;
+    assert_true(jobs_next_slot("03:30", midnight, &slot));
+    assert_int_equal(slot, midnight + 12600000);
+    assert_true(jobs_next_slot("03:30", midnight + 12600000, &slot)); /* exactly at the slot: tomorrow */
+    assert_int_equal(slot, midnight + day + 12600000);
+    assert_true(jobs_next_slot("00:00", midnight + 1, &slot));
+    assert_int_equal(slot, midnight + day);
+    assert_true(jobs_next_slot("23:59", midnight + day - 1, &slot));
+    assert_int_equal(slot, midnight + 2 * day - 60000);
+    const char *bad[] = {"24:00", "3:30", "03:60", "0330", "03:30x", "", "ab:cd", "03:3"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (jobs_next_slot(bad[i], midnight, &slot))
+            fail_msg("accepted '%s'", bad[i]);
+    assert_false(jobs_next_slot(NULL, midnight, &slot));
+}
+
 static void test_json_string(void **state)
 {
     (void)state;
@@ -329,7 +351,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transitions), cmocka_unit_test(test_backoff),   cmocka_unit_test(test_idempotency),
         cmocka_unit_test(test_retry_to_dead), cmocka_unit_test(test_leases), cmocka_unit_test(test_prune),
-        cmocka_unit_test(test_json_string),
+        cmocka_unit_test(test_next_slot),     cmocka_unit_test(test_json_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
