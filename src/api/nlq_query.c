@@ -123,12 +123,27 @@ static void append_params(buf_t *b, const nlq_result *r, uint32_t bits)
     }
 }
 
+/* Does the query string have a parameter named q (or "q[]", or "%71")?
+ * A cheap look before any decoding, so searches without q pay nothing. */
+static bool has_q(const char *qs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i && qs[i - 1] != '&')
+            continue;
+        if (qs[i] == 'q' || (qs[i] == '%' && i + 2 < n && qs[i + 1] == '7' && (qs[i + 2] | 0x20) == '1'))
+            return true;
+    }
+    return false;
+}
+
 int api_nlq_compose(store_t *s, const char *qs, size_t n, bool only_q, api_nlq *out, api_response *res)
 {
     out->present = false;
     out->len = 0;
     out->query[0] = 0;
     out->assumed = out->explicit_ = 0;
+    if (!only_q && !has_q(qs, n))
+        return 0; /* the common case: a structured search, left alone */
     buf_t buf = {0}, *composed = &buf;
     size_t kept_from = 0;
     int rc = -1;
