@@ -414,6 +414,29 @@ def t_schedule(tmp, data, web, base):
             srv.stop()
 
 
+def t_followers_pull(tmp, data, web, base):
+    """The generation an import job publishes on a builder is what its
+    replicas (serve --follow) pull."""
+    builder = Server(data, ["--admin-token", TOKEN])
+    replica = None
+    try:
+        gen0 = builder.wait_health()["generation"]
+        rdata = tmp / "replica"
+        replica = Server(rdata, ["--follow", f"http://127.0.0.1:{builder.port}", "--follow-interval", "200ms",
+                                 "--follow-token", TOKEN, "--no-jobs"])
+        replica.wait_health(pred=lambda h: h["generation"] == gen0, timeout=30 * SLOW)
+        s, _, b = jreq(builder, "POST", "/api/admin/imports",
+                       {"offers": base + "/offers.csv.gz", "hotels": base + "/hotels.csv"})
+        job = wait_job(builder, b["job"]["id"], lambda j: j["status"] in ("done", "dead"), 60)
+        check(job["status"] == "done", f"import {job}")
+        h = replica.wait_health(pred=lambda h: h["generation"] == job["result"]["generation"], timeout=30 * SLOW)
+        check(h["offers"] == job["result"]["imported"], f"replica {h} after {job['result']}")
+    finally:
+        if replica is not None:
+            replica.stop()
+        builder.stop()
+
+
 def t_idempotency(tmp, data):
     srv = Server(data, ["--admin-token", TOKEN, "--jobs"])
     try:
@@ -647,6 +670,7 @@ def main():
             run_test("import killed mid-way finishes exactly once", t_import_killed, tmp, data, web, base)
             run_test("crash after publishing: not imported twice", t_crash_after_publish, tmp, data, web, base)
             run_test("daily import schedule, once per day", t_schedule, tmp, data, web, base)
+            run_test("replicas pull what an import job published", t_followers_pull, tmp, data, web, base)
             run_test("idempotency keys and exports", t_idempotency, tmp, data)
             run_test("failing webhook: growing delays, then dead", t_webhook_dead, tmp, data)
             run_test("cancel, event stream, retry", t_cancel_and_stream, tmp, data, web, base)
