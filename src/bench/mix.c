@@ -5,7 +5,8 @@
 
 #include "util/days.h"
 
-const char *const mix_class_name[MIX_CLASSES] = {"narrow", "typical", "broad", "filtered"};
+const char *const mix_class_name[MIX_CLASSES] = {"narrow",      "typical",      "broad",      "filtered",
+                                                 "dest-narrow", "dest-typical", "no-duration"};
 
 static uint64_t splitmix(uint64_t *x)
 {
@@ -56,6 +57,19 @@ void mix_search(const store_t *s, mix_class c, uint64_t seed, uint64_t i, search
     q->nights = g->nights;
     int32_t day = s->dep_day[o];
     int32_t year0 = days_from_civil(2023, 1, 1);
+    if (c >= MIX_BASE_CLASSES) { /* one destination: the drawn offer's */
+        q->any_dest = false;
+        bitset_set(&q->dests, g->dest);
+        if (c == MIX_NO_DURATION) {
+            q->any_nights = true;
+            q->earliest = day - (int32_t)below(&x, 7);
+            q->latest = q->earliest + 7 * (2 + (int32_t)below(&x, 3));
+            q->any_airport = false;
+            bitset_set(&q->airports, s->airport[o]);
+            return;
+        }
+        c = c == MIX_DEST_NARROW ? MIX_NARROW : MIX_TYPICAL;
+    }
     switch (c) {
     case MIX_NARROW: {
         int32_t span = 7 * (1 + (int32_t)below(&x, 2));
@@ -110,8 +124,13 @@ void mix_query_string(const store_t *s, const search_t *q, char *out, size_t cap
     char e[11] = {0}, l[11] = {0};
     format_date(q->earliest, e);
     format_date(q->latest, l);
-    int n = snprintf(out, cap, "earliestDepartureDate=%s&latestReturnDate=%s&duration=%u&countAdults=%u&countChildren=%u",
-                     e, l, q->nights, q->adults, q->children);
+    int n = snprintf(out, cap, "earliestDepartureDate=%s&latestReturnDate=%s&countAdults=%u&countChildren=%u", e, l,
+                     q->adults, q->children);
+    if (!q->any_nights && n > 0 && (size_t)n < cap)
+        n += snprintf(out + n, cap - (size_t)n, "&duration=%u", q->nights);
+    for (unsigned d = 0; !q->any_dest && d < s->dict_len[STORE_DICT_AIRPORT] && n > 0 && (size_t)n < cap; d++)
+        if (bitset_has(&q->dests, d))
+            n += snprintf(out + n, cap - (size_t)n, "&destination=%s", store_dict_str(s, STORE_DICT_AIRPORT, d));
     static const struct {
         int dict;
         const char *name;

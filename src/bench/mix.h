@@ -15,6 +15,12 @@ typedef enum {
     MIX_TYPICAL,    /* 1-3 airports, 4-8 weeks in summer */
     MIX_BROAD,      /* no airport filter, the whole year */
     MIX_FILTERED,   /* typical plus meal/room/ocean/stars/price filters */
+    MIX_BASE_CLASSES, /* the classes above: over every destination, as the
+                         official client searches; the throughput run and
+                         --emit use these (DuckDB replays them) */
+    MIX_DEST_NARROW = MIX_BASE_CLASSES, /* narrow, in one destination (the offer's) */
+    MIX_DEST_TYPICAL, /* typical, in one destination */
+    MIX_NO_DURATION,  /* typical window of 2-4 weeks, one destination, any length of stay */
     MIX_CLASSES
 } mix_class;
 

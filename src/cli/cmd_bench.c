@@ -56,7 +56,7 @@ static int cmp_double(const void *a, const void *b)
 static void report(const char *name, double *t, size_t n, double results)
 {
     qsort(t, n, sizeof *t, cmp_double);
-    printf("%-14s %8zu %9.1f %9.1f %9.1f %9.1f %12.1f\n", name, n, t[n / 2], t[n * 9 / 10], t[n * 99 / 100],
+    printf("%-17s %8zu %9.1f %9.1f %9.1f %9.1f %12.1f\n", name, n, t[n / 2], t[n * 9 / 10], t[n * 99 / 100],
            t[n - 1], results / (double)n);
 }
 
@@ -76,7 +76,7 @@ static void throughput_worker(void *arg, int t)
     uint64_t i = 0;
     while (now_us() < end) {
         for (int k = 0; k < 16; k++, i++) {
-            mix_search(c->s, (mix_class)(i % MIX_CLASSES), c->seed + 1000 + (uint64_t)t, i, &q);
+            mix_search(c->s, (mix_class)(i % MIX_BASE_CLASSES), c->seed + 1000 + (uint64_t)t, i, &q);
             query_best_offers(c->s, &q, &v);
             query_sort_best(c->s, v.items, v.len, SORT_PRICE);
         }
@@ -122,7 +122,7 @@ static int emit_mix(store_t *s, const char *path, int csv, uint64_t seed, size_t
     char qs[2048];
     search_t q;
     hotel_best_vec res = {0};
-    for (int c = 0; c < MIX_CLASSES; c++)
+    for (int c = 0; c < MIX_BASE_CLASSES; c++)
         for (size_t i = 0; i < n; i++) {
             mix_search(s, (mix_class)c, seed, i, &q);
             mix_query_string(s, &q, qs, sizeof qs);
@@ -155,8 +155,11 @@ int cmd_bench(int argc, char **argv)
             puts("usage: isla bench --data DIR [--searches N] [--seed S] [--threads N] [--seconds S]\n"
                  "\n"
                  "Runs a deterministic search mix against the current generation in DIR,\n"
-                 "in-process: per class (narrow, typical, broad, filtered, hotel offers)\n"
-                 "the latency percentiles of the search alone (no JSON, no HTTP), then\n"
+                 "in-process: per class (narrow, typical, broad, filtered over every\n"
+                 "destination; dest-narrow, dest-typical in the destination of a drawn\n"
+                 "offer; no-duration: any length of stay; hotel offers with a search and\n"
+                 "with none, first and deep page) the latency percentiles of the search\n"
+                 "alone (no JSON, no HTTP), then\n"
                  "JSON encoding speed and searches/s using N threads.\n"
                  "\n"
                  "  --searches N  searches per class (default 1000)\n"
@@ -221,14 +224,14 @@ int cmd_bench(int argc, char **argv)
     }
     printf("generation %llu: %u offers, %u hotels; opened in %.1f ms, warmed in %.1f ms\n",
            (unsigned long long)s->generation, s->n_offers, s->n_hotels, open_ms, warm_ms);
-    printf("%-14s %8s %9s %9s %9s %9s %12s\n", "class", "searches", "p50 us", "p90 us", "p99 us", "max us",
+    printf("%-17s %8s %9s %9s %9s %9s %12s\n", "class", "searches", "p50 us", "p90 us", "p99 us", "max us",
            "results/avg");
     double *t = malloc((size_t)n * sizeof *t);
     hotel_best_vec res = {0};
     search_t q;
     /* warm the page cache and the branch predictors once, untimed */
     for (int64_t i = 0; i < n / 10; i++) {
-        mix_search(s, (mix_class)(i % MIX_CLASSES), (uint64_t)seed + 99, (uint64_t)i, &q);
+        mix_search(s, (mix_class)(i % MIX_BASE_CLASSES), (uint64_t)seed + 99, (uint64_t)i, &q);
         query_best_offers(s, &q, &res);
     }
     for (int c = 0; c < MIX_CLASSES; c++) {
@@ -273,6 +276,35 @@ int cmd_bench(int argc, char **argv)
         report("hotel-first20", t, m, r1);
         report("hotel-deep20", t2, m, r2);
     }
+    /* Hotel offers with no search at all (the guides' form): every offer
+     * of the hotel, first page of 20 and the page after the 500th. */
+    search_t bare;
+    search_init(&bare);
+    bare.any_nights = bare.any_adults = bare.any_children = true;
+    bare.earliest = 0;
+    bare.latest = UINT16_MAX;
+    r1 = r2 = 0;
+    m = 0;
+    for (int64_t i = 0; m < (size_t)n && i < n * 20; i++) {
+        uint32_t hotel = (uint32_t)(((uint64_t)i * 0x9E3779B97F4A7C15ull + (uint64_t)seed) % s->n_hotels);
+        if (s->hotel_run_first[hotel] == s->hotel_run_first[hotel + 1])
+            continue; /* a hotels.csv entry without offers */
+        double a = now_us();
+        query_hotel_offers(s, &bare, hotel, NULL, 20, &page);
+        t[m] = now_us() - a;
+        r1 += (double)page.len;
+        query_hotel_offers(s, &bare, hotel, NULL, 500, &skip);
+        offer_pos after = skip.len ? query_offer_pos(s, skip.items[skip.len - 1]) : (offer_pos){0, 0, 0, 0};
+        a = now_us();
+        query_hotel_offers(s, &bare, hotel, skip.len ? &after : NULL, 20, &page);
+        t2[m] = now_us() - a;
+        r2 += (double)page.len;
+        m++;
+    }
+    if (m) {
+        report("hotel-all-first20", t, m, r1);
+        report("hotel-all-deep20", t2, m, r2);
+    }
 
     /* The intent parser: time to turn a sentence into a search (q=). */
     a0_nlq = now_us();
@@ -296,7 +328,9 @@ int cmd_bench(int argc, char **argv)
 
     /* JSON: full bestOffersByHotel answers of broad searches. */
     buf_t b = {0};
-    double bytes = 0, enc_us = 0;
+    double bytes = 0, enc_us = 0, sel_bytes = 0, sel_us = 0;
+    /* fields=hotel.id,hotel.name,minPrice,departureDate: what a list page needs */
+    const uint32_t sel = FIELD_HOTEL_ID | FIELD_HOTEL_NAME | FIELD_MIN_PRICE | FIELD_DEP_DATE;
     for (int64_t i = 0; i < 200; i++) {
         mix_search(s, MIX_BROAD, (uint64_t)seed + 3, (uint64_t)i, &q);
         query_best_offers(s, &q, &res);
@@ -306,9 +340,17 @@ int cmd_bench(int argc, char **argv)
         render_best_array(&b, s, &q, res.items, res.len, 0);
         enc_us += now_us() - a;
         bytes += (double)b.len;
+        a = now_us();
+        b.len = 0;
+        render_best_array(&b, s, &q, res.items, res.len, sel);
+        sel_us += now_us() - a;
+        sel_bytes += (double)b.len;
     }
-    printf("json: %.0f KB per full broad answer, encoded at %.0f MB/s (one core)\n", bytes / 200 / 1024,
-           bytes / enc_us);
+    printf("json: %.0f KB per full broad answer, encoded at %.0f MB/s (one core), %.0f us per answer\n",
+           bytes / 200 / 1024, bytes / enc_us, enc_us / 200);
+    printf("json fields=hotel.id,hotel.name,minPrice,departureDate: %.0f KB per answer (%.0f%% of full), %.0f us "
+           "per answer (%.0f%% of full)\n",
+           sel_bytes / 200 / 1024, 100 * sel_bytes / bytes, sel_us / 200, 100 * sel_us / enc_us);
 
     throughput_ctx tc = {s, (uint64_t)seed, seconds, {0}};
     if (threads > 256)
