@@ -11,18 +11,25 @@ static const char doc_head[] = "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"isl
     "\"version\":\"0.1.0\",\"description\":\"Cheapest offer per hotel and all offers of a hotel "
     "over the imported offer dump. Every path is also served under /api.\"},\"servers\":[{\"url\":";
 
-#define P_SEARCH \
-    "{\"name\":\"earliestDepartureDate\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"string\",\"format\":\"date\"},\"description\":\"YYYY-MM-DD or ISO datetime (rounded to the nearest midnight)\"}," \
-    "{\"name\":\"latestReturnDate\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"string\",\"format\":\"date\"}}," \
-    "{\"name\":\"duration\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":365},\"description\":\"nights\"}," \
-    "{\"name\":\"countAdults\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":255}}," \
-    "{\"name\":\"countChildren\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":255,\"default\":0}}," \
+/* The search parameters; REQ is "true" for bestOffersByHotel (the window
+ * and countAdults; departureDate/returnDate may stand in for the window)
+ * and "false" for hotel offers (any subset filters, none lists them all). */
+#define P_SEARCH(REQ) \
+    "{\"name\":\"earliestDepartureDate\",\"in\":\"query\",\"required\":" REQ ",\"schema\":{\"type\":\"string\",\"format\":\"date\"},\"description\":\"YYYY-MM-DD or ISO datetime (rounded to the nearest midnight); or departureDate\"}," \
+    "{\"name\":\"latestReturnDate\",\"in\":\"query\",\"required\":" REQ ",\"schema\":{\"type\":\"string\",\"format\":\"date\"},\"description\":\"or returnDate\"}," \
+    "{\"name\":\"departureDate\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\",\"format\":\"date\"},\"description\":\"alias of earliestDepartureDate (giving both is a 400)\"}," \
+    "{\"name\":\"returnDate\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\",\"format\":\"date\"},\"description\":\"alias of latestReturnDate (giving both is a 400)\"}," \
+    "{\"name\":\"duration\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":365},\"description\":\"nights; absent: any length of stay inside the window (the best offer is the cheapest over all, its duration is that offer's)\"}," \
+    "{\"name\":\"countAdults\",\"in\":\"query\",\"required\":" REQ ",\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":255}}," \
+    "{\"name\":\"countChildren\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":255,\"default\":0},\"description\":\"default 0 when countAdults is given; hotel offers without countAdults: any party unless given\"}," \
+    "{\"name\":\"destination\",\"in\":\"query\",\"required\":false,\"style\":\"form\",\"explode\":true,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"description\":\"arrival airports (IATA) or destination names (Mallorca, Kreta, ...); repeated, [] or comma-separated; absent = every destination. A name or code that is neither is a 400; a valid one without offers matches nothing\"}," \
     "{\"name\":\"departureAirports\",\"in\":\"query\",\"required\":false,\"style\":\"form\",\"explode\":true,\"schema\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/AirportCode\"}},\"description\":\"IATA codes; repeated, [] or comma-separated; empty = any\"}," \
     "{\"name\":\"mealType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/MealType\"}}}," \
     "{\"name\":\"roomType\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/RoomType\"}}}," \
     "{\"name\":\"oceanView\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"boolean\"}}," \
     "{\"name\":\"minStars\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"number\",\"minimum\":0,\"maximum\":5}}," \
-    "{\"name\":\"maxPrice\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0}}"
+    "{\"name\":\"maxPrice\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0}}," \
+    "{\"name\":\"fields\",\"in\":\"query\",\"required\":false,\"style\":\"form\",\"explode\":false,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"description\":\"keys to write, e.g. hotel.id,hotel.name,minPrice,departureDate (hotel = all hotel keys); an unknown or empty name is a 400\"}"
 
 /* q: the search in words (GET /api/parse shows how it is understood). */
 #define P_Q \
@@ -42,15 +49,15 @@ static const char doc_head[] = "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"isl
 
 #define OP_BEST(id) \
     "{\"get\":{\"operationId\":\"" id "\",\"summary\":\"get the best (i.e. cheapest) offer for every hotel that has at least one available offer for a given search\"," \
-    "\"parameters\":[" P_SEARCH "," \
+    "\"parameters\":[" P_SEARCH("true") "," \
     "{\"name\":\"sort\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\",\"enum\":[\"price\",\"stars\",\"name\"],\"default\":\"price\"}}," \
     "{\"name\":\"limit\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":1},\"description\":\"default: all hotels\"}," \
     "{\"name\":\"offset\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"default\":0}}," P_Q "]," \
     "\"responses\":{\"200\":{\"description\":\"one item per hotel; X-Total-Count holds the number before paging\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/GetBestHotelOffersResponse\"}}}}," ERRORS "}}}"
 
 #define OP_OFFERS(id) \
-    "{\"get\":{\"operationId\":\"" id "\",\"summary\":\"get available offers for a given hotel\"," \
-    "\"parameters\":[" P_HOTEL_ID "," P_SEARCH "," \
+    "{\"get\":{\"operationId\":\"" id "\",\"summary\":\"get available offers for a given hotel (with no search parameters: all of them)\"," \
+    "\"parameters\":[" P_HOTEL_ID "," P_SEARCH("false") "," \
     "{\"name\":\"limit\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000,\"default\":100}}," \
     "{\"name\":\"cursor\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\"},\"description\":\"nextCursor of the previous page\"}]," \
     "\"responses\":{\"200\":{\"description\":\"offers, cheapest first, then by departure\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/GetHotelOffersResponse\"}}}}," \
@@ -59,9 +66,10 @@ static const char doc_head[] = "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"isl
 /* The price calendar takes the search without a required date window, plus
  * an optional hotelId in the query. */
 #define P_CALENDAR \
-    "{\"name\":\"duration\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":365},\"description\":\"nights\"}," \
+    "{\"name\":\"duration\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":365},\"description\":\"nights; absent: any length of stay\"}," \
     "{\"name\":\"countAdults\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":255}}," \
     "{\"name\":\"countChildren\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\",\"minimum\":0,\"maximum\":255,\"default\":0}}," \
+    "{\"name\":\"destination\",\"in\":\"query\",\"required\":false,\"style\":\"form\",\"explode\":true,\"schema\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"description\":\"IATA codes or destination names; absent = every destination\"}," \
     "{\"name\":\"earliestDepartureDate\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\",\"format\":\"date\"},\"description\":\"optional: without it, from the first day of the data\"}," \
     "{\"name\":\"latestReturnDate\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"string\",\"format\":\"date\"},\"description\":\"optional: without it, to the last day of the data\"}," \
     "{\"name\":\"hotelId\",\"in\":\"query\",\"required\":false,\"schema\":{\"type\":\"integer\"},\"description\":\"one hotel's calendar; default: all hotels\"}," \
@@ -94,10 +102,17 @@ static const char doc_tail[] =
     "\"/api/parse\":{\"get\":{\"operationId\":\"parseWords\",\"summary\":\"how a search in words is understood, without searching\","
     "\"parameters\":[{\"name\":\"q\",\"in\":\"query\",\"required\":true,\"schema\":{\"type\":\"string\",\"maxLength\":1000}}],"
     "\"responses\":{\"200\":{\"description\":\"the interpretation\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Interpretation\"}}}}," ERRORS "}}},"
+    "\"/api/destinations\":{\"get\":{\"operationId\":\"getDestinations\",\"summary\":\"every destination of the data: hotels, offers, cheapest price, first and last departure\","
+    "\"responses\":{\"200\":{\"description\":\"destinations by code\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Destinations\"}}}},"
+    "\"503\":{\"description\":\"no data generation loaded yet\",\"content\":{\"application/json\":{\"schema\":{\"$ref\":\"#/components/schemas/Error\"}}}}}}},"
     "\"/openapi\":{\"get\":{\"operationId\":\"getOpenApi\",\"responses\":{\"200\":{\"description\":\"this document\"}}}}"
     "},\"components\":{\"schemas\":{"
     "\"Hotel\":{\"type\":\"object\",\"required\":[\"id\",\"name\",\"stars\"],\"properties\":{"
-    "\"id\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"},\"stars\":{\"type\":\"number\"}}},"
+    "\"id\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"},\"stars\":{\"type\":\"number\"},"
+    "\"destination\":{\"type\":\"string\",\"description\":\"IATA code: hotels.csv's destination column, else where most of its offers fly\"}}},"
+    "\"Destinations\":{\"type\":\"object\",\"required\":[\"destinations\"],\"properties\":{\"destinations\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{"
+    "\"code\":{\"type\":\"string\"},\"name\":{\"type\":\"string\",\"nullable\":true},\"hotels\":{\"type\":\"integer\"},\"offers\":{\"type\":\"integer\"},"
+    "\"minPrice\":{\"type\":\"integer\"},\"firstDeparture\":{\"type\":\"string\",\"format\":\"date\"},\"lastDeparture\":{\"type\":\"string\",\"format\":\"date\"}}}}}},"
     "\"BestHotelOffer\":{\"type\":\"object\",\"required\":[\"hotel\",\"minPrice\",\"departureDate\",\"returnDate\",\"countAdults\",\"countChildren\",\"duration\",\"countAvailableOffers\"],\"properties\":{"
     "\"hotel\":{\"$ref\":\"#/components/schemas/Hotel\"},\"minPrice\":{\"type\":\"number\"},"
     "\"departureDate\":{\"type\":\"string\",\"format\":\"date\"},\"returnDate\":{\"type\":\"string\",\"format\":\"date\"},"

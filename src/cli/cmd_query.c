@@ -9,20 +9,26 @@
 #include "api/api.h"
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "dest/dest.h"
 #include "util/buf.h"
 
 static void usage(FILE *f)
 {
-    fputs("usage: isla query --data DIR [PATH] key=value ...\n"
+    fputs("usage: isla query --data DIR [--destination-names FILE] [PATH] key=value ...\n"
           "\n"
           "Runs one API request against the current generation in DIR and prints\n"
           "the JSON body the HTTP API would send. PATH defaults to\n"
           "/bestOffersByHotel; for a hotel's offers use /hotels/ID/offers.\n"
           "Exit status: 0 for a 2xx answer, 1 otherwise (the error JSON is printed).\n"
+          "--destination-names FILE adds CODE;Name lines to the destination names\n"
+          "(as isla serve --destination-names).\n"
           "\n"
           "example:\n"
           "  isla query --data data earliestDepartureDate=2023-07-01 \\\n"
-          "      latestReturnDate=2023-08-31 duration=7 countAdults=2 departureAirports=HAM\n",
+          "      latestReturnDate=2023-08-31 duration=7 countAdults=2 departureAirports=HAM\n"
+          "  isla query --data data destination=Mallorca departureDate=2023-07-01 \\\n"
+          "      returnDate=2023-07-15 countAdults=2 fields=hotel.name,minPrice\n"
+          "  isla query --data data /api/destinations\n",
           f);
 }
 
@@ -36,6 +42,13 @@ int cmd_query(int argc, char **argv)
             return 0;
         } else if (arg_value(argc, argv, &i, "--data", &v)) {
             data = v;
+        } else if (arg_value(argc, argv, &i, "--destination-names", &v)) {
+            char err[512];
+            if (dest_load_file(v, err, sizeof err) != 0) {
+                fprintf(stderr, "isla query: --destination-names: %s\n", err);
+                buf_free(&qs);
+                return 2;
+            }
         } else if (argv[i][0] == '/') {
             path = argv[i];
         } else if (strchr(argv[i], '=')) {

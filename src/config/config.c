@@ -152,6 +152,11 @@ static const opt_def OPTS[] = {
      "one (prefer ISLA_CURSOR_KEY); unset = a random key per process, so cursors end with a restart",
      F(cursor_key), 0, 0, NULL},
 
+    {"destination-names", T_STR, NULL, "FILE",
+     "more destination names for the destination= parameter: lines CODE;Name[;Other name] (e.g. CUN;Cancun), "
+     "added to the built-in table (Mallorca, Ibiza, Antalya, Kreta, ...)",
+     F(destination_names), 0, 0, NULL},
+
     {"tiers", T_STR, "free=10/s:20,partner=100/s:200,internal=off", "NAME=RATE[:BURST],...",
      "API key tiers and the rate limit of each key in them (RATE: N/s, N/min, N/h or off)", F(tiers), 0, 0,
      "API keys and background jobs"},

@@ -69,6 +69,7 @@ typedef struct {
     /* administration */
     char *admin_token;
     char *cursor_key;            /* NULL = a random key per process */
+    char *destination_names;     /* CODE;Name lines extending the destination table (dest.h) */
 
     /* API keys and background jobs */
     char *tiers;                 /* NAME=RATE[:BURST],... (keys_parse_tiers) */

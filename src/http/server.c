@@ -45,6 +45,7 @@
  * start-up. A request goes handler.c -> search.c / api_execute -> respond.c;
  * the operator's endpoints are in endpoints.c, the control thread's work in
  * control.c; internal.h has the shared state. */
+#include "dest/dest.h"
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -414,6 +415,11 @@ int server_run(const server_config *cfg)
     }
     if (cfg->cursor_key != NULL)
         cursor_key_set(cfg->cursor_key, strlen(cfg->cursor_key)); /* length checked by config_load */
+    /* before any thread starts: the table is read-only once serving */
+    if (cfg->destination_names != NULL && dest_load_file(cfg->destination_names, err, sizeof(err)) != 0) {
+        fprintf(stderr, "isla serve: --destination-names: %s\n", err);
+        return 2;
+    }
     if (cfg->tls_cert != NULL && (srv->ssl = tls_setup(cfg)) == NULL)
         return 2;
     keys_tiers tiers;

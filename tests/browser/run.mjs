@@ -375,6 +375,27 @@ async function emptyState(page) {
   check((await cards(page)).length === 0 && await page.isHidden('#more-hotels'), 'empty list');
 }
 
+// The destination picker: filled from GET /api/destinations (one destination
+// here, Mallorca), its choice in the URL as `destination`, the results the
+// API's for that destination; a name in the URL selects its code, a valid
+// destination without offers shows the empty state.
+async function destinationPicker(page) {
+  await open(page, `/?${SEARCH}`);
+  const options = await page.$$eval('#f-destination option', (os) => os.map((o) => [o.value, o.textContent]));
+  check(options.length === 2 && options[0][0] === '' && options[0][1].includes('Mallorca') &&
+    options[1][0] === 'PMI' && options[1][1].includes('Mallorca (PMI)'), `destination options ${JSON.stringify(options)}`);
+  check(!query(page).has('destination'), 'no destination in the URL before one is chosen');
+  await after(page, 'list', () => page.selectOption('#f-destination', 'PMI'));
+  check(query(page).get('destination') === 'PMI', `destination not in the URL: ${page.url()}`);
+  sameHotels(await cards(page), (await apiPage(`destination=PMI&${SEARCH}`)).items, 'destination PMI');
+  check((await page.textContent('#search-summary')).startsWith('Mallorca'), 'summary names the destination');
+  await open(page, `/?destination=mallorca&${SEARCH}`);
+  check(await page.inputValue('#f-destination') === 'PMI', 'a destination name in the URL selects its code');
+  await open(page, `/?destination=Ibiza&${SEARCH}`);
+  check((await page.textContent('#result-status')) === 'No hotel matches this search.', 'Ibiza: empty state');
+  check(await page.inputValue('#f-destination') === 'Ibiza', 'a destination the data lacks stays selected');
+}
+
 async function backForward(page) {
   await open(page, `/?${SEARCH}`);
   const a = await cards(page);
@@ -598,6 +619,7 @@ const tests = [
   ['api_errors_shown_at_fields', apiErrors],
   ['inline_validation', inlineValidation],
   ['empty_state', emptyState],
+  ['destination_picker', destinationPicker],
   ['back_forward', backForward],
   ['airport_select_keyboard', airportKeyboard],
   ['accessibility_basics', accessibility],

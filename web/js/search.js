@@ -22,14 +22,15 @@ const PAGE = 24;          // hotels per page
 const OFFER_PAGE = 20;    // offers per page
 const TYPING_DELAY = 150; // ms after the last keystroke before searching
 const LISTS = ['departureAirports', 'mealType', 'roomType'];
-const SINGLES = ['earliestDepartureDate', 'latestReturnDate', 'duration', 'countAdults', 'countChildren',
-  'oceanView', 'minStars', 'maxPrice', 'sort'];
+const SINGLES = ['destination', 'earliestDepartureDate', 'latestReturnDate', 'duration', 'countAdults',
+  'countChildren', 'oceanView', 'minStars', 'maxPrice', 'sort'];
 const DEFAULTS = { duration: '7', countAdults: '2', countChildren: '0', sort: 'price' };
 
 const $ = (id) => document.getElementById(id);
 
 // Form controls and their error slots, by API parameter name.
 const FIELDS = {
+  destination: ['f-destination', 'e-destination'],
   earliestDepartureDate: ['f-earliest', 'e-earliest'],
   latestReturnDate: ['f-latest', 'e-latest'],
   duration: ['f-duration', 'e-duration'],
@@ -43,7 +44,7 @@ const FIELDS = {
   maxPrice: ['f-maxprice', 'e-maxprice'],
 };
 const INPUTS = {
-  earliestDepartureDate: 'f-earliest', latestReturnDate: 'f-latest', duration: 'f-duration',
+  destination: 'f-destination', earliestDepartureDate: 'f-earliest', latestReturnDate: 'f-latest', duration: 'f-duration',
   countAdults: 'f-adults', countChildren: 'f-children', oceanView: 'f-ocean', minStars: 'f-stars',
   maxPrice: 'f-maxprice', sort: 'f-sort',
 };
@@ -74,8 +75,9 @@ function searchFromUrl(qs) {
   const p = new URLSearchParams(qs);
   const s = emptySearch();
   for (const k of SINGLES) s[k] = p.get(k) ?? '';
-  s.earliestDepartureDate = normalizeDate(s.earliestDepartureDate);
-  s.latestReturnDate = normalizeDate(s.latestReturnDate);
+  s.earliestDepartureDate = normalizeDate(s.earliestDepartureDate || p.get('departureDate') || '');
+  s.latestReturnDate = normalizeDate(s.latestReturnDate || p.get('returnDate') || '');
+  s.destination = s.destination.trim();
   if (s.oceanView === '1') s.oceanView = 'true';
   if (s.oceanView === '0') s.oceanView = 'false';
   for (const k of LISTS) {
@@ -208,8 +210,50 @@ function buildChecks(root, name, values, label) {
     h('input', { type: 'checkbox', name, value: v }), ` ${label(v)}`)));
 }
 
+// ---- destinations -------------------------------------------------------------
+
+let destinations = []; // GET /api/destinations: [{code, name, hotels, offers, ...}]
+
+function destinationLabel(code) {
+  const d = destinations.find((x) => x.code === code.toUpperCase());
+  return d && d.name ? d.name : code;
+}
+
+/**
+ * The destination picker: "All destinations" and every destination of the
+ * data, by name. With one destination (the Mallorca dump) "all" is that
+ * one, so the picker says so. A destination from the URL that the data
+ * lacks stays selectable, so the form shows what the URL asks.
+ */
+function fillDestinations(current) {
+  const sel = $('f-destination');
+  const all = destinations.length === 1
+    ? `${destinations[0].name || destinations[0].code} (the only destination)` : 'All destinations';
+  const opts = [h('option', { value: '' }, all)];
+  for (const d of destinations)
+    opts.push(h('option', { value: d.code },
+      `${d.name ? `${d.name} (${d.code})` : d.code} · ${count(d.hotels)} ${d.hotels === 1 ? 'hotel' : 'hotels'}`));
+  if (current && !destinations.some((d) => d.code === current.toUpperCase()) &&
+      !destinations.some((d) => d.name && d.name.toLowerCase() === current.toLowerCase()))
+    opts.push(h('option', { value: current }, current));
+  sel.replaceChildren(...opts);
+  const byName = destinations.find((d) => d.name && d.name.toLowerCase() === current.toLowerCase());
+  const byCode = destinations.find((d) => d.code === current.toUpperCase());
+  sel.value = byName ? byName.code : byCode ? byCode.code : current;
+}
+
+async function loadDestinations() {
+  try {
+    const { body } = await cachedApi('/api/destinations');
+    destinations = Array.isArray(body.destinations) ? body.destinations : [];
+  } catch {
+    destinations = []; // the picker keeps "All destinations"
+  }
+}
+
 function fillForm(s) {
-  for (const [k, id] of Object.entries(INPUTS)) $(id).value = s[k];
+  fillDestinations(s.destination);
+  for (const [k, id] of Object.entries(INPUTS)) if (k !== 'destination') $(id).value = s[k];
   if (!s.sort) $('f-sort').value = 'price';
   for (const box of form.querySelectorAll('input[name=mealType]')) box.checked = s.mealType.includes(box.value);
   for (const box of form.querySelectorAll('input[name=roomType]')) box.checked = s.roomType.includes(box.value);
@@ -447,7 +491,8 @@ $('edit-search').addEventListener('click', () => {
 });
 
 function summarize(s) {
-  const parts = [`${s.countAdults} ${s.countAdults === '1' ? 'adult' : 'adults'}`];
+  const parts = [s.destination ? destinationLabel(s.destination) : 'all destinations'];
+  parts.push(`${s.countAdults} ${s.countAdults === '1' ? 'adult' : 'adults'}`);
   if (Number(s.countChildren)) parts.push(`${s.countChildren} ${s.countChildren === '1' ? 'child' : 'children'}`);
   parts.push(nights(Number(s.duration)));
   if (!Number.isNaN(dayNumber(s.earliestDepartureDate)) && !Number.isNaN(dayNumber(s.latestReturnDate)))
@@ -681,7 +726,8 @@ const list = {
         h('p', { class: 'stars' },
           h('span', { 'aria-hidden': 'true' }, starsGlyphs(hotel.stars)),
           h('span', { class: hotel.stars ? 'sr-only' : 'muted' }, starsText(hotel.stars))),
-        h('p', { class: 'hc-dates' }, `${dateRange(it.departureDate, it.returnDate)} · ${nights(it.duration)}`),
+        h('p', { class: 'hc-dates' }, `${dateRange(it.departureDate, it.returnDate)} · ${nights(it.duration)}` +
+          (destinations.length > 1 && hotel.destination ? ` · ${destinationLabel(hotel.destination)}` : '')),
         h('ul', { class: 'tags', 'aria-label': 'Cheapest offer' }, ...tags.map((t) => h('li', null, t)))),
       h('div', { class: 'hc-price' },
         h('span', { class: 'from' }, 'from'),
@@ -867,6 +913,7 @@ async function defaultWindow(s) {
   const fallback = { from: `${year}-07-01`, to: `${year}-08-31` };
   try {
     const p = new URLSearchParams({ duration: s.duration, countAdults: s.countAdults, countChildren: s.countChildren || '0' });
+    if (s.destination) p.append('destination', s.destination);
     const { body } = await cachedApi(`/api/priceCalendar?${p}`);
     if (!body.days.length) return fallback;
     const perYear = new Map();
@@ -884,6 +931,7 @@ async function defaultWindow(s) {
 async function start() {
   buildChecks($('meal-options'), 'mealType', MEAL_TYPES, mealLabel);
   buildChecks($('room-options'), 'roomType', ROOM_TYPES, roomLabel);
+  await loadDestinations();
   state = searchFromUrl(location.search);
   const s = state.s;
   let changed = false;
