@@ -15,6 +15,7 @@
 #include "api/api.h"
 #include "cache/cache.h"
 #include "metrics/log.h"
+#include "query/query.h"
 
 static struct {
     pthread_t thread;
@@ -75,6 +76,7 @@ static void *warm_main(void *arg)
     }
     uint64_t ms = mono_ms() - t0;
     buf_free(&key);
+    query_thread_done(); /* this thread ends: its search scratch goes too */
     atomic_fetch_add(&W.runs, 1);
     atomic_fetch_add(&W.warmed, done);
     atomic_store(&W.last_warmed, done);

@@ -490,6 +490,17 @@ void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
 
 static _Thread_local const store_t *tl_store;
 
+void query_thread_done(void)
+{
+    free(tl_jobs);
+    free(tl_acc);
+    free(tl_slot);
+    tl_jobs = NULL;
+    tl_acc = NULL;
+    tl_slot = NULL;
+    tl_jobs_cap = tl_acc_cap = tl_slot_cap = 0;
+}
+
 static int by_price(const void *x, const void *y)
 {
     const hotel_best *a = x, *b = y;

@@ -125,4 +125,8 @@ bool query_offer_passes_filters(const store_t *s, const search_t *q, uint32_t of
 void hotel_best_vec_free(hotel_best_vec *v);
 void offer_page_free(offer_page *p);
 
+/* Frees this thread's search scratch (kept from search to search); for a
+ * thread that ran searches and is about to end. */
+void query_thread_done(void);
+
 #endif
