@@ -40,7 +40,6 @@ typedef struct {
     uint32_t key_off;     /* into the arena */
     uint16_t key_len;     /* 0: empty slot */
     uint8_t concept;
-    uint8_t flags;
     uint32_t value;
 } slot_t;
 
@@ -120,9 +119,7 @@ static void map_init(map_t *m, uint32_t expect)
     m->used = 0;
 }
 
-static void map_put(nlq_t *p, map_t *m, const char *k, size_t n, uint8_t concept, uint32_t value, uint8_t flags);
-
-static void map_grow(nlq_t *p, map_t *m)
+static void map_grow(map_t *m)
 {
     map_t old = *m;
     map_init(m, (old.mask + 1));
@@ -136,24 +133,24 @@ static void map_grow(nlq_t *p, map_t *m)
             m->used++;
         }
     free(old.slots);
-    (void)p;
 }
 
-/* Adds a row; an exact key already there keeps its first row unless
- * `multi` rows are wanted (deletion indexes), which callers ask for by
- * passing a concept of 0xff. */
-static void map_put(nlq_t *p, map_t *m, const char *k, size_t n, uint8_t concept, uint32_t value, uint8_t flags)
+/* Adds a row. A key already there keeps its first row, except in the
+ * deletion indexes (concept 0xff), where one key leads to several words;
+ * map_each reads them all. */
+#define MULTI 0xff
+static void map_put(nlq_t *p, map_t *m, const char *k, size_t n, uint8_t concept, uint32_t value)
 {
     if (n == 0 || n > 0xffff)
         return;
     if ((m->used + 1) * 2 > m->mask + 1)
-        map_grow(p, m);
+        map_grow(m);
     uint32_t h = hash_bytes(k, n);
     uint32_t j = h & m->mask;
     while (m->slots[j].key_len) {
         slot_t *s = &m->slots[j];
         if (s->hash == h && s->key_len == n && !memcmp(p->arena + s->key_off, k, n)) {
-            if (concept != 0xff)
+            if (concept != MULTI)
                 return;           /* first row wins */
             if (s->value == value)
                 return;           /* the same word twice */
@@ -165,7 +162,6 @@ static void map_put(nlq_t *p, map_t *m, const char *k, size_t n, uint8_t concept
     s->key_off = (uint32_t)arena_add(p, k, n);
     s->key_len = (uint16_t)n;
     s->concept = concept;
-    s->flags = flags;
     s->value = value;
     m->used++;
 }
@@ -554,7 +550,7 @@ static uint32_t vocab_add(nlq_t *p, const char *w, size_t n)
             abort();
     }
     uint32_t id = p->n_vocab++;
-    map_put(p, &p->vocab, w, n, C_NONE, id, 0);
+    map_put(p, &p->vocab, w, n, C_NONE, id);
     p->vocab_off[id] = map_get(p, &p->vocab, w, n)->key_off;
     p->vocab_len[id] = (uint16_t)n;
     return id;
@@ -565,17 +561,17 @@ static void add_deletions(nlq_t *p, map_t *m, const char *w, size_t n, uint32_t 
 {
     if (n < 4 || n > 40)
         return;
-    map_put(p, m, w, n, 0xff, id, 0);
+    map_put(p, m, w, n, MULTI, id);
     char d[48];
     for (size_t k = 0; k < n; k++) {
         memcpy(d, w, k);
         memcpy(d + k, w + k + 1, n - k - 1);
-        map_put(p, m, d, n - 1, 0xff, id, 0);
+        map_put(p, m, d, n - 1, MULTI, id);
     }
 }
 
 /* Adds a lexicon row in both umlaut spellings. */
-static void add_row(nlq_t *p, const char *text, uint8_t concept, uint32_t value, uint8_t flags)
+static void add_row(nlq_t *p, const char *text, uint8_t concept, uint32_t value)
 {
     toks_t *T = p->scratch;
     for (int plain = 0; plain < 2; plain++) {
@@ -600,7 +596,7 @@ static void add_row(nlq_t *p, const char *text, uint8_t concept, uint32_t value,
         }
         if (!ok)
             continue;
-        map_put(p, &p->phrases, key, kl, concept, value, flags);
+        map_put(p, &p->phrases, key, kl, concept, value);
         if (T->n > p->max_phrase_words)
             p->max_phrase_words = T->n;
     }
@@ -616,7 +612,7 @@ static void add_names(nlq_t *p, const char *names, uint8_t concept, uint32_t val
         if (n < sizeof one) {
             memcpy(one, s, n);
             one[n] = 0;
-            add_row(p, one, concept, value, 0);
+            add_row(p, one, concept, value);
         }
         s += n + (e != NULL);
     }
@@ -638,10 +634,10 @@ static void add_code(nlq_t *p, const char *code, uint8_t concept, uint32_t value
             /* its own key, looked up only for a word written in capitals */
             char key[8] = "#";
             memcpy(key + 1, lc, n + 1);
-            map_put(p, &p->phrases, key, n + 1, concept, value, 0);
+            map_put(p, &p->phrases, key, n + 1, concept, value);
             return;
         }
-    add_row(p, lc, concept, value, 0);
+    add_row(p, lc, concept, value);
 }
 
 typedef struct {
@@ -691,7 +687,7 @@ static void compile_hotels(nlq_t *p, const nlq_source *src)
                 id = s->value;
             } else {
                 id = n_words++;
-                map_put(p, &words, w, T->t[k].wl, C_NONE, id, 0);
+                map_put(p, &words, w, T->t[k].wl, C_NONE, id);
             }
             if (n_pairs == cap) {
                 cap *= 2;
@@ -733,7 +729,7 @@ static void compile_hotels(nlq_t *p, const nlq_source *src)
             char w[300];
             size_t wl = s->key_len < sizeof w ? s->key_len : sizeof w - 1;
             memcpy(w, p->arena + s->key_off, wl);
-            map_put(p, &p->hword, w, wl, C_NONE, s->value, 0);
+            map_put(p, &p->hword, w, wl, C_NONE, s->value);
             p->hw_len[s->value] = (uint16_t)wl;
             p->hw_off[s->value] = map_get(p, &p->hword, w, wl)->key_off;
             if (wl >= 5)
@@ -784,7 +780,7 @@ nlq_t *nlq_compile(const nlq_source *src)
     for (unsigned k = 0; k < p->n_dests; k++)
         add_code(p, p->dest_codes[k], C_DEST, k);
     for (unsigned k = 0; k < nlq_n_words; k++)
-        add_row(p, nlq_words[k].text, nlq_words[k].concept, nlq_words[k].value, 0);
+        add_row(p, nlq_words[k].text, nlq_words[k].concept, nlq_words[k].value);
     for (unsigned k = 0; k < nlq_n_airports; k++)
         add_names(p, nlq_airports[k].names, C_AIRPORT, k);
     for (unsigned k = 0; k < nlq_n_regions; k++)
@@ -792,7 +788,7 @@ nlq_t *nlq_compile(const nlq_source *src)
     for (size_t k = 0; k < n_table; k++)
         for (int j = 0; j < DEST_MAX_NAMES; j++)
             if (table[k].names[j])
-                add_row(p, table[k].names[j], C_DEST, dest_index(p, table[k].code), 0);
+                add_row(p, table[k].names[j], C_DEST, dest_index(p, table[k].code));
     for (unsigned k = 0; k < nlq_n_destinations; k++)
         add_names(p, nlq_destinations[k].names, C_DEST, dest_index(p, nlq_destinations[k].code));
     compile_hotels(p, src);
