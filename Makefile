@@ -76,7 +76,7 @@ test: all
 	scripts/test.sh
 
 check:
-	scripts/test.sh unit ops-unit
+	scripts/test.sh layers unit ops-unit
 
 clean:
 	rm -rf build

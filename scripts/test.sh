@@ -33,6 +33,7 @@ root=$(pwd)
 SUITES=()   # "name|variants|command"
 suite() { local name=$1 variants=$2; shift 2; SUITES+=("$name|$variants|$*"); }
 
+suite layers      "plain"                 scripts/check-layers.sh
 suite unit        "plain asan clang-asan" 'for t in $B/tests/test_*; do run_one "$t"; done'
 suite ops-unit    "plain asan"            'tests/ops/unit.sh $B'
 suite http        "plain asan clang-asan" python3 tests/http/test_http.py

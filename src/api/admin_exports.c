@@ -2,11 +2,34 @@
  * "json"}: queues a price report of that bestOffersByHotel search over the
  * serving generation; 202 {"job"}. The query is checked against the data
  * now, so a wrong search parameter is a 400 naming it, not a dead job. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/admin.h"
+#include "api/params.h"
 #include "jobs/runner.h"
+
+/* Is query a search of the serving data (when there is one)? If not, err
+ * is "query: " and the API's message, which names the parameter. */
+static bool query_parses(const store_t *s, const char *query, char *err, size_t errlen)
+{
+    if (s == NULL)
+        return true;
+    api_params p;
+    api_response pr = {0};
+    bool ok = params_parse(s, query, strlen(query), PARAMS_BEST_OFFERS, &p, &pr) == 0;
+    if (!ok) {
+        buf_putc(&pr.body, '\0');
+        char *msg = NULL;
+        bool bad;
+        jobs_json_path(pr.body.data, "$.error.message", &msg, &bad);
+        snprintf(err, errlen, "query: %s", msg ? msg : "not a valid search");
+        free(msg);
+    }
+    api_response_free(&pr);
+    return ok;
+}
 
 void api_admin_exports(const api_call *c, api_response *res)
 {
@@ -28,8 +51,13 @@ void api_admin_exports(const api_call *c, api_response *res)
     buf_putc(&p, '}');
     buf_putc(&p, '\0');
     char field[32], err[1024];
-    if (!jobs_check_export(c->store, p.data, field, sizeof field, err, sizeof err)) {
-        api_error(res, 400, "invalid_parameter", field, "%s", err);
+    const char *bad = NULL;
+    if (!jobs_check_export(p.data, field, sizeof field, err, sizeof err))
+        bad = field;
+    else if (!query_parses(c->store, query, err, sizeof err))
+        bad = "query";
+    if (bad != NULL) {
+        api_error(res, 400, "invalid_parameter", bad, "%s", err);
         buf_free(&p);
         goto out;
     }

@@ -6,6 +6,7 @@
 
 #include "api/admin.h"
 #include "jobs/runner.h"
+#include "util/clock.h"
 
 void api_admin_job(const api_call *c, api_response *res)
 {
@@ -18,7 +19,7 @@ void api_admin_job(const api_call *c, api_response *res)
     bool del = c->req->method_len == 6;
     if (del) {
         char err[512];
-        int r = jobs_cancel(db, id, (int64_t)now_unix_ms(), err, sizeof err);
+        int r = jobs_cancel(db, id, (int64_t)clock_unix_ms(), err, sizeof err);
         if (r == 0) {
             jobs_cancel_running(id);
             admin_job_answer(db, id, 200, res);

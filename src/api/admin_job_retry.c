@@ -2,6 +2,7 @@
  * with fresh attempts; 409 for a job in any other state. */
 #include "api/admin.h"
 #include "jobs/runner.h"
+#include "util/clock.h"
 
 void api_admin_job_retry(const api_call *c, api_response *res)
 {
@@ -12,7 +13,7 @@ void api_admin_job_retry(const api_call *c, api_response *res)
         return;
     char err[512];
     jobs_db *db = jobs_db_acquire();
-    int r = jobs_retry(db, id, (int64_t)now_unix_ms(), err, sizeof err);
+    int r = jobs_retry(db, id, (int64_t)clock_unix_ms(), err, sizeof err);
     if (r == 0)
         admin_job_answer(db, id, 200, res);
     else if (r == 1)

@@ -8,19 +8,13 @@
 #include <time.h>
 
 #include "api/endpoints.h"
+#include "util/clock.h"
 
 #define HANDLER_API_(id, name, path, flags, params, handler) [ROUTE_##id] = handler,
 #define PARAMS_API_(id, name, path, flags, params, handler) [ROUTE_##id] = params,
 #define SKIP_(...)
 static api_handler *const HANDLERS[ROUTE_COUNT] = {ISLA_ROUTES(HANDLER_API_, SKIP_, SKIP_)};
 static const params_kind PARAMS[ROUTE_COUNT] = {ISLA_ROUTES(PARAMS_API_, SKIP_, SKIP_)};
-
-uint64_t now_unix_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static bool eq(const char *p, size_t n, const char *lit)
 {

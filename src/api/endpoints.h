@@ -5,7 +5,8 @@
 #ifndef ISLA_API_ENDPOINTS_H
 #define ISLA_API_ENDPOINTS_H
 
-#include "api/api.h"
+#include "api/call.h"
+#include "api/response.h"
 
 typedef void api_handler(const api_call *c, api_response *res);
 

@@ -1,6 +1,7 @@
 /* GET /api/health (and /api/health/ready): 200 with the generation and
  * its import figures once data is loaded, 503 "starting" before. */
 #include "api/endpoints.h"
+#include "util/clock.h"
 
 /* Appends the fleet's parts to a health object whose closing brace is the
  * last byte of b. Redis down is "degraded", never a reason to be unready:
@@ -22,7 +23,7 @@ static void fleet_health(const api_env *env, buf_t *b)
 void api_health(const api_call *c, api_response *res)
 {
     store_t *s = c->store;
-    uint64_t now = now_unix_ms();
+    uint64_t now = clock_unix_ms();
     double uptime = c->env ? (double)(now - c->env->started_unix_ms) / 1000.0 : 0;
     res->content_type = "application/json";
     buf_t *b = &res->body;

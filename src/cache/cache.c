@@ -43,17 +43,6 @@ static shard *shard_of(uint64_t h)
     return &C.shards[h >> 60];
 }
 
-cache_blob *cache_blob_new(const void *data, size_t len)
-{
-    cache_blob *b = malloc(sizeof(*b) + len);
-    if (b == NULL)
-        abort();
-    b->len = len;
-    if (len > 0)
-        memcpy(b->data, data, len);
-    return b;
-}
-
 void cache_init(uint64_t budget_bytes, uint64_t ttl_ms)
 {
     C.budget = budget_bytes;

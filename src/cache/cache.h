@@ -32,12 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { CACHE_IDENTITY, CACHE_GZIP, CACHE_BR, CACHE_ENCODINGS } cache_encoding;
+#include "util/compress.h"
 
-typedef struct {
-    size_t len;
-    char data[];
-} cache_blob;
 
 typedef struct cache_entry cache_entry;
 struct cache_entry {
@@ -106,6 +102,5 @@ typedef struct {
 } cache_stats;
 void cache_stats_read(cache_stats *s);
 
-cache_blob *cache_blob_new(const void *data, size_t len);
 
 #endif

@@ -16,6 +16,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "query/query.h"
+#include "util/clock.h"
 #include "util/parallel.h"
 
 /* Sentences for the nlq-parse class: German and English, typos, hotel
@@ -39,13 +40,6 @@ static const char *const BENCH_SENTENCES[] = {
     "Hallo, wir sind zu zweit und möchten im Juli eine Woche nach Mallorca, ab Köln, Halbpension, Meerblick",
 };
 #define N_BENCH_SENTENCES (sizeof BENCH_SENTENCES / sizeof *BENCH_SENTENCES)
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -72,9 +66,9 @@ static void throughput_worker(void *arg, int t)
     throughput_ctx *c = arg;
     hotel_best_vec v = {0};
     search_t q;
-    double end = now_us() + c->seconds * 1e6;
+    double end = ((double)clock_mono_ns() / 1e3) + c->seconds * 1e6;
     uint64_t i = 0;
-    while (now_us() < end) {
+    while (((double)clock_mono_ns() / 1e3) < end) {
         for (int k = 0; k < 16; k++, i++) {
             mix_search(c->s, (mix_class)(i % MIX_BASE_CLASSES), c->seed + 1000 + (uint64_t)t, i, &q);
             query_best_offers(c->s, &q, &v);
@@ -202,16 +196,16 @@ int cmd_bench(int argc, char **argv)
         return 2;
     }
     char err[512];
-    double t0 = now_us();
+    double t0 = ((double)clock_mono_ns() / 1e3);
     store_t *s = store_open(data, false, err, sizeof err);
     if (!s) {
         fprintf(stderr, "isla bench: %s\n", err);
         return 1;
     }
-    double open_ms = (now_us() - t0) / 1000;
-    t0 = now_us();
+    double open_ms = (((double)clock_mono_ns() / 1e3) - t0) / 1000;
+    t0 = ((double)clock_mono_ns() / 1e3);
     store_warm(s); /* as `isla serve` does before it serves */
-    double warm_ms = (now_us() - t0) / 1000;
+    double warm_ms = (((double)clock_mono_ns() / 1e3) - t0) / 1000;
     if (!s->n_offers) {
         fprintf(stderr, "isla bench: the generation has no offers\n");
         store_release(s);
@@ -238,10 +232,10 @@ int cmd_bench(int argc, char **argv)
         double results = 0;
         for (int64_t i = 0; i < n; i++) {
             mix_search(s, (mix_class)c, (uint64_t)seed, (uint64_t)i, &q);
-            double a = now_us();
+            double a = ((double)clock_mono_ns() / 1e3);
             query_best_offers(s, &q, &res);
             query_sort_best(s, res.items, res.len, SORT_PRICE);
-            t[i] = now_us() - a;
+            t[i] = ((double)clock_mono_ns() / 1e3) - a;
             results += (double)res.len;
         }
         report(mix_class_name[c], t, (size_t)n, results);
@@ -260,15 +254,15 @@ int cmd_bench(int argc, char **argv)
         if (!res.len)
             continue;
         uint32_t hotel = res.items[(size_t)i % res.len].hotel;
-        double a = now_us();
+        double a = ((double)clock_mono_ns() / 1e3);
         query_hotel_offers(s, &q, hotel, NULL, 20, &page);
-        t[m] = now_us() - a;
+        t[m] = ((double)clock_mono_ns() / 1e3) - a;
         r1 += (double)page.len;
         query_hotel_offers(s, &q, hotel, NULL, 500, &skip);
         offer_pos after = skip.len ? query_offer_pos(s, skip.items[skip.len - 1]) : (offer_pos){0, 0, 0, 0};
-        a = now_us();
+        a = ((double)clock_mono_ns() / 1e3);
         query_hotel_offers(s, &q, hotel, skip.len ? &after : NULL, 20, &page);
-        t2[m] = now_us() - a;
+        t2[m] = ((double)clock_mono_ns() / 1e3) - a;
         r2 += (double)page.len;
         m++;
     }
@@ -289,15 +283,15 @@ int cmd_bench(int argc, char **argv)
         uint32_t hotel = (uint32_t)(((uint64_t)i * 0x9E3779B97F4A7C15ull + (uint64_t)seed) % s->n_hotels);
         if (s->hotel_run_first[hotel] == s->hotel_run_first[hotel + 1])
             continue; /* a hotels.csv entry without offers */
-        double a = now_us();
+        double a = ((double)clock_mono_ns() / 1e3);
         query_hotel_offers(s, &bare, hotel, NULL, 20, &page);
-        t[m] = now_us() - a;
+        t[m] = ((double)clock_mono_ns() / 1e3) - a;
         r1 += (double)page.len;
         query_hotel_offers(s, &bare, hotel, NULL, 500, &skip);
         offer_pos after = skip.len ? query_offer_pos(s, skip.items[skip.len - 1]) : (offer_pos){0, 0, 0, 0};
-        a = now_us();
+        a = ((double)clock_mono_ns() / 1e3);
         query_hotel_offers(s, &bare, hotel, skip.len ? &after : NULL, 20, &page);
-        t2[m] = now_us() - a;
+        t2[m] = ((double)clock_mono_ns() / 1e3) - a;
         r2 += (double)page.len;
         m++;
     }
@@ -307,18 +301,18 @@ int cmd_bench(int argc, char **argv)
     }
 
     /* The intent parser: time to turn a sentence into a search (q=). */
-    a0_nlq = now_us();
+    a0_nlq = ((double)clock_mono_ns() / 1e3);
     const nlq_t *parser = api_nlq_parser(s);
-    double compile_ms = (now_us() - a0_nlq) / 1000;
+    double compile_ms = (((double)clock_mono_ns() / 1e3) - a0_nlq) / 1000;
     if (parser) {
         double fields = 0;
         nlq_result r;
         for (int64_t i = 0; i < n; i++) {
             const char *text = BENCH_SENTENCES[(size_t)i % N_BENCH_SENTENCES];
             size_t len = strlen(text);
-            double a = now_us();
+            double a = ((double)clock_mono_ns() / 1e3);
             nlq_parse(parser, text, len, &r);
-            t[i] = now_us() - a;
+            t[i] = ((double)clock_mono_ns() / 1e3) - a;
             fields += __builtin_popcount(r.have);
         }
         report("nlq-parse", t, (size_t)n, fields);
@@ -335,15 +329,15 @@ int cmd_bench(int argc, char **argv)
         mix_search(s, MIX_BROAD, (uint64_t)seed + 3, (uint64_t)i, &q);
         query_best_offers(s, &q, &res);
         query_sort_best(s, res.items, res.len, SORT_PRICE);
-        double a = now_us();
+        double a = ((double)clock_mono_ns() / 1e3);
         b.len = 0;
         render_best_array(&b, s, &q, res.items, res.len, 0);
-        enc_us += now_us() - a;
+        enc_us += ((double)clock_mono_ns() / 1e3) - a;
         bytes += (double)b.len;
-        a = now_us();
+        a = ((double)clock_mono_ns() / 1e3);
         b.len = 0;
         render_best_array(&b, s, &q, res.items, res.len, sel);
-        sel_us += now_us() - a;
+        sel_us += ((double)clock_mono_ns() / 1e3) - a;
         sel_bytes += (double)b.len;
     }
     printf("json: %.0f KB per full broad answer, encoded at %.0f MB/s (one core), %.0f us per answer\n",
@@ -355,9 +349,9 @@ int cmd_bench(int argc, char **argv)
     throughput_ctx tc = {s, (uint64_t)seed, seconds, {0}};
     if (threads > 256)
         threads = 256;
-    double a = now_us();
+    double a = ((double)clock_mono_ns() / 1e3);
     parallel_run((int)threads, throughput_worker, &tc);
-    double el = (now_us() - a) / 1e6;
+    double el = (((double)clock_mono_ns() / 1e3) - a) / 1e6;
     uint64_t total = 0;
     for (int i = 0; i < threads; i++)
         total += tc.done[i];

@@ -10,6 +10,7 @@
 #include "cli/args.h"
 #include "cli/cli.h"
 #include "jobs/jobs.h"
+#include "util/clock.h"
 
 static void usage(FILE *f)
 {
@@ -22,13 +23,6 @@ static void usage(FILE *f)
           "done, dead, cancelled. show prints the job as JSON; retry queues a\n"
           "dead or cancelled job again with fresh attempts.\n",
           f);
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int cmd_jobs(int argc, char **argv)
@@ -121,7 +115,7 @@ int cmd_jobs(int argc, char **argv)
             rc = g == 0 ? 2 : 1;
         }
     } else {
-        int r = jobs_retry(db, id, wall_ms(), err, sizeof err);
+        int r = jobs_retry(db, id, (int64_t)clock_unix_ms(), err, sizeof err);
         if (r == 0) {
             fprintf(stderr, "isla jobs: job %lld queued again\n", (long long)id);
         } else {

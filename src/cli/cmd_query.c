@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "dest/dest.h"
 #include "util/buf.h"
+#include "util/clock.h"
 
 static void usage(FILE *f)
 {
@@ -73,7 +74,7 @@ int cmd_query(int argc, char **argv)
         buf_free(&qs);
         return 1;
     }
-    api_env env = {.started_unix_ms = now_unix_ms()};
+    api_env env = {.started_unix_ms = clock_unix_ms()};
     api_request req = {.method = "GET", .method_len = 3, .path = path, .path_len = strlen(path),
                        .query = qs.data ? qs.data : "", .query_len = qs.len};
     api_response res;

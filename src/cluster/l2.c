@@ -18,7 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "metrics/log.h"
+#include "util/log.h"
+#include "util/clock.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000

@@ -19,8 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "metrics/log.h"
+#include "util/log.h"
 #include "store/store.h"
+#include "util/clock.h"
 
 #define RETRY_MIN_MS 1000
 

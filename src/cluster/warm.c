@@ -14,8 +14,9 @@
 
 #include "api/api.h"
 #include "cache/cache.h"
-#include "metrics/log.h"
 #include "query/query.h"
+#include "util/clock.h"
+#include "util/log.h"
 
 static struct {
     pthread_t thread;
@@ -28,24 +29,17 @@ static struct {
     _Atomic uint64_t runs, warmed, last_warmed, last_candidates, last_ms;
 } W;
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void *warm_main(void *arg)
 {
     (void)arg;
     /* Below the serving threads: warming only uses what they leave. */
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
-    uint64_t t0 = mono_ms(), deadline = t0 + W.time_ms;
+    uint64_t t0 = clock_mono_ms(), deadline = t0 + W.time_ms;
     store_t *s = W.store;
-    api_env env = {.started_unix_ms = now_unix_ms()};
+    api_env env = {.started_unix_ms = clock_unix_ms()};
     buf_t key = {0};
     uint64_t done = 0;
-    for (size_t i = 0; i < W.n && !atomic_load(&W.stop) && mono_ms() < deadline; i++) {
+    for (size_t i = 0; i < W.n && !atomic_load(&W.stop) && clock_mono_ms() < deadline; i++) {
         const char *o = W.origins[i];
         const char *q = strchr(o, '?');
         size_t plen = q ? (size_t)(q - o) : strlen(o);
@@ -63,7 +57,7 @@ static void *warm_main(void *arg)
         if (call.ready && api_call_key(&call, &key)) {
             api_execute(&call, &res);
             if (res.status == 200) {
-                cache_entry *e = cache_insert_origin(key.data, key.len, s->generation, mono_ms(), res.status,
+                cache_entry *e = cache_insert_origin(key.data, key.len, s->generation, clock_mono_ms(), res.status,
                                                      res.content_type, res.has_total, res.total,
                                                      cache_blob_new(res.body.data, res.body.len), o, strlen(o));
                 if (e != NULL) {
@@ -74,7 +68,7 @@ static void *warm_main(void *arg)
         }
         api_response_free(&res);
     }
-    uint64_t ms = mono_ms() - t0;
+    uint64_t ms = clock_mono_ms() - t0;
     buf_free(&key);
     query_thread_done(); /* this thread ends: its search scratch goes too */
     atomic_fetch_add(&W.runs, 1);

@@ -18,9 +18,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "http/netaddr.h"
+#include "util/accesslog.h"
+#include "util/netaddr.h"
 
-typedef enum { ACCESS_LOG_OFF, ACCESS_LOG_SAMPLED, ACCESS_LOG_FULL } access_log_mode;
 
 typedef struct {
     /* data and listening */

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "http/netaddr.h"
+#include "util/netaddr.h"
 
 /* cap 0 = no cap (everything is counted, nothing refused). */
 void conncount_init(size_t cap);

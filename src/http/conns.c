@@ -40,7 +40,7 @@
  * owns, so a connection is cut with shutdown(2) (after SO_LINGER 0, so the
  * kernel drops what is queued): h2o then sees the end of the stream or a
  * failed write and closes it through its own path, freeing its requests. */
-#include "http/internal.h"
+#include "http/conns.h"
 
 #include <errno.h>
 #include <linux/tcp.h>
@@ -54,7 +54,7 @@
 #include <h2o/http2_internal.h>
 
 #include "conncount/conncount.h"
-#include "metrics/log.h"
+#include "util/log.h"
 
 #define WATCH_MS 250             /* how often a worker looks at its connections */
 #define EVICT_IDLE_MS 500        /* the least idle time of a connection closed to make room */
@@ -157,7 +157,7 @@ void http_conn_accept(worker *w, h2o_socket_t *sock)
     cs->addr_counted = counted;
     cs->refs = 1;
     h2o_linklist_init_anchor(&cs->held_reqs);
-    uint64_t now = mono_ms();
+    uint64_t now = clock_mono_ms();
     cs->last_active_ms = now;
     cs->progress_ms = now;
     h2o_linklist_insert(&w->conns, &cs->link);
@@ -182,7 +182,7 @@ void http_conn_attach(worker *w, h2o_req_t *req, req_state *st)
     cs->active++;
     if (req->version >= 0x200)
         cs->is_h2 = true;
-    touch(cs, mono_ms());
+    touch(cs, clock_mono_ms());
 }
 
 bool http_conn_admit(worker *w, req_state *st)
@@ -202,7 +202,7 @@ void http_conn_hold(req_state *st, uint64_t bytes)
         return;
     st->held = bytes;
     st->last_pending = SIZE_MAX;
-    st->progress_ms = mono_ms();
+    st->progress_ms = clock_mono_ms();
     cs->held += bytes;
     atomic_fetch_add_explicit(&cs->w->srv->held, bytes, memory_order_relaxed);
     h2o_linklist_insert(&cs->held_reqs, &st->held_link);
@@ -220,7 +220,7 @@ void http_conn_detach(req_state *st)
         st->held = 0;
     }
     cs->active--;
-    touch(cs, mono_ms());
+    touch(cs, clock_mono_ms());
     st->conn = NULL;
     unref(cs);
 }

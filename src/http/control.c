@@ -4,7 +4,7 @@
  * SIGHUP (reload, web files, access log reopen), and once a second the
  * metrics window, the memory monitor, the rate limiter's sweep and the
  * alert rules. */
-#include "http/internal.h"
+#include "http/control.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,11 +13,13 @@
 #include "api/nlq_query.h"
 #include "cluster/ship.h"
 #include "cluster/warm.h"
-#include "http/ratelimit.h"
+#include "http/respond.h"
+#include "util/ratelimit.h"
 #include "keys/keys.h"
-#include "metrics/alert.h"
-#include "metrics/log.h"
+#include "alert/alert.h"
 #include "metrics/memory.h"
+#include "util/log.h"
+#include "util/ratelimit.h"
 
 #define POLL_MS 1000             /* how often to look for a first generation */
 
@@ -128,7 +130,7 @@ static void loader_finish(server *srv)
     loader *l = &srv->load;
     store_t *s = l->result;
     l->result = NULL;
-    uint64_t now = mono_ms();
+    uint64_t now = clock_mono_ms();
     if (s == NULL) {
         buf_t msg = {0};
         buf_put_json_str(&msg, l->err, strlen(l->err));
@@ -189,7 +191,7 @@ static void loader_finish(server *srv)
         store_retain(s);
         warm_start(s, warm, n_warm, srv->cfg->warm_time_ms);
     }
-    atomic_store(&srv->last_reload_unix_ms, now_unix_ms());
+    atomic_store(&srv->last_reload_unix_ms, clock_unix_ms());
     if (!first)
         atomic_fetch_add(&srv->reloads_ok, 1);
     if (!srv->announced) {
@@ -271,7 +273,7 @@ void http_control_tick(server *srv)
         loader_finish(srv);
     }
     if (srv->store == NULL && !l->running && !srv->reload_wanted) {
-        uint64_t now = mono_ms();
+        uint64_t now = clock_mono_ms();
         if (now >= srv->next_poll_ms) {
             srv->next_poll_ms = now + POLL_MS;
             srv->reload_wanted = http_first_generation_ready(srv);
@@ -291,7 +293,7 @@ void http_second_tick(server *srv, uint64_t now, uint64_t *next_memlog)
     const server_config *cfg = srv->cfg;
     metrics_tick();
     uint64_t rss = memory_sample(now);
-    ratelimit_sweep(mono_ns());
+    ratelimit_sweep(clock_mono_ns());
 
     metrics_window w;
     metrics_window_read(&w);

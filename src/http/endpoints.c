@@ -7,16 +7,18 @@
  * answered when the load it asked for has finished (tickets: each request
  * takes a number, the control thread publishes the number its load
  * covered), after ADMIN_WAIT_MS with 202, or with 503 at shutdown. */
-#include "http/internal.h"
+#include "http/endpoints.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 
-#include "http/compress.h"
-#include "http/ops.h"
+#include "http/generations.h"
+#include "http/respond.h"
 #include "jobs/runner.h"
-#include "metrics/log.h"
+#include "ops/ops.h"
+#include "util/compress.h"
+#include "util/log.h"
 
 #define ADMIN_WAIT_MS 60000      /* an admin reload answers 202 if the load takes longer */
 #define HEARTBEAT_MS 15000       /* stats stream comment when nothing else was sent */
@@ -27,7 +29,7 @@ static void fill_view(server *srv, ops_view *v, const store_t *s)
 {
     memset(v, 0, sizeof(*v));
     v->started_unix_ms = srv->env.started_unix_ms;
-    v->now_unix_ms = now_unix_ms();
+    v->now_unix_ms = clock_unix_ms();
     v->store = s;
     v->reloads_ok = atomic_load(&srv->reloads_ok);
     v->reloads_failed = atomic_load(&srv->reloads_failed);
@@ -86,7 +88,7 @@ static void http_handle_live(worker *w, h2o_req_t *req, req_state *st)
 {
     st->has_res = true;
     buf_printf(&st->res.body, "{\"status\":\"live\",\"uptime\":%.3f,\"ready\":%s}",
-               (double)(now_unix_ms() - w->srv->env.started_unix_ms) / 1000.0, w->store != NULL ? "true" : "false");
+               (double)(clock_unix_ms() - w->srv->env.started_unix_ms) / 1000.0, w->store != NULL ? "true" : "false");
     send_owned_json(w, req, st, 200, "application/json");
 }
 
@@ -140,7 +142,7 @@ static void http_handle_stream(worker *w, h2o_req_t *req, req_state *st)
     CACHE_CONTROL_LIT(req, "no-store");
     /* nginx must pass events through as they come. */
     ADD_HEADER_LIT(req, "x-accel-buffering", "no");
-    uint64_t t1 = mono_ns();
+    uint64_t t1 = clock_mono_ns();
     char *rt = h2o_mem_alloc_pool(&req->pool, 32);
     int n = snprintf(rt, 32, "%.3fms", (double)(t1 - st->t0) / 1e6);
     add_header(req, H2O_STRLIT("x-response-time"), rt, (size_t)n);
@@ -299,7 +301,7 @@ static void http_handle_admin_reload(worker *w, h2o_req_t *req, req_state *st, h
         return;
     /* Ask the control thread for a load; answer when it is done. */
     st->ticket = atomic_fetch_add(&srv->reload_requested, 1) + 1;
-    st->deadline_ms = mono_ms() + ADMIN_WAIT_MS;
+    st->deadline_ms = clock_mono_ms() + ADMIN_WAIT_MS;
     st->req = req;
     h2o_linklist_insert(&w->waiters, &st->link);
 }

@@ -9,7 +9,9 @@
  * buffer; the open descriptor keeps the file readable even if a newer
  * import removes its generation meanwhile. Only the files the manifest
  * lists can be named. */
-#include "http/internal.h"
+#include "http/generations.h"
+
+#include "http/respond.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "cluster/ship.h"
+#include "util/clock.h"
 
 #define PIECE (1u << 20)
 
@@ -120,7 +123,7 @@ static void send_file(worker *w, h2o_req_t *req, req_state *st, const char *path
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    H2O_STRLIT("application/octet-stream"));
     CACHE_CONTROL_LIT(req, "no-store");
-    uint64_t t1 = mono_ns();
+    uint64_t t1 = clock_mono_ns();
     metrics_record(w->m, st->route, status, t1 - st->t0, size - from);
     http_log_request(w, req, st, status, size - from, (double)(t1 - st->t0) / 1e6, CACHE_IDENTITY);
     req->res.status = status;

@@ -5,15 +5,20 @@
  * the API — prepared once (api_prepare), cacheable searches answered by
  * search.c, the rest by api_execute — or, for a path no route takes, the
  * UI's static files and else a 404. */
-#include "http/internal.h"
+#include "http/handler.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <strings.h>
 
+#include "http/endpoints.h"
 #include "http/headguard.h"
-#include "http/ratelimit.h"
+#include "cluster/l2.h"
+#include "http/conns.h"
+#include "http/respond.h"
+#include "http/search.h"
 #include "keys/keys.h"
+#include "util/ratelimit.h"
 
 /* ---- the request handler ------------------------------------------------ */
 
@@ -74,7 +79,7 @@ static int key_gate(worker *w, h2o_req_t *req, req_state *st, unsigned flags, bo
     }
     keys_check c;
     if (keys_runtime_on())
-        keys_check_key(key.base, key.len, mono_ns(), &c);
+        keys_check_key(key.base, key.len, clock_mono_ns(), &c);
     else
         memset(&c, 0, sizeof c), c.verdict = KEY_UNKNOWN;
     if (c.verdict != KEY_OK) {
@@ -125,7 +130,7 @@ static bool rate_limited(worker *w, h2o_req_t *req, req_state *st)
     const server_config *cfg = w->srv->cfg;
     netaddr client = http_client_addr(w, req);
     ratelimit_result r;
-    ratelimit_take(&client, mono_ns(), &r);
+    ratelimit_take(&client, clock_mono_ns(), &r);
     http_header_u64(req, H2O_STRLIT("ratelimit-limit"), r.limit);
     http_header_u64(req, H2O_STRLIT("ratelimit-remaining"), r.remaining);
     http_header_u64(req, H2O_STRLIT("ratelimit-reset"), r.reset_s);
@@ -165,15 +170,46 @@ static void refuse_head(worker *w, h2o_req_t *req, req_state *st, headguard_verd
                     "request bodies with Transfer-Encoding are not accepted; send Content-Length");
 }
 
+/* The request's state goes with its pool: h2o calls this after the
+ * response is written or the connection closed, and the references the
+ * request held are dropped. */
+static void req_state_dispose(void *p)
+{
+    req_state *st = p;
+    http_conn_detach(st);
+    /* A request that goes away while waiting (client gone, HTTP/2 reset). */
+    if (st->l2op != NULL)
+        l2_cancel(st->l2op);
+    if (h2o_timeout_is_linked(&st->flight_timer))
+        h2o_timeout_unlink(&st->flight_timer);
+    http_flight_end(st);
+    free(st->skey);
+    if (h2o_linklist_is_linked(&st->link))
+        h2o_linklist_unlink(&st->link);
+    if (st->counted_stream)
+        atomic_fetch_sub(&st->w->srv->streams, 1);
+    if (st->has_res)
+        api_response_free(&st->res);
+    free(st->zbody);
+    buf_free(&st->sbuf);
+    if (st->entry != NULL)
+        cache_release(st->entry);
+    if (st->store != NULL)
+        store_release(st->store);
+    if (st->web != NULL)
+        static_site_release(st->web);
+    st->w->inflight--;
+}
+
 int http_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
     worker *w = H2O_STRUCT_FROM_MEMBER(worker, ctx, req->conn->ctx);
     const server_config *cfg = w->srv->cfg;
-    req_state *st = h2o_mem_alloc_shared(&req->pool, sizeof(*st), http_req_state_dispose);
+    req_state *st = h2o_mem_alloc_shared(&req->pool, sizeof(*st), req_state_dispose);
     memset(st, 0, sizeof(*st));
     st->w = w;
-    st->t0 = mono_ns();
+    st->t0 = clock_mono_ns();
     st->route = ROUTE_OTHER;
     w->inflight++;
     http_conn_attach(w, req, st);

@@ -4,45 +4,17 @@
  * sends a response and counts and logs it. Bodies are never copied: they
  * live in the request's state (or a cache entry it holds), which h2o frees
  * with the request's pool after the last byte is written. */
-#include "http/internal.h"
-#include "cluster/l2.h"
+#include "http/respond.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "http/compress.h"
+#include "http/conns.h"
+#include "util/compress.h"
 
 #define MAX_ECHO_HEADER 1024     /* longest Access-Control-Request-Headers echoed back */
 #define IMMUTABLE_CC "public, max-age=31536000, immutable"
-
-void http_req_state_dispose(void *p)
-{
-    req_state *st = p;
-    http_conn_detach(st);
-    /* A request that goes away while waiting (client gone, HTTP/2 reset). */
-    if (st->l2op != NULL)
-        l2_cancel(st->l2op);
-    if (h2o_timeout_is_linked(&st->flight_timer))
-        h2o_timeout_unlink(&st->flight_timer);
-    http_flight_end(st);
-    free(st->skey);
-    if (h2o_linklist_is_linked(&st->link))
-        h2o_linklist_unlink(&st->link);
-    if (st->counted_stream)
-        atomic_fetch_sub(&st->w->srv->streams, 1);
-    if (st->has_res)
-        api_response_free(&st->res);
-    free(st->zbody);
-    buf_free(&st->sbuf);
-    if (st->entry != NULL)
-        cache_release(st->entry);
-    if (st->store != NULL)
-        store_release(st->store);
-    if (st->web != NULL)
-        static_site_release(st->web);
-    st->w->inflight--;
-}
 
 static const char *reason_phrase(int status)
 {
@@ -184,7 +156,7 @@ void http_log_request(worker *w, h2o_req_t *req, req_state *st, int status, uint
         .key_name = st->key_name,
         .tier = st->tier_name,
     };
-    accesslog_add(&w->log, &r, slow, mono_ms());
+    accesslog_add(&w->log, &r, slow, clock_mono_ms());
 }
 
 /* Sends status, the headers already added, and body (none for HEAD, but
@@ -194,7 +166,7 @@ void http_finish(worker *w, h2o_req_t *req, req_state *st, int status, const cha
                    cache_encoding enc)
 {
     static h2o_generator_t generator = {NULL, NULL};
-    uint64_t t1 = mono_ns();
+    uint64_t t1 = clock_mono_ns();
     double ms = (double)(t1 - st->t0) / 1e6;
     char *rt = h2o_mem_alloc_pool(&req->pool, 32);
     int n = snprintf(rt, 32, "%.3fms", ms);

@@ -5,13 +5,15 @@
  * without running anything, and the result cache entry, so a hit sends the
  * stored (and already compressed) bytes. A miss runs api_execute on the
  * same prepared call and stores a 200 answer. */
-#include "http/internal.h"
+#include "http/search.h"
 
 #include <stdio.h>
 
 #include "cluster/cluster.h"
 #include "cluster/l2.h"
-#include "http/compress.h"
+#include "http/respond.h"
+#include "util/compress.h"
+#include "util/clock.h"
 
 #include <stdlib.h>
 
@@ -89,7 +91,7 @@ static void search_and_send(worker *w, h2o_req_t *req, req_state *st, const api_
                             size_t key_len, const char *etag, size_t etag_len)
 {
     store_t *s = call->store;
-    uint64_t now = mono_ms();
+    uint64_t now = clock_mono_ms();
     api_execute(call, &st->res);
     if (st->res.status == 200 && st->sf_leader && w->l2 != NULL) {
         buf_t *v = &w->l2buf;
@@ -135,7 +137,7 @@ static void search_and_send(worker *w, h2o_req_t *req, req_state *st, const api_
 /* Answers from the result cache if the entry is there now. */
 static bool answer_from_l1(worker *w, h2o_req_t *req, req_state *st)
 {
-    cache_entry *e = cache_lookup(st->skey, st->skey_len, st->call.store->generation, mono_ms());
+    cache_entry *e = cache_lookup(st->skey, st->skey_len, st->call.store->generation, clock_mono_ms());
     if (e == NULL)
         return false;
     st->entry = e;
@@ -156,7 +158,7 @@ static bool answer_from_l2(worker *w, h2o_req_t *req, req_state *st, const char 
     const char *ctype = "application/json"; /* a static string, as cache entries keep it */
     st->cache_status = "l2-hit";
     ADD_HEADER_LIT(req, "x-isla-cache", "l2");
-    cache_entry *e = cache_insert_origin(st->skey, st->skey_len, st->call.store->generation, mono_ms(), v.status,
+    cache_entry *e = cache_insert_origin(st->skey, st->skey_len, st->call.store->generation, clock_mono_ms(), v.status,
                                          ctype, v.has_total, v.total, cache_blob_new(v.body, v.body_len),
                                          req->path.base, req->path.len);
     http_flight_end(st);
@@ -195,7 +197,7 @@ static void on_flight_poll(h2o_timeout_entry_t *entry)
     worker *w = st->w;
     if (answer_from_l1(w, st->req, st))
         return;
-    if (sf_active(st->skey, st->skey_len) && mono_ms() < st->flight_deadline_ms) {
+    if (sf_active(st->skey, st->skey_len) && clock_mono_ms() < st->flight_deadline_ms) {
         h2o_timeout_link(w->loop, &w->flight_poll, &st->flight_timer);
         return;
     }
@@ -223,7 +225,7 @@ bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_call
         http_finish(w, req, st, 304, NULL, 0, CACHE_IDENTITY);
         return true;
     }
-    uint64_t now = mono_ms();
+    uint64_t now = clock_mono_ms();
     cache_entry *e = cache_lookup(key->data, key->len, s->generation, now);
     if (e != NULL) {
         st->entry = e;

@@ -44,8 +44,7 @@
  * This file: threads, listeners, connections, the worker loop, drain and
  * start-up. A request goes handler.c -> search.c / api_execute -> respond.c;
  * the operator's endpoints are in endpoints.c, the control thread's work in
- * control.c; internal.h has the shared state. */
-#include "dest/dest.h"
+ * control.c; state.h has the shared state, each file its own header. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -65,15 +64,21 @@
 #include "cluster/ship.h"
 #include "cluster/warm.h"
 #include "cursor/cursor.h"
-#include "http/compress.h"
+#include "dest/dest.h"
+#include "http/control.h"
+#include "http/endpoints.h"
+#include "http/handler.h"
 #include "http/headguard.h"
-#include "http/internal.h"
-#include "http/ratelimit.h"
+#include "http/conns.h"
+#include "http/respond.h"
+#include "http/state.h"
 #include "jobs/runner.h"
 #include "keys/keys.h"
-#include "metrics/alert.h"
-#include "metrics/log.h"
+#include "alert/alert.h"
 #include "metrics/memory.h"
+#include "util/compress.h"
+#include "util/log.h"
+#include "util/ratelimit.h"
 #include "webclient/webclient.h"
 
 #define LOOP_WAIT_MS 50          /* longest a worker waits before looking at its flags */
@@ -207,7 +212,7 @@ static void worker_sync(worker *w)
 
 static void worker_tick(worker *w)
 {
-    uint64_t now = mono_ms();
+    uint64_t now = clock_mono_ms();
     worker_sync(w);
     if (w->paused && metrics_connections() < w->srv->cfg->max_connections && w->listener != NULL) {
         w->paused = false;
@@ -238,20 +243,20 @@ static void worker_drain(worker *w)
     }
     h2o_context_request_shutdown(&w->ctx);
     http_streams_close(w);
-    http_waiters_tick(w, mono_ms(), true);
-    uint64_t deadline = mono_ms() + w->srv->cfg->drain_timeout_ms;
+    http_waiters_tick(w, clock_mono_ms(), true);
+    uint64_t deadline = clock_mono_ms() + w->srv->cfg->drain_timeout_ms;
     int quiet = 0;
     /* Two quiet passes: requests that already arrived on open connections
      * are read and answered before we go. */
-    while (quiet < 2 && mono_ms() < deadline) {
+    while (quiet < 2 && clock_mono_ms() < deadline) {
         h2o_evloop_run(w->loop, w->inflight ? 10 : 0);
-        http_waiters_tick(w, mono_ms(), true);
+        http_waiters_tick(w, clock_mono_ms(), true);
         quiet = w->inflight ? 0 : quiet + 1;
     }
     if (w->inflight)
         oplog("isla: shutdown: thread %u: %llu requests still in flight after %llu ms", w->id,
               (unsigned long long)w->inflight, (unsigned long long)w->srv->cfg->drain_timeout_ms);
-    accesslog_flush(&w->log, mono_ms(), true);
+    accesslog_flush(&w->log, clock_mono_ms(), true);
 }
 
 static void *worker_main(void *arg)
@@ -328,6 +333,17 @@ static void on_job_published(void *ud, uint64_t generation)
 }
 
 /* The serving generation for an export job, retained. */
+/* The export jobs' search: the API's bestOffersByHotel, uncached. */
+static int export_search(store_t *s, const char *qs, size_t n, buf_t *body)
+{
+    api_request r = {.method = "GET", .method_len = 3, .path = "/api/bestOffersByHotel", .path_len = 22,
+                     .query = qs, .query_len = n};
+    api_response res;
+    api_handle(s, NULL, &r, &res);
+    *body = res.body;
+    return res.status;
+}
+
 static store_t *lend_store(void *ud)
 {
     server *srv = ud;
@@ -396,7 +412,7 @@ int server_run(const server_config *cfg)
     server *srv = &g_srv;
     memset(srv, 0, sizeof(*srv));
     srv->cfg = cfg;
-    srv->env.started_unix_ms = now_unix_ms();
+    srv->env.started_unix_ms = clock_unix_ms();
     pthread_mutex_init(&srv->lock, NULL);
     atomic_init(&srv->seq, 1);
     atomic_init(&srv->load.done, false);
@@ -504,6 +520,7 @@ int server_run(const server_config *cfg)
             .schedule_hotels = cfg->import_hotels,
             .published = on_job_published,
             .acquire_store = lend_store,
+            .search = export_search,
             .ud = srv,
         };
         if (!jobs_start(&jc, err, sizeof(err)))
@@ -511,7 +528,7 @@ int server_run(const server_config *cfg)
         else
             alert_set_sink(jobs_submit_webhook);
     }
-    memory_sample(mono_ms());
+    memory_sample(clock_mono_ms());
 
     h2o_config_init(&srv->config);
     srv->config.server_name = h2o_iovec_init(H2O_STRLIT("isla"));
@@ -576,13 +593,13 @@ int server_run(const server_config *cfg)
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 
-    uint64_t next_second = mono_ms() + 1000;
-    uint64_t next_memlog = mono_ms() + cfg->memory_log_ms;
+    uint64_t next_second = clock_mono_ms() + 1000;
+    uint64_t next_memlog = clock_mono_ms() + cfg->memory_log_ms;
     while (!g_stop) {
         struct timespec ts = {0, CONTROL_WAIT_MS * 1000000L};
         nanosleep(&ts, NULL); /* a signal ends it early */
         http_control_tick(srv);
-        uint64_t now = mono_ms();
+        uint64_t now = clock_mono_ms();
         if (now >= next_second) {
             next_second += 1000;
             if (next_second <= now)

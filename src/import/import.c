@@ -20,11 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "import/build.h"
 #include "hotels/hotels.h"
+#include "import/build.h"
 #include "import/input.h"
 #include "import/row.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/parallel.h"
 
 #define CHUNK_SIZE (8u << 20)
@@ -69,13 +70,6 @@ typedef struct {
     atomic_ullong rows_done, rejected;
     atomic_bool abort;
 } pipeline;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void push_chunk(pipeline *p, chunk *c)
 {
@@ -216,7 +210,7 @@ static void human(char *out, size_t n, double v)
 
 static void progress(pipeline *p, input *in, double t0)
 {
-    double dt = now_s() - t0;
+    double dt = clock_mono_s() - t0;
     if (dt <= 0)
         return;
     double rows = (double)atomic_load(&p->rows_done);
@@ -312,7 +306,7 @@ static void hand_over(pipeline *p, input *in, chunk *c, double t0, double *last)
         double frac = in->size > 0 && pos > 0 ? (double)pos / (double)in->size : -1;
         p->opt->on_progress(p->opt->progress_ud, atomic_load(&p->rows_done), frac);
     }
-    double t = now_s();
+    double t = clock_mono_s();
     if (p->opt->progress && t - *last >= 1.0) {
         progress(p, in, t0);
         *last = t;
@@ -323,7 +317,7 @@ static void hand_over(pipeline *p, input *in, chunk *c, double t0, double *last)
 static void map_chunks(pipeline *p, input *in)
 {
     uint32_t seq = 0;
-    double t0 = now_s(), last = t0;
+    double t0 = clock_mono_s(), last = t0;
     size_t size = (size_t)in->size;
     while (in->pos < size && !atomic_load(&p->abort)) {
         size_t end = size - in->pos > CHUNK_SIZE ? in->pos + CHUNK_SIZE : size;
@@ -350,7 +344,7 @@ static int read_chunks(pipeline *p, input *in, char *carry, size_t carry_len, ch
         return 0;
     }
     uint32_t seq = 0;
-    double t0 = now_s(), last = t0;
+    double t0 = clock_mono_s(), last = t0;
     bool eof = false;
     int rc = 0;
     while (!eof && !atomic_load(&p->abort)) {
@@ -580,7 +574,7 @@ static void stop_workers(pipeline *p, pthread_t *tids, int *started)
 int import_run(const import_options *opt, import_result *res, char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
-    double t0 = now_s();
+    double t0 = clock_mono_s();
     /* One import per data directory at a time (see store_import_lock): so
      * two imports never race to CURRENT, and whatever a .tmp directory or
      * unpublished generation is found now, no live import owns it. */
@@ -694,7 +688,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     if (opt->progress)
         progress(p, &in, t0);
 
-    res->seconds_parse = now_s() - t0;
+    res->seconds_parse = clock_mono_s() - t0;
     row_block *blocks = calloc(p->n_results + 1, sizeof *blocks);
     for (size_t i = 0; i < p->n_results; i++) {
         blocks[i].rows = p->results[i].rows;
@@ -706,12 +700,12 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     if (brc < 0)
         goto out;
     built = true;
-    res->seconds_build = now_s() - t0 - res->seconds_parse;
+    res->seconds_build = clock_mono_s() - t0 - res->seconds_parse;
     res->stats.imported = bo.img.n_offers;
     res->stats.duplicates = bo.n_dups;
     res->stats.unknown_hotel_rows = bo.unknown_hotel_rows;
     res->stats.created_unix = (uint64_t)time(NULL);
-    res->stats.duration_ms = (uint64_t)((now_s() - t0) * 1000);
+    res->stats.duration_ms = (uint64_t)((clock_mono_s() - t0) * 1000);
     if (shrink_guard(opt, bo.img.n_offers, err, errlen) < 0)
         goto out;
     res->hotels_known = bo.hotels_known;
@@ -743,7 +737,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     tmpdir[0] = 0; /* it is gen-N now */
     snprintf(res->gen_dir, sizeof res->gen_dir, "%s/gen-%012llu", opt->data_dir,
              (unsigned long long)res->generation);
-    res->seconds_total = now_s() - t0;
+    res->seconds_total = clock_mono_s() - t0;
     res->seconds_write = res->seconds_total - res->seconds_parse - res->seconds_build;
     rc = 0;
 out:

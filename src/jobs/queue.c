@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
+
 /* ---- states -------------------------------------------------------------- */
 
 static const char *const status_names[JOB_STATUS_COUNT] = {"queued", "running", "retrying",
@@ -274,9 +276,7 @@ int64_t jobs_submit(jobs_db *d, const char *kind, const char *payload_json, cons
                     int64_t run_at_ms, bool *existed, char *err, size_t errlen)
 {
     *existed = false;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t now = (int64_t)clock_unix_ms();
     sqlite3_stmt *st;
     if (!prep(d, &st,
               "INSERT INTO jobs(kind, payload, idem, status, max_attempts, created_ms, updated_ms, run_at_ms) "

@@ -14,7 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "metrics/log.h"
+#include "util/clock.h"
+#include "util/log.h"
 
 #define IDLE_WAIT_MS 500         /* a worker with nothing to do looks again after this */
 #define KEEPER_MS 250            /* the keeper's tick */
@@ -81,29 +82,10 @@ static struct {
        .ev_lock = PTHREAD_MUTEX_INITIALIZER,
        .snap_lock = PTHREAD_MUTEX_INITIALIZER};
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Waits for a wake-up or ms. */
 static void nap(uint64_t ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L)
-        ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+    struct timespec ts = clock_deadline_after_ms(ms);
     pthread_mutex_lock(&R.lock);
     uint64_t seen = R.wakes;
     while (seen == R.wakes && !atomic_load(&R.stopping))
@@ -247,7 +229,7 @@ static void *worker_main(void *arg)
     const char *const *kinds = lane == LANE_HEAVY ? HEAVY : LIGHT;
     while (!atomic_load(&R.stopping)) {
         job j;
-        int rc = jobs_claim(db, kinds, owner, now_ms(), (int64_t)R.cfg.lease_ms, &j, err, sizeof err);
+        int rc = jobs_claim(db, kinds, owner, (int64_t)clock_unix_ms(), (int64_t)R.cfg.lease_ms, &j, err, sizeof err);
         if (rc < 0)
             oplog("isla: jobs: %s", err);
         if (rc != 1) {
@@ -260,7 +242,7 @@ static void *worker_main(void *arg)
         s->percent = -1;
         s->eta_s = -1;
         s->changed = false;
-        s->last_beat_ms = mono_ms();
+        s->last_beat_ms = clock_mono_ms();
         atomic_store(&s->stop, false);
         s->releasing = false;
         pthread_mutex_unlock(&s->lock);
@@ -284,11 +266,11 @@ static void *worker_main(void *arg)
         buf_putc(&result, '\0');
         uint64_t rnd = 0;
         if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != sizeof rnd)
-            rnd = (uint64_t)mono_ms() * 0x9e3779b97f4a7c15ull;
+            rnd = (uint64_t)clock_mono_ms() * 0x9e3779b97f4a7c15ull;
         uint64_t base = !strcmp(j.kind, "webhook") ? R.cfg.webhook_backoff_ms : R.cfg.backoff_base_ms;
         uint64_t backoff = job_backoff_ms(base, R.cfg.backoff_cap_ms, j.attempts, rnd);
         job_status final;
-        int f = jobs_finish(db, j.id, owner, out, out == JOB_OUT_OK ? result.data : NULL, err, now_ms(), backoff,
+        int f = jobs_finish(db, j.id, owner, out, out == JOB_OUT_OK ? result.data : NULL, err, (int64_t)clock_unix_ms(), backoff,
                             &final);
         pthread_mutex_lock(&s->lock);
         s->id = 0;
@@ -469,7 +451,7 @@ static void prune(jobs_db *db)
 {
     int64_t *ids;
     size_t n;
-    if (jobs_prune(db, now_ms() - (int64_t)R.cfg.retention_ms, &ids, &n) < 0) {
+    if (jobs_prune(db, (int64_t)clock_unix_ms() - (int64_t)R.cfg.retention_ms, &ids, &n) < 0) {
         oplog("isla: jobs: cannot delete old jobs");
         return;
     }
@@ -499,7 +481,7 @@ static void *keeper_main(void *arg)
     const char *owner = jobs_owner_self();
     uint64_t next_snap = 0, snap_seq = 0, next_prune = 0;
     while (!atomic_load(&R.stopping)) {
-        uint64_t now = mono_ms();
+        uint64_t now = clock_mono_ms();
         for (int i = 0; i < LANES; i++) {
             slot *s = &R.slots[i];
             pthread_mutex_lock(&s->lock);
@@ -515,7 +497,7 @@ static void *keeper_main(void *arg)
             pthread_mutex_unlock(&s->lock);
             if (!due)
                 continue;
-            int hb = jobs_heartbeat(db, id, owner, now_ms(), (int64_t)R.cfg.lease_ms, rows, pct, eta);
+            int hb = jobs_heartbeat(db, id, owner, (int64_t)clock_unix_ms(), (int64_t)R.cfg.lease_ms, rows, pct, eta);
             if (hb == 1) {
                 /* Cancelled (by the CLI, the API or another server) or taken. */
                 atomic_store(&s->stop, true);
@@ -617,7 +599,7 @@ bool jobs_start(const jobs_config *cfg, char *err, size_t errlen)
     if (R.db == NULL)
         return false;
     jobs_owner_self();
-    if (R.schedule_at != NULL && !jobs_schedule_next(R.db, &R.cfg, now_ms(), err, errlen)) {
+    if (R.schedule_at != NULL && !jobs_schedule_next(R.db, &R.cfg, (int64_t)clock_unix_ms(), err, errlen)) {
         jobs_db_close(R.db);
         R.db = NULL;
         return false;
@@ -650,12 +632,12 @@ void jobs_stop(uint64_t wait_ms)
         pthread_mutex_unlock(&R.slots[i].lock);
     }
     jobs_wake();
-    uint64_t deadline = mono_ms() + wait_ms;
+    uint64_t deadline = clock_mono_ms() + wait_ms;
     bool all = true;
     for (int i = 0; i < LANES; i++) {
         if (!R.started[i])
             continue;
-        while (!atomic_load(&R.exited[i]) && mono_ms() < deadline) {
+        while (!atomic_load(&R.exited[i]) && clock_mono_ms() < deadline) {
             struct timespec ts = {0, 10 * 1000000L};
             nanosleep(&ts, NULL);
         }

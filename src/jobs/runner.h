@@ -49,6 +49,11 @@ typedef struct {
      * store (retained; the runner releases it). */
     void (*published)(void *ud, uint64_t generation);
     store_t *(*acquire_store)(void *ud);
+    /* Runs the bestOffersByHotel search of query string qs on s for an
+     * export, writing the answer's JSON to body; returns its HTTP status
+     * (body then holds the error). The host passes the API's: jobs sit
+     * below the API, whose admin endpoints queue them. */
+    int (*search)(store_t *s, const char *qs, size_t n, buf_t *body);
     void *ud;
 } jobs_config;
 
@@ -106,7 +111,8 @@ bool jobs_next_slot(const char *at, int64_t now_ms, int64_t *slot_ms);
 /* Payload validation shared by the API and the kinds: true if fine, else
  * the message (err) and the offending field (field). */
 bool jobs_check_import(const char *payload, char *field, size_t fieldlen, char *err, size_t errlen);
-/* s: the serving store (the query is parsed against it), or NULL. */
-bool jobs_check_export(const store_t *s, const char *payload, char *field, size_t fieldlen, char *err, size_t errlen);
+/* The shape of an export's payload ({"query", "format"}); the search
+ * itself is checked by the API against the serving data. */
+bool jobs_check_export(const char *payload, char *field, size_t fieldlen, char *err, size_t errlen);
 
 #endif

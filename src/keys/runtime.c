@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "config/config.h"
-#include "metrics/log.h"
+#include "util/log.h"
 
 sqlite3 *keys_db_handle(keys_db *k);
 

@@ -11,16 +11,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "util/clock.h"
+
 struct keys_db {
     sqlite3 *db;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool charset(const char *s, size_t max, const char *extra, bool upper)
 {
@@ -189,7 +184,7 @@ keys_rc keys_add(keys_db *k, const char *name, const char *tier, char key_out[KE
     int n = exec_changes(k,
                          "INSERT INTO api_keys(name, tier, hash, created_ms) VALUES(:s1, :s2, :blob, :i1) "
                          "ON CONFLICT(name) DO NOTHING",
-                         name, tier, h, now_ms());
+                         name, tier, h, (int64_t)clock_unix_ms());
     if (n < 0)
         goto fail;
     if (n == 0) {
@@ -211,7 +206,7 @@ keys_rc keys_revoke(keys_db *k, const char *name, char *err, size_t errlen)
         return KEYS_BAD_INPUT;
     }
     int n = exec_changes(k, "UPDATE api_keys SET revoked_ms = :i1 WHERE name = :s1 AND revoked_ms = 0", name, NULL,
-                         NULL, now_ms());
+                         NULL, (int64_t)clock_unix_ms());
     if (n < 0)
         return sql_fail(k, err, errlen, "revoke");
     if (n == 0) {
@@ -234,7 +229,7 @@ keys_rc keys_rotate(keys_db *k, const char *name, char key_out[KEYS_KEY_LEN + 1]
     unsigned char h[32];
     keys_hash(key_out, strlen(key_out), h);
     int n = exec_changes(k, "UPDATE api_keys SET hash = :blob, rotated_ms = :i1 WHERE name = :s1 AND revoked_ms = 0",
-                         name, NULL, h, now_ms());
+                         name, NULL, h, (int64_t)clock_unix_ms());
     if (n < 0)
         return sql_fail(k, err, errlen, "rotate");
     if (n == 0) {

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
+
 /* Exact codes get their own label; anything else is counted as its class. */
 static const int STATUS_CODES[] = {200, 204, 206, 301, 302, 304, 400, 401, 403, 404, 405,
                                    408, 413, 414, 416, 429, 431, 500, 502, 503, 504};
@@ -70,13 +72,6 @@ static void fine_bounds(unsigned idx, double *lo, double *hi)
     *hi = (double)((uint64_t)(5 + sub) << (o - 2));
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- state -------------------------------------------------------------- */
 
 typedef struct {
@@ -117,7 +112,7 @@ void metrics_init(unsigned n_shards, unsigned window_s)
     M.head = M.filled = 0;
     memset(&M.last, 0, sizeof(M.last));
     memset(&M.sum, 0, sizeof(M.sum));
-    M.last_tick_ns = mono_ns();
+    M.last_tick_ns = clock_mono_ns();
 }
 
 metrics_shard *metrics_shard_get(unsigned i)
@@ -219,7 +214,7 @@ void metrics_tick(void)
     }
     delta.rate_limited = diff(now.rate_limited, M.last.rate_limited);
     M.last = now;
-    M.last_tick_ns = mono_ns();
+    M.last_tick_ns = clock_mono_ns();
 
     unsigned cap = M.window_s - 1;
     window_slot *slot = &M.ring[M.head];
@@ -278,7 +273,7 @@ void metrics_window_read(metrics_window *w)
     read_cumulative(&now);
     pthread_mutex_lock(&M.lock);
     unsigned filled = M.filled;
-    double partial = (double)(mono_ns() - M.last_tick_ns) / 1e9;
+    double partial = (double)(clock_mono_ns() - M.last_tick_ns) / 1e9;
     for (int r = 0; r < ROUTE_COUNT; r++) {
         win.count[r] = M.sum.count[r] + diff(now.count[r], M.last.count[r]);
         win.errors[r] = M.sum.errors[r] + diff(now.errors[r], M.last.errors[r]);

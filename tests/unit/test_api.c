@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "testutil.h"
+#include "util/clock.h"
 #include "vocab/vocab.h"
 
 #define LIT(s) (s), (sizeof(s) - 1)
@@ -544,7 +545,7 @@ static void test_health(void **state)
     req.method = "GET", req.method_len = 3;
     req.path = "/api/health", req.path_len = strlen(req.path);
     req.query = "", req.query_len = 0;
-    api_env env = {.started_unix_ms = now_unix_ms()};
+    api_env env = {.started_unix_ms = clock_unix_ms()};
     api_handle(NULL, &env, &req, &r);
     assert_int_equal(r.status, 503);
     body = body_of(&r);

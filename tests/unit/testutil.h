@@ -18,6 +18,7 @@
 #include "import/import.h"
 #include "store/store.h"
 #include "util/buf.h"
+#include "util/clock.h"
 
 /* ---- files and directories ---- */
 
@@ -219,7 +220,7 @@ static inline void tu_api(store_t *s, const char *method, const char *path, cons
     req.query_len = query ? strlen(query) : 0;
     req.host = "localhost:8090";
     req.host_len = strlen(req.host);
-    api_env env = {.started_unix_ms = now_unix_ms()};
+    api_env env = {.started_unix_ms = clock_unix_ms()};
     api_handle(s, &env, &req, res);
 }
 

@@ -21,9 +21,9 @@
 
 #include "cache/cache.h"
 #include "config/config.h"
-#include "http/compress.h"
-#include "http/netaddr.h"
-#include "http/ratelimit.h"
+#include "util/compress.h"
+#include "util/netaddr.h"
+#include "util/ratelimit.h"
 #include "metrics/metrics.h"
 
 /* ---- config parsers ----------------------------------------------------- */

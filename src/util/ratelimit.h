@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "http/netaddr.h"
+#include "util/netaddr.h"
 
 void ratelimit_init(double rate_per_s, double burst, size_t max_clients);
 bool ratelimit_enabled(void);

@@ -1,21 +1,24 @@
-/* Private to src/http: the state the files of the HTTP front end share.
+/* Private to src/http: the state the files of the HTTP front end share
+ * (the server, its workers, the per-request state). Each file's functions
+ * are declared in its own header:
  *
- * server.c   threads, listeners, connections, the worker loop, drain, start
- * handler.c  the request handler: limits, routing, rate limit, the API
- *            or a static file
- * search.c   cacheable searches: normalised key, ETag/304, result cache
- * respond.c  response building blocks: headers, compression, errors,
- *            CORS preflight, static files, counting and logging
+ * server.c    threads, listeners, connections, the worker loop, drain, start
+ * handler.c   the request handler: limits, routing, rate limit, the API
+ *             or a static file
+ * search.c    cacheable searches: normalised key, ETag/304, result cache
+ * respond.c   response building blocks: headers, compression, errors,
+ *             CORS preflight, static files, counting and logging
  * endpoints.c the operator's endpoints: health/live, metrics, stats, the
- *            stats stream, admin reload
- * control.c  the control thread: generation loads, signals, the
- *            once-a-second work (metrics window, memory, alerts)
+ *             stats stream, admin reload
+ * control.c   the control thread: generation loads, signals, the
+ *             once-a-second work (metrics window, memory, alerts)
+ * headguard.c request-head checks before h2o parses (framing, field count)
  *
  * Ownership: a `worker` and everything in it belong to its serving thread;
  * the `server` fields are written by the control thread and read by
  * workers as noted at each field. */
-#ifndef ISLA_HTTP_INTERNAL_H
-#define ISLA_HTTP_INTERNAL_H
+#ifndef ISLA_HTTP_STATE_H
+#define ISLA_HTTP_STATE_H
 
 #include <h2o.h>
 #include <pthread.h>
@@ -30,11 +33,12 @@
 #include "api/api.h"
 #include "cache/cache.h"
 #include "config/config.h"
-#include "http/accesslog.h"
-#include "http/netaddr.h"
-#include "http/static.h"
+#include "util/accesslog.h"
+#include "util/netaddr.h"
+#include "static/static.h"
 #include "metrics/metrics.h"
 #include "store/store.h"
+#include "util/clock.h"
 
 typedef struct server server;
 typedef struct req_state req_state;
@@ -221,98 +225,5 @@ struct req_state {
     uint64_t flight_deadline_ms;
 };
 
-/* ---- across the files of src/http --------------------------------------- */
-
-/* Set by SIGHUP (server.c), consumed by the control thread (control.c). */
-extern volatile sig_atomic_t g_hup;
-
-/* respond.c: response building blocks */
-void http_req_state_dispose(void *p);
-void http_common_headers(worker *w, h2o_req_t *req, req_state *st);
-void http_header_u64(h2o_req_t *req, const char *name, size_t name_len, uint64_t v);
-h2o_iovec_t http_find_header(h2o_req_t *req, const h2o_token_t *token);
-netaddr http_client_addr(worker *w, h2o_req_t *req);
-void http_log_request(worker *w, h2o_req_t *req, req_state *st, int status, uint64_t bytes, double ms,
-                      cache_encoding enc);
-void http_finish(worker *w, h2o_req_t *req, req_state *st, int status, const char *body, size_t len,
-                 cache_encoding enc);
-void http_send_error(worker *w, h2o_req_t *req, req_state *st, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-cache_encoding http_negotiate(h2o_req_t *req, const char *content_type, size_t len, bool once);
-void http_send_api_response(worker *w, h2o_req_t *req, req_state *st);
-void http_send_preflight(worker *w, h2o_req_t *req, req_state *st);
-bool http_etag_matches(h2o_req_t *req, const char *etag, size_t n);
-bool http_has_version_query(const char *query, size_t n);
-void http_send_static(worker *w, h2o_req_t *req, req_state *st, const static_file *f, bool versioned);
-
-/* search.c: cacheable searches (ETag, 304, result cache) */
-bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_call *call);
-void http_flight_end(req_state *st);
-
-/* generations.c: shipping generations to replicas */
-void http_handle_generations(worker *w, h2o_req_t *req, req_state *st, const char *path, size_t path_len, bool get);
-
-/* endpoints.c: the operator's endpoints */
-void http_serve_endpoint(worker *w, h2o_req_t *req, req_state *st, bool get);
-bool http_admin_authorized(worker *w, h2o_req_t *req, req_state *st);
-void http_stream_send(req_state *st, const char *data, size_t len, bool final);
-void http_streams_tick(worker *w, uint64_t now);
-void http_streams_close(worker *w);
-void http_waiters_tick(worker *w, uint64_t now, bool stopping);
-
-/* conns.c: connections, their budgets, stalls and idleness */
-void http_conns_init(server *srv);
-void http_conn_accept(worker *w, h2o_socket_t *sock);
-void http_conn_attach(worker *w, h2o_req_t *req, req_state *st);
-bool http_conn_admit(worker *w, req_state *st);
-void http_conn_hold(req_state *st, uint64_t bytes);
-void http_conn_detach(req_state *st);
-void http_conns_tick(worker *w, uint64_t now);
-
-/* handler.c: the request handler h2o calls */
-int http_on_req(h2o_handler_t *self, h2o_req_t *req);
-
-/* control.c: generations and the once-a-second work of the control thread */
-void http_publish(server *srv, store_t *s, static_site *web, bool set_store, bool set_web);
-bool http_first_generation_ready(server *srv);
-void http_control_tick(server *srv);
-void http_second_tick(server *srv, uint64_t now, uint64_t *next_memlog);
-
-/* ---- small helpers ------------------------------------------------------ */
-
-static inline uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static inline uint64_t mono_ms(void)
-{
-    return mono_ns() / 1000000u;
-}
-
-static inline bool iov_eq(h2o_iovec_t v, const char *lit, size_t n)
-{
-    return v.len == n && memcmp(v.base, lit, n) == 0;
-}
-#define IOV_IS(v, lit) iov_eq((v), (lit), sizeof(lit) - 1)
-
-static inline bool path_is(const char *p, size_t n, const char *lit)
-{
-    return strlen(lit) == n && memcmp(p, lit, n) == 0;
-}
-
-static inline void add_header(h2o_req_t *req, const char *name, size_t name_len, const char *value, size_t value_len)
-{
-    h2o_add_header_by_str(&req->pool, &req->res.headers, name, name_len, 1, NULL, value, value_len);
-}
-#define ADD_HEADER_LIT(req, name, value) add_header((req), H2O_STRLIT(name), H2O_STRLIT(value))
-
-static inline void cache_control(h2o_req_t *req, const char *v, size_t n)
-{
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL, v, n);
-}
-#define CACHE_CONTROL_LIT(req, lit) cache_control((req), H2O_STRLIT(lit))
-
 #endif
+

@@ -1,5 +1,5 @@
 /* The operational log; see log.h. */
-#include "metrics/log.h"
+#include "util/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

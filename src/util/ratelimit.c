@@ -2,7 +2,7 @@
  *
  * Each shard is a fixed pool of buckets (allocated once: no allocation on
  * the request path), chained into a small hash table by index. */
-#include "http/ratelimit.h"
+#include "util/ratelimit.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -1,6 +1,6 @@
 /* Client addresses; see netaddr.h. inet_pton does the parsing; this file
  * only normalises to 16 bytes and walks X-Forwarded-For. */
-#include "http/netaddr.h"
+#include "util/netaddr.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

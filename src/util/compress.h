@@ -26,7 +26,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cache/cache.h"
+/* A body in one encoding; the result cache and the static files keep one
+ * per encoding. (The names are the cache's, where they were born.) */
+typedef enum { CACHE_IDENTITY, CACHE_GZIP, CACHE_BR, CACHE_ENCODINGS } cache_encoding;
+
+typedef struct {
+    size_t len;
+    char data[];
+} cache_blob;
+
+/* A blob holding a copy of data. */
+cache_blob *cache_blob_new(const void *data, size_t len);
 
 void compress_init(bool gzip, int gzip_level, bool brotli, int brotli_quality, size_t min_bytes);
 

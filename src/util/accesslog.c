@@ -1,5 +1,5 @@
 /* The access log; see accesslog.h. */
-#include "http/accesslog.h"
+#include "util/accesslog.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* Response compression; see compress.h. */
-#include "http/compress.h"
+#include "util/compress.h"
 
 #include <brotli/encode.h>
 #include <ctype.h>
@@ -168,4 +168,15 @@ cache_blob *compress_body(cache_encoding enc, const void *in, size_t len, bool o
     int level = enc == CACHE_GZIP ? (once ? Z.gzip_level_once : Z.gzip_level)
                                   : (once ? Z.br_quality_once : BR_QUALITY_PER_REQUEST);
     return compress_body_level(enc, in, len, level);
+}
+
+cache_blob *cache_blob_new(const void *data, size_t len)
+{
+    cache_blob *b = malloc(sizeof(*b) + len);
+    if (b == NULL)
+        abort();
+    b->len = len;
+    if (len > 0)
+        memcpy(b->data, data, len);
+    return b;
 }

@@ -18,8 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config/config.h"
 #include "util/buf.h"
+
+typedef enum { ACCESS_LOG_OFF, ACCESS_LOG_SAMPLED, ACCESS_LOG_FULL } access_log_mode;
 
 /* Opens the destination; false (err filled) if the file cannot be opened. */
 bool accesslog_open(access_log_mode mode, uint64_t every, const char *path, double slow_ms, char *err,

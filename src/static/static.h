@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cache/cache.h"
+#include "util/compress.h"
 
 typedef struct {
     char *path;              /* URL path, "/index.html", "/js/app.js" */

@@ -1,5 +1,5 @@
 /* Alerts; see alert.h. */
-#include "metrics/alert.h"
+#include "alert/alert.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -13,8 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "metrics/log.h"
 #include "util/buf.h"
+#include "util/clock.h"
+#include "util/log.h"
 
 #define QUEUE_CAP 64
 #define MAX_KINDS 16
@@ -43,13 +44,6 @@ static struct {
     _Atomic uint64_t fired, delivered, failed, dropped, queued;
     bool (*sink)(const char *url, const char *body);
 } A = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static size_t discard(char *p, size_t size, size_t n, void *ud)
 {
@@ -93,12 +87,7 @@ static bool post(CURL *c, const char *body, char *err, size_t errlen)
 /* Waits up to ms, returning early when stopping. Lock held. */
 static void nap_locked(uint64_t ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L)
-        ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+    struct timespec ts = clock_deadline_after_ms(ms);
     while (!A.stopping && pthread_cond_timedwait(&A.cond, &A.lock, &ts) != ETIMEDOUT) {
     }
 }
@@ -168,9 +157,9 @@ void alert_stop(uint64_t wait_ms)
 {
     if (!A.running)
         return;
-    uint64_t deadline = mono_ms() + wait_ms;
+    uint64_t deadline = clock_mono_ms() + wait_ms;
     pthread_mutex_lock(&A.lock);
-    while ((A.len > 0 || A.busy) && mono_ms() < deadline)
+    while ((A.len > 0 || A.busy) && clock_mono_ms() < deadline)
         nap_locked(50);
     A.stopping = true;
     /* Whatever was not delivered in time is dropped. */

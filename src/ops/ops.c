@@ -4,18 +4,20 @@
  * units (seconds, bytes), `_total` on counters and only on counters, one
  * HELP and TYPE per family, labels with bounded values (routes and status
  * codes come from fixed tables, never from the request). */
-#include "http/ops.h"
+#include "ops/ops.h"
 
 #include <string.h>
 
 #include "cache/cache.h"
 #include "cluster/fleet.h"
-#include "http/ratelimit.h"
+#include "util/ratelimit.h"
 #include "jobs/runner.h"
 #include "keys/keys.h"
-#include "metrics/alert.h"
+#include "util/ratelimit.h"
+#include "alert/alert.h"
 #include "metrics/memory.h"
 #include "metrics/metrics.h"
+#include "util/ratelimit.h"
 
 static void family(buf_t *b, const char *name, const char *type, const char *help)
 {

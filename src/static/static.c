@@ -5,7 +5,7 @@
  * found by a directory scan cannot be tricked into leaving the directory by
  * "..", "%2e%2e", symlink games or odd encodings. The scan is bounded in
  * depth, file count and bytes so a wrong --web cannot eat the machine. */
-#include "http/static.h"
+#include "static/static.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "http/compress.h"
+#include "util/compress.h"
 
 #define MAX_DEPTH 8
 #define MAX_FILES 4096
