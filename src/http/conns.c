@@ -19,7 +19,9 @@
  *    the process at most --max-buffered plus one answer per thread.
  *  - Stalls. Every second each worker looks at what its connections hold.
  *    HTTP/2: a stream whose queued bytes did not shrink for --send-timeout
- *    is reset (RST_STREAM CANCEL), which frees its answer. HTTP/1.1: a
+ *    is reset (RST_STREAM CANCEL), which frees its answer; if the reset
+ *    cannot even be written (the client reads nothing at all) for another
+ *    --send-timeout, the connection is closed. HTTP/1.1: a
  *    connection whose peer acknowledged no byte (TCP_INFO) for
  *    --send-timeout while an answer is in flight is closed (HTTP/1.1 has
  *    one answer in flight per connection: h2o does not read the next
@@ -247,6 +249,7 @@ static bool h2_reset(req_state *st)
     if (conn->state >= H2O_HTTP2_CONN_STATE_IS_CLOSING)
         return false;
     st->reset_sent = true;
+    st->progress_ms = mono_ms();
     h2o_http2_encode_rst_stream_frame(&conn->_write.buf, stream->stream_id, -H2O_HTTP2_ERROR_CANCEL);
     h2o_http2_conn_request_write(conn);
     h2o_http2_stream_reset(conn, stream);
@@ -269,8 +272,16 @@ static bool watch_h2(conn_state *cs, uint64_t now, uint64_t timeout)
 {
     for (h2o_linklist_t *n = cs->held_reqs.next; n != &cs->held_reqs; n = n->next) {
         req_state *st = H2O_STRUCT_FROM_MEMBER(req_state, held_link, n);
-        if (st->reset_sent || st->req == NULL)
+        if (st->req == NULL)
             continue;
+        if (st->reset_sent) {
+            /* h2o frees a reset stream once its connection's pending
+             * write completes; a client that takes no byte at all never
+             * lets it: then the connection goes. */
+            if (now - st->progress_ms >= timeout)
+                kill_conn(cs);
+            continue;
+        }
         size_t pending = h2_pending(st->req);
         if (pending < st->last_pending) {
             st->last_pending = pending;

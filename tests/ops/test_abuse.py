@@ -383,6 +383,54 @@ def t_h2_zero_window(tmp, data):
         srv.stop()
 
 
+def t_h2_unread_socket(tmp, data):
+    """HTTP/2 with its windows wide open, but the client never reads its
+    socket: TCP stalls the answers, the resets cannot be written either, so
+    the connection goes."""
+    srv = Server(data, ["--cache-size", "0", "--send-timeout", "1s", "--idle-timeout", "3s"])
+    socks = []
+    try:
+        srv.wait_health()
+        for c in range(5):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.settimeout(5)
+            s.connect(("127.0.0.1", srv.port))
+            # windows wide open, so only TCP holds the answers back
+            big = (1 << 31) - 1
+            out = (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" +
+                   h2_frame(4, 0, 0, (4).to_bytes(2, "big") + big.to_bytes(4, "big")) +
+                   h2_frame(8, 0, 0, (big - 65535).to_bytes(4, "big")))
+            for k in range(20):
+                out += h2_frame(1, 5, 2 * k + 1, hpack_get(best_variant(c * 20 + k)))
+            s.sendall(out)
+            socks.append(s)
+        time.sleep(7)  # send timeouts, the idle timeout and the watch period, with room
+        held = srv.metric("isla_http_buffered_bytes")
+        check(held == 0, f"{held} bytes of answers still held")
+        check(srv.metric("isla_http_stalled_total") >= 5, "stalled streams not counted")
+        for i, s in enumerate(socks):
+            s.settimeout(2)
+            got, ended = 0, False
+            try:
+                while got < 64 << 20:
+                    b = s.recv(1 << 20)
+                    if not b:
+                        ended = True
+                        break
+                    got += len(b)
+            except ConnectionResetError:
+                ended = True
+            except socket.timeout:
+                pass
+            check(ended, f"connection {i}: still open ({got} bytes read)")
+        check(srv.request("GET", "/api/health")[0] == 200, "health after")
+    finally:
+        for s in socks:
+            s.close()
+        srv.stop()
+
+
 def t_h1_unread_pipeline(tmp, data):
     srv = Server(data, ["--cache-size", "0", "--send-timeout", "2s", "--header-timeout", "30s"])
     socks = []
@@ -536,6 +584,7 @@ def main():
         run_test("--cursor-key shared by replicas", t_cursor_key, tmp, data)
         run_test("h2 zero window, 100 streams x 20 connections, PINGs: RSS bounded, streams reset, "
                  "connections closed", t_h2_zero_window, tmp, data)
+        run_test("h2 client that reads nothing: connection closed", t_h2_unread_socket, tmp, data)
         run_test("http/1.1 unread pipelined answers: bounded, cut after --send-timeout", t_h1_unread_pipeline,
                  tmp, data)
         run_test("--max-connections-per-address", t_per_address_cap, tmp, data)
