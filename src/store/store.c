@@ -380,8 +380,10 @@ int store_remove_leftovers(const char *dir, char *removed, size_t removed_len)
         uint64_t g = gen_number(e->d_name);
         /* a .tmp directory of an import that died, a generation renamed into
          * place whose import died before switching CURRENT (never served),
-         * and a CURRENT.tmp that was never renamed */
-        bool dead = !strncmp(e->d_name, ".tmp-", 5) || (g && g > cur) || !strcmp(e->d_name, "CURRENT.tmp");
+         * and a CURRENT.tmp that was never renamed. Without a readable
+         * CURRENT no generation is called an orphan: that is a directory
+         * for an operator to repair, not to empty. */
+        bool dead = !strncmp(e->d_name, ".tmp-", 5) || (cur && g > cur) || !strcmp(e->d_name, "CURRENT.tmp");
         if (!dead)
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);

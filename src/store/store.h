@@ -245,8 +245,9 @@ void store_import_unlock(int fd);
 
 /* With the import lock held (so no live import owns anything here):
  * removes what imports that died left behind - .tmp-* directories,
- * generations newer than CURRENT (renamed into place, never served) and
- * CURRENT.tmp. Returns how many, their names comma-separated in removed. */
+ * generations newer than CURRENT (renamed into place, never served; none
+ * if CURRENT is missing or unreadable) and CURRENT.tmp. Returns how many,
+ * their names comma-separated in removed. */
 int store_remove_leftovers(const char *dir, char *removed, size_t removed_len);
 
 /* Opens the generation DIR/CURRENT names. With verify, every section's

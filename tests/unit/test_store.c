@@ -505,6 +505,21 @@ static void test_leftovers_of_a_killed_import(void **state)
     assert_false(tu_exists(tmp));
     assert_false(tu_exists(curtmp));
     assert_true(gen_exists("killed", 1));
+    /* without a readable CURRENT nothing is an orphan */
+    char cur[4400];
+    snprintf(cur, sizeof cur, "%s/CURRENT", data);
+    char *saved = tu_slurp(cur, NULL);
+    tu_write_str(cur, "garbage\n");
+    mkdir(orphan, 0755);
+    fd = store_import_lock(data, removed, sizeof removed);
+    assert_true(fd >= 0);
+    assert_int_equal(store_remove_leftovers(data, removed, sizeof removed), 0);
+    store_import_unlock(fd);
+    assert_true(tu_exists(orphan));
+    assert_true(gen_exists("killed", 1));
+    rmdir(orphan);
+    tu_write_str(cur, saved);
+    free(saved);
     /* the next import is generation 2 with its own data */
     assert_int_equal(import_into("killed", 6, 500), 2);
     char err[512];
