@@ -110,6 +110,12 @@ const nlq_word nlq_words[] = {
     {"neujahr", C_HOLIDAY, H_NEWYEAR}, {"new year", C_HOLIDAY, H_NEWYEAR},
     {"new years eve", C_HOLIDAY, H_NEWYEAR}, {"new year's eve", C_HOLIDAY, H_NEWYEAR},
     {"jahreswechsel", C_HOLIDAY, H_NEWYEAR},
+    /* no dates in the table: recognised, then reported unrecognized */
+    {"herbstferien", C_HOLIDAY, H_AUTUMN}, {"autumn holidays", C_HOLIDAY, H_AUTUMN},
+    {"autumn half term", C_HOLIDAY, H_AUTUMN}, {"winterferien", C_HOLIDAY, H_WINTER},
+    {"winter holidays", C_HOLIDAY, H_WINTER}, {"faschingsferien", C_HOLIDAY, H_WINTER},
+    {"karneval", C_HOLIDAY, H_CARNIVAL}, {"fasching", C_HOLIDAY, H_CARNIVAL},
+    {"carnival", C_HOLIDAY, H_CARNIVAL},
 
     /* board */
     {"all inclusive", C_MEAL, AI}, {"allinclusive", C_MEAL, AI}, {"all inklusive", C_MEAL, AI},

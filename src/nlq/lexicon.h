@@ -70,7 +70,11 @@ typedef struct {
     const char *state;   /* key used by the holiday table, or NULL */
 } nlq_region;
 
-enum { H_EASTER, H_PENTECOST, H_SUMMER, H_CHRISTMAS, H_NEWYEAR };
+/* Holidays the lexicon knows by name. Those without rows in nlq_holidays
+ * (autumn, winter, carnival) are recognised as holidays only so that the
+ * words around them ("Herbstferien NRW") are not read as something else:
+ * the parser reports them unrecognized. H_SUMMER..H_WINTER name a state. */
+enum { H_EASTER, H_PENTECOST, H_CHRISTMAS, H_NEWYEAR, H_CARNIVAL, H_SUMMER, H_AUTUMN, H_WINTER };
 
 typedef struct {
     uint8_t kind;        /* H_* (the C_HOLIDAY value of its words) */

@@ -1244,7 +1244,7 @@ static unsigned r_holiday(ctx_t *c, unsigned i)
         return 0;
     unsigned kind = c->it[i].value, k = i + 1;
     const char *state = NULL;
-    if (kind == H_SUMMER) {
+    if (kind >= H_SUMMER) { /* school holidays: per state */
         state = state_of(c, k);
         if (state)
             k++;
@@ -1377,7 +1377,8 @@ static unsigned r_party(ctx_t *c, unsigned i)
 static unsigned r_stars(ctx_t *c, unsigned i)
 {
     unsigned k = i;
-    if (is_c(c, k, C_MIN) || is_c(c, k, C_FROM))
+    bool at_most = is_c(c, k, C_MAX); /* "höchstens 3 Sterne": no such filter */
+    if (is_c(c, k, C_MIN) || is_c(c, k, C_FROM) || at_most)
         k++;
     int64_t v;
     unsigned x10;
@@ -1403,6 +1404,10 @@ static unsigned r_stars(ctx_t *c, unsigned i)
         return 0;
     if (is_c(c, k, C_MIN) || is_sym(c, k, '+'))
         k++;
+    if (at_most) {
+        c->f.failed = true;
+        return k - i;
+    }
     c->f.min_stars_x10 = (uint8_t)x10;
     c->f.have |= NLQ_STARS;
     return k - i;
@@ -1555,7 +1560,7 @@ static void match_hotels(const nlq_t *p, const toks_t *T, bool *tok_done, const 
     int64_t wid[MAX_TOKENS];
     for (unsigned t = 0; t < T->n; t++) {
         wid[t] = -1;
-        if (!tok_done[t] && T->t[t].kind == T_WORD && T->t[t].wl >= 2 && !feature[t])
+        if (!tok_done[t] && T->t[t].kind == T_WORD && T->t[t].wl >= 2)
             wid[t] = hotel_word(p, T->text + T->t[t].w, T->t[t].wl, strong[t] && (T->t[t].flags & TF_ASCII));
         for (unsigned u = 0; wid[t] >= 0 && u < t; u++)
             if (wid[u] == wid[t])
@@ -1567,8 +1572,9 @@ static void match_hotels(const nlq_t *p, const toks_t *T, bool *tok_done, const 
     unsigned nc = 0;
     unsigned n_strong = 0;
     for (unsigned t = 0; t < T->n; t++) {
-        /* words in many names ("hotel", "playa") do not make candidates */
-        if (wid[t] < 0 || p->hw_df[wid[t]] > COMMON_DF)
+        /* words in many names ("hotel", "playa") and feature words ("Spa")
+         * do not make candidates */
+        if (wid[t] < 0 || p->hw_df[wid[t]] > COMMON_DF || feature[t])
             continue;
         n_strong += strong[t];
         const uint32_t *post = p->postings + p->hw_post[wid[t]];
@@ -1588,7 +1594,7 @@ static void match_hotels(const nlq_t *p, const toks_t *T, bool *tok_done, const 
     }
     /* ... but they add to the score of the candidates holding them */
     for (unsigned t = 0; t < T->n; t++) {
-        if (wid[t] < 0 || p->hw_df[wid[t]] <= COMMON_DF)
+        if (wid[t] < 0 || (p->hw_df[wid[t]] <= COMMON_DF && !feature[t]))
             continue;
         const uint32_t *post = p->postings + p->hw_post[wid[t]];
         for (unsigned j = 0; j < nc; j++) {
