@@ -1,30 +1,36 @@
 #!/usr/bin/env bash
 # Search latency while an import runs (issue 14): p50/p99 of uncached
-# searches over HTTP, measured with wrk, in three situations on the same
-# server and the same search mix:
+# searches over HTTP, measured with wrk, with and without an import:
 #
-#   idle        no import
-#   job         an import job (POST /api/admin/imports) running inside the
-#               server at SCHED_IDLE / nice 19 / idle I/O (its threads
-#               inherit all three)
-#   cli         for contrast, `isla import` of the same dump as a separate
-#               process at normal priority
+#   job     an import job (POST /api/admin/imports) running inside the
+#           server at SCHED_IDLE / nice 19 / idle I/O (its threads inherit
+#           all three)
+#   cli     for contrast, `isla import` of the same dump as a separate
+#           process at normal priority
+#
+# Windows alternate — no import, import, no import, import ... — ROUNDS
+# times for each kind, so each pair of windows sees the same background
+# load (this machine is shared; its load is printed with every window).
+# The job is cancelled (DELETE) at the end of its window and retried
+# (POST .../retry) for the next one; the CLI import is killed and started
+# again. The summary is the median over the windows of each situation.
 #
 # The server serves SERVE_OFFERS offers with one serving thread and the
 # result cache off (every request searches); wrk (1 thread, CONNS
-# connections) replays the `isla bench --emit` mix of the typical class,
-# pinned to core 1. The server and the imports are not pinned: an import is
-# free to use both cores, which is what it would do in production. Not a
-# test: prints a markdown table for docs/BENCHMARKS.md.
+# connections, pinned to core 1) replays the typical class of the
+# `isla bench --emit` mix. The server and the imports are not pinned: an
+# import may use both cores, as it would in production. Not a test: prints
+# markdown for docs/BENCHMARKS.md.
 #
-#   bench/import_job_latency.sh [SERVE_OFFERS] [IMPORT_OFFERS] [SECONDS] [CONNS]
-#   defaults: 1M 10M 10 4
+#   bench/import_job_latency.sh [SERVE_OFFERS] [IMPORT_OFFERS] [SECONDS] [CONNS] [ROUNDS]
+#   defaults: 1M 10M 5 4 4
 set -euo pipefail
 cd "$(dirname "$0")/.."
 serve_n=${1:-1M}
 import_n=${2:-10M}
-secs=${3:-10}
+secs=${3:-5}
 conns=${4:-4}
+rounds=${5:-4}
 bin=${ISLA_BIN:-build/isla}
 hotels=${ISLA_HOTELS:-../shared/data/hotels.csv}
 hotels=$(realpath "$hotels")
@@ -33,7 +39,9 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 token=bench-token-$$
 base="http://127.0.0.1:$port"
 pid=
+cli=
 cleanup() {
+  if [ -n "$cli" ]; then kill "$cli" 2>/dev/null || true; wait "$cli" 2>/dev/null || true; fi
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
@@ -47,54 +55,95 @@ awk -F'\t' '$1 == "typical" {print $2}' "$work/mix.tsv" >"$work/paths"
 [ -s "$work/paths" ] || { echo "no typical searches in the emitted mix" >&2; exit 1; }
 
 "$bin" serve --data "$work/data" --host 127.0.0.1 --port "$port" --threads 1 --cache-size 0 --no-verify \
-  --admin-token "$token" --import-attempts 1 --max-body 64k >"$work/serve.log" 2>&1 &
+  --admin-token "$token" --import-attempts 1 >"$work/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 200); do curl -sf "$base/api/health" >/dev/null && break; sleep 0.05; done
 
-measure() { # measure LABEL: one wrk run, one table row
+rows="$work/rows.tsv"
+: >"$rows"
+measure() { # measure SITUATION: one wrk window, one table row (and a line in $rows)
   local out
   out=$(WRK_PATHS="$work/paths" taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency -s bench/wrk_mix.lua "$base")
-  python3 - "$1" "$out" <<'EOF'
+  python3 - "$1" "$out" "$rows" <<'EOF'
 import json, sys
-label, out = sys.argv[1], sys.argv[2]
+label, out, rows = sys.argv[1], sys.argv[2], sys.argv[3]
 j = json.loads(next(l for l in out.splitlines() if l.startswith("WRKJSON ")).split(" ", 1)[1])
 errs = sum(v for k, v in j.items() if k.startswith("errors_"))
 rps = j["requests"] / (j["duration_us"] / 1e6)
 load = open("/proc/loadavg").read().split()[0]
 print(f"| {label} | {rps:,.0f} | {j['p50_us'] / 1000:.2f} | {j['p90_us'] / 1000:.2f} | {j['p99_us'] / 1000:.2f} | "
       f"{j['max_us'] / 1000:.1f} | {errs} | {load} |")
+with open(rows, "a") as f:
+    f.write(f"{label}\t{rps}\t{j['p50_us']}\t{j['p99_us']}\n")
 EOF
 }
 
-job_field() { # job_field ID EXPR
-  curl -s -H "Authorization: Bearer $token" "$base/api/admin/jobs/$1" | python3 -c "import json,sys; j=json.load(sys.stdin)['job']; print($2)"
+admin() { # admin METHOD PATH [BODY]: prints the job's status
+  curl -s -X "$1" -H "Authorization: Bearer $token" ${3:+-d "$3"} "$base$2" |
+    python3 -c "import json,sys; j=json.load(sys.stdin)['job']; print(j['id'], j['status'], j['progress']['percent'])"
+}
+wait_status() { # wait_status ID STATUS
+  for _ in $(seq 400); do
+    [ "$(admin GET "/api/admin/jobs/$1" | cut -d' ' -f2)" = "$2" ] && return 0
+    sleep 0.05
+  done
+  echo "job $1 never became $2" >&2
+  exit 1
 }
 
-echo "| situation | searches/s | p50 ms | p90 ms | p99 ms | max ms | errors | load (1 min) |"
+echo "| window | searches/s | p50 ms | p90 ms | p99 ms | max ms | errors | load (1 min) |"
 echo "|---|---|---|---|---|---|---|---|"
 measure "warm-up (not counted)" >/dev/null
-measure "idle: no import"
+id=
+for r in $(seq "$rounds"); do
+  measure "no import"
+  if [ -z "$id" ]; then
+    id=$(admin POST /api/admin/imports "{\"offers\":\"$work/dump.csv\",\"hotels\":\"$hotels\"}" | cut -d' ' -f1)
+  else
+    admin POST "/api/admin/jobs/$id/retry" >/dev/null
+  fi
+  wait_status "$id" running
+  measure "import job (SCHED_IDLE, in the server)"
+  admin DELETE "/api/admin/jobs/$id" >/dev/null
+  wait_status "$id" cancelled
+done
+for r in $(seq "$rounds"); do
+  measure "no import"
+  "$bin" import --offers "$work/dump.csv" --hotels "$hotels" --data "$work/scratch-$r" --quiet >/dev/null 2>&1 &
+  cli=$!
+  sleep 0.3
+  measure "isla import (normal priority, separate process)"
+  kill "$cli" 2>/dev/null || true
+  wait "$cli" 2>/dev/null || true
+  cli=
+  rm -rf "$work/scratch-$r"
+done
 
-# The import job: submitted, then measured while it runs.
-id=$(curl -s -H "Authorization: Bearer $token" -d "{\"offers\":\"$work/dump.csv\",\"hotels\":\"$hotels\"}" \
-  "$base/api/admin/imports" | python3 -c "import json,sys; print(json.load(sys.stdin)['job']['id'])")
-for _ in $(seq 200); do [ "$(job_field "$id" "j['status']")" = running ] && break; sleep 0.05; done
-measure "import job running (SCHED_IDLE, in the server)"
-state=$(job_field "$id" "j['status'] + ' at ' + str(j['progress']['percent']) + '%'")
+# How long the import takes inside the server with nothing else running.
+admin POST "/api/admin/jobs/$id/retry" >/dev/null
+t0=$(date +%s.%N)
 for _ in $(seq 1200); do
-  s=$(job_field "$id" "j['status']")
+  s=$(admin GET "/api/admin/jobs/$id" | cut -d' ' -f2)
   [ "$s" = done ] || [ "$s" = dead ] && break
   sleep 0.25
 done
-secs_job=$(job_field "$id" "j['result']['seconds'] if j['result'] else j['error']")
+t1=$(date +%s.%N)
 
-# For contrast: the CLI import at normal priority, a separate process.
-( "$bin" import --offers "$work/dump.csv" --hotels "$hotels" --data "$work/scratch" --quiet 2>/dev/null ) &
-cli=$!
-sleep 0.5
-measure "isla import running (normal priority, separate process)"
-wait "$cli" || true
-measure "idle again"
 echo
-echo "import job $id: still $state when the measurement ended; its import took $secs_job s"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
+python3 - "$rows" <<'EOF'
+import statistics, sys
+by = {}
+for line in open(sys.argv[1]):
+    label, rps, p50, p99 = line.rstrip("\n").split("\t")
+    if label.startswith("warm-up"):
+        continue
+    by.setdefault(label, []).append((float(rps), float(p50) / 1000, float(p99) / 1000))
+print("| situation (median of the windows) | windows | searches/s | p50 ms | p99 ms |")
+print("|---|---|---|---|---|")
+for label, v in by.items():
+    med = [statistics.median(x[i] for x in v) for i in range(3)]
+    print(f"| {label} | {len(v)} | {med[0]:,.0f} | {med[1]:.2f} | {med[2]:.2f} |")
+EOF
+echo
+echo "import job $id alone (no search load): $s in $(python3 -c "print(f'{$t1 - $t0:.1f}')") s"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
