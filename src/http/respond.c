@@ -264,7 +264,7 @@ void http_send_api_response(worker *w, h2o_req_t *req, req_state *st)
 
 void http_send_preflight(worker *w, h2o_req_t *req, req_state *st)
 {
-    ADD_HEADER_LIT(req, "access-control-allow-methods", "GET, HEAD, POST, OPTIONS");
+    ADD_HEADER_LIT(req, "access-control-allow-methods", "GET, HEAD, POST, DELETE, OPTIONS");
     h2o_iovec_t allow = h2o_iovec_init(H2O_STRLIT("*"));
     ssize_t i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("access-control-request-headers"), -1);
     if (i >= 0) {
