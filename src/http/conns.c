@@ -249,7 +249,7 @@ static bool h2_reset(req_state *st)
     if (conn->state >= H2O_HTTP2_CONN_STATE_IS_CLOSING)
         return false;
     st->reset_sent = true;
-    st->progress_ms = mono_ms();
+    st->progress_ms = clock_mono_ms();
     h2o_http2_encode_rst_stream_frame(&conn->_write.buf, stream->stream_id, -H2O_HTTP2_ERROR_CANCEL);
     h2o_http2_conn_request_write(conn);
     h2o_http2_stream_reset(conn, stream);
