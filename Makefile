@@ -38,9 +38,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libisla.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libisla.a $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/tests/diff_sqlite: tests/diff/diff_sqlite.c $(BUILD)/libisla.a
+# The differential test: one program from the files of tests/diff/.
+DIFF_SRC := $(sort $(wildcard tests/diff/*.c))
+$(BUILD)/tests/diff_sqlite: $(DIFF_SRC) tests/diff/diff.h $(BUILD)/libisla.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libisla.a $(LDLIBS) -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DIFF_SRC) $(BUILD)/libisla.a $(LDLIBS) -o $@
 
 $(BUILD)/tests/nlq_phrases: tests/nlq/nlq_phrases.c $(BUILD)/libisla.a
 	@mkdir -p $(dir $@)
