@@ -76,6 +76,7 @@ struct l2_client {
     breaker br;
     bool br_counted_open;     /* counted in breakers_open */
     bool probing;             /* a PING probe is out */
+    unsigned setup_pending;   /* AUTH/SELECT replies still to come */
     h2o_timeout_t cmd_timeout, zero_timeout, poll_timeout;
 };
 
@@ -293,6 +294,18 @@ static void went_down(l2_client *c, const char *why)
     br_failure(c);
 }
 
+/* Connected, authenticated and on the right database. */
+static void became_ready(l2_client *c)
+{
+    c->state = CONN_READY;
+    INC(connected);
+    INC(connects);
+    if (c->said_down)
+        oplog("isla: redis: %s: connected again", g_desc);
+    c->said_down = false;
+    c->backoff_ms = BACKOFF_MIN_MS;
+}
+
 static void on_connect(const redisAsyncContext *ac, int status)
 {
     l2_client *c = ac->data;
@@ -302,13 +315,9 @@ static void on_connect(const redisAsyncContext *ac, int status)
         went_down(c, ac->errstr[0] ? ac->errstr : "cannot connect");
         return;
     }
-    c->state = CONN_READY;
-    INC(connected);
-    INC(connects);
-    if (c->said_down)
-        oplog("isla: redis: %s: connected again", g_desc);
-    c->said_down = false;
-    c->backoff_ms = BACKOFF_MIN_MS;
+    /* With AUTH or SELECT queued, ready only once they succeeded. */
+    if (c->setup_pending == 0)
+        became_ready(c);
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
@@ -323,11 +332,18 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 static void on_setup_reply(redisAsyncContext *ac, void *r, void *privdata)
 {
     (void)privdata;
+    l2_client *c = ac->data;
     redisReply *reply = r;
-    if (reply != NULL && reply->type == REDIS_REPLY_ERROR) {
-        oplog("isla: redis: %s: %.*s", g_desc, (int)reply->len, reply->str);
+    if (reply == NULL || c == NULL || c->ac != ac)
+        return; /* the connection is going away */
+    if (reply->type == REDIS_REPLY_ERROR) {
+        if (!c->said_down)
+            oplog("isla: redis: %s: %.*s", g_desc, (int)reply->len, reply->str);
         redisAsyncDisconnect(ac);
+        return;
     }
+    if (--c->setup_pending == 0 && c->state == CONN_CONNECTING)
+        became_ready(c);
 }
 
 static void connect_now(l2_client *c)
@@ -358,6 +374,7 @@ static void connect_now(l2_client *c)
     redisAsyncSetConnectCallback(ac, on_connect);
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     /* Queued before any lookup, so they run first on the new connection. */
+    c->setup_pending = (u->password[0] ? 1 : 0) + (u->db != 0 ? 1 : 0);
     if (u->password[0])
         redisAsyncCommand(ac, on_setup_reply, NULL, "AUTH %s", u->password);
     if (u->db != 0)

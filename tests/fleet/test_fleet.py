@@ -500,6 +500,51 @@ def t_bad_input(f):
     check(s == 404 and b"not_a_builder" in body, f"replica manifest: {s} {body[:100]!r}")
 
 
+def t_redis_unix_password(f):
+    """A Redis of its own on a Unix socket with a password, database 3: the
+    AUTH and SELECT the client sends first, and what a wrong password does
+    (degraded, still serving)."""
+    rdir = TMP / "redis-unix"
+    rdir.mkdir()
+    sock = rdir / "redis.sock"
+    log = open(rdir / "redis.log", "wb")
+    red = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(sock), "--requirepass", "s3cr#t",
+                            "--save", "", "--appendonly", "no", "--dir", str(rdir)], stdout=log, stderr=log)
+    servers = []
+    try:
+        wait_for("redis socket", lambda: sock.exists(), timeout=10)
+        data = f.dir / "builder-0"
+        for url in ("unix:" + str(sock) + "?db=3&password=s3cr#t", "unix:" + str(sock) + "?password=wrong"):
+            port = free_port()
+            slog = open(TMP / f"redis-unix-{port}.log", "wb")
+            p = subprocess.Popen([BIN, "serve", "--data", str(data), "--host", "127.0.0.1", "--port", str(port),
+                                  "--threads", "1"], env=dict(os.environ, ISLA_REDIS=url), stdout=slog, stderr=slog)
+            servers.append((p, port))
+        (good, gport), (bad, bport) = servers
+        wait_for("the server with the right password ready and connected",
+                 lambda: (lambda s, h: s == 200 and h.get("redis") == "ok")(*health(gport)), timeout=20)
+        path = unique_search()
+        check(get(gport, path)[1].get("x-isla-cache") == "miss", "first ask not a miss")
+        wait_for("the store acknowledged", lambda: metric(gport, "isla_l2_stores_total") >= 1, timeout=5)
+        keys = subprocess.run(["redis-cli", "-s", str(sock), "-a", "s3cr#t", "--no-auth-warning", "-n", "3", "KEYS",
+                               "isla:1:*"], capture_output=True, text=True, timeout=10).stdout.split()
+        check(len(keys) == 1 and keys[0].startswith("isla:1:"), f"keys in db 3: {keys}")
+        # The wrong password: refused by Redis, so degraded, and still 200.
+        wait_for("the server with the wrong password degraded",
+                 lambda: (lambda s, h: s == 200 and h.get("redis") == "degraded")(*health(bport)), timeout=20)
+        s, h, _ = get(bport, path)
+        check(s == 200 and h.get("x-isla-cache") == "miss", f"wrong password: {s} {h.get('x-isla-cache')}")
+        text = (TMP / f"redis-unix-{bport}.log").read_text(errors="replace")
+        check("WRONGPASS" in text or "invalid" in text.lower(), f"no AUTH failure in the log: {text[-300:]!r}")
+        check("wrong" not in text and "s3cr" not in text, "a password in the log")
+    finally:
+        for p, _ in servers:
+            p.terminate()
+            p.wait()
+        red.terminate()
+        red.wait()
+
+
 def t_sharded_differential():
     dests = "PMI,IBZ,AYT,HER"
     sf = Fleet("sharded", "--shards", "2", "--replicas", "1", "--destinations", dests, "--offers", str(OFFERS),
@@ -559,6 +604,8 @@ def main():
                  t_rolling_update, f)
         run_test("a corrupted download is refused and retried, a cut one resumed", t_corrupt_download, f)
         run_test("bad input: --redis, --follow, isla pull, admin endpoints", t_bad_input, f)
+        run_test("Redis on a Unix socket with a password and db 3; a wrong password is degraded",
+                 t_redis_unix_password, f)
     except Fail as e:
         run_test("fleet start", lambda: (_ for _ in ()).throw(e))
     finally:
