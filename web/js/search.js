@@ -12,19 +12,17 @@
 // limit/offset and X-Total-Count, a hotel's offers with the API's cursor.
 
 import { COUNTRIES, airportLabel, searchAirports } from './airports.js';
+import { ApiError, api, cachedApi, describeError, retryDelay, transient } from './api.js';
 import { PriceCalendar } from './calendar.js';
 import {
   MEAL_TYPES, ROOM_TYPES, count, dateRange, dayNumber, h, isoDay, mealLabel, nights, price, roomLabel, shortDate,
   shortDateYear, splitDatetime, starsGlyphs, starsText,
 } from './format.js';
+import { DEFAULTS, emptySearch, pageUrl, params, searchFromUrl, validate } from './query.js';
 
 const PAGE = 24;          // hotels per page
 const OFFER_PAGE = 20;    // offers per page
 const TYPING_DELAY = 150; // ms after the last keystroke before searching
-const LISTS = ['departureAirports', 'mealType', 'roomType'];
-const SINGLES = ['destination', 'earliestDepartureDate', 'latestReturnDate', 'duration', 'countAdults',
-  'countChildren', 'oceanView', 'minStars', 'maxPrice', 'sort'];
-const DEFAULTS = { duration: '7', countAdults: '2', countChildren: '0', sort: 'price' };
 
 const $ = (id) => document.getElementById(id);
 
@@ -48,150 +46,6 @@ const INPUTS = {
   countAdults: 'f-adults', countChildren: 'f-children', oceanView: 'f-ocean', minStars: 'f-stars',
   maxPrice: 'f-maxprice', sort: 'f-sort',
 };
-
-// ---- the search as data ----------------------------------------------------
-
-function emptySearch() {
-  const s = {};
-  for (const k of SINGLES) s[k] = '';
-  for (const k of LISTS) s[k] = [];
-  return s;
-}
-
-/**
- * A query date as the API reads it: YYYY-MM-DD, or an ISO datetime counted
- * as the date of its nearest midnight (the official frontend sends
- * 2023-07-31T22:00:00.000Z for 1 August).
- */
-function normalizeDate(v) {
-  const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}):/.exec(v);
-  if (!m) return v;
-  const d = dayNumber(m[1]);
-  if (Number.isNaN(d)) return v;
-  return isoDay(d + (Number(m[2]) >= 12 ? 1 : 0));
-}
-
-function searchFromUrl(qs) {
-  const p = new URLSearchParams(qs);
-  const s = emptySearch();
-  for (const k of SINGLES) s[k] = p.get(k) ?? '';
-  s.earliestDepartureDate = normalizeDate(s.earliestDepartureDate || p.get('departureDate') || '');
-  s.latestReturnDate = normalizeDate(s.latestReturnDate || p.get('returnDate') || '');
-  s.destination = s.destination.trim();
-  if (s.oceanView === '1') s.oceanView = 'true';
-  if (s.oceanView === '0') s.oceanView = 'false';
-  for (const k of LISTS) {
-    const seen = new Set();
-    for (const raw of [...p.getAll(k), ...p.getAll(`${k}[]`)])
-      for (const v of raw.split(',')) {
-        const c = v.trim().toUpperCase();
-        if (c) seen.add(c);
-      }
-    s[k] = [...seen];
-  }
-  const hotel = /^\d{1,10}$/.test(p.get('hotel') || '') ? p.get('hotel') : null;
-  return { s, hotel };
-}
-
-/** The search as query parameters, in a fixed order (one URL per search). */
-function params(s, { dates = true, sort = true } = {}) {
-  const p = new URLSearchParams();
-  for (const k of SINGLES) {
-    if (!dates && (k === 'earliestDepartureDate' || k === 'latestReturnDate')) continue;
-    if (k === 'sort' && (!sort || s.sort === 'price' || !s.sort)) continue;
-    if (s[k] !== '') p.append(k, s[k]);
-  }
-  for (const k of LISTS) for (const v of s[k]) p.append(k, v);
-  return p;
-}
-
-function pageUrl(s, hotel) {
-  const p = params(s);
-  if (hotel) p.append('hotel', hotel);
-  return `/?${p}`;
-}
-
-function validate(s) {
-  const e = {};
-  const whole = (v, lo, hi) => /^\d+$/.test(v) && Number(v) >= lo && Number(v) <= hi;
-  const from = dayNumber(s.earliestDepartureDate);
-  const to = dayNumber(s.latestReturnDate);
-  if (!s.earliestDepartureDate) e.earliestDepartureDate = 'Choose the earliest day you can leave.';
-  else if (Number.isNaN(from)) e.earliestDepartureDate = 'This is not a valid date.';
-  if (!s.latestReturnDate) e.latestReturnDate = 'Choose the latest day you can be back.';
-  else if (Number.isNaN(to)) e.latestReturnDate = 'This is not a valid date.';
-  if (!whole(s.duration, 1, 365)) e.duration = 'Nights must be a whole number from 1 to 365.';
-  if (!whole(s.countAdults, 1, 24)) e.countAdults = 'At least 1 and at most 24 adults.';
-  if (s.countChildren !== '' && !whole(s.countChildren, 0, 18)) e.countChildren = 'From 0 to 18 children.';
-  if (s.maxPrice !== '' && !whole(s.maxPrice, 1, 4294967294)) e.maxPrice = 'A whole number of euros, or empty for any price.';
-  if (!e.earliestDepartureDate && !e.latestReturnDate) {
-    if (to < from) {
-      e.latestReturnDate = 'The latest return is before the earliest departure.';
-    } else if (!e.duration && to - from < Number(s.duration)) {
-      const n = Number(s.duration);
-      e.latestReturnDate = `${nights(n)} do not fit between ${shortDate(s.earliestDepartureDate)} and ` +
-        `${shortDate(s.latestReturnDate)}: return on ${shortDate(isoDay(from + n))} or later, or stay fewer nights.`;
-    }
-  }
-  return e;
-}
-
-// ---- talking to the API ------------------------------------------------------
-
-class ApiError extends Error {
-  constructor(status, body, retryAfter) {
-    const err = body && body.error ? body.error : {};
-    super(err.message || `The server answered ${status}.`);
-    this.status = status;
-    this.code = err.code || 'http_' + status;
-    this.param = err.param || null;
-    this.retryAfter = retryAfter;
-  }
-}
-
-async function api(path, signal) {
-  const res = await fetch(path, { signal, headers: { Accept: 'application/json' } });
-  let body = null;
-  try {
-    body = await res.json();
-  } catch {
-    if (res.ok) throw new ApiError(res.status, null);
-  }
-  if (!res.ok) throw new ApiError(res.status, body, Number(res.headers.get('Retry-After')) || 0);
-  return { body, total: Number(res.headers.get('X-Total-Count')) };
-}
-
-/** Words for a failed request; null for an aborted one (a newer search replaced it). */
-function describeError(err) {
-  if (err.name === 'AbortError') return null;
-  if (!(err instanceof ApiError)) return 'isla cannot be reached right now. Check your connection and try again.';
-  if (err.status === 503) return 'The search is starting up and has no offers loaded yet. Please try again in a moment.';
-  if (err.status === 429) return `Too many searches at once. Try again in ${err.retryAfter || 'a few'} seconds.`;
-  if (err.status >= 500) return `Something went wrong on the server (${err.status}). Please try again.`;
-  return err.message;
-}
-
-// A small cache of answers, so back/forward and re-opened views are instant.
-// Entries live a minute: a new data generation shows up soon after.
-const cache = new Map();
-const CACHE_MAX = 40;
-const CACHE_MS = 60000;
-async function cachedApi(path, signal) {
-  const hit = cache.get(path);
-  if (hit && performance.now() - hit.at < CACHE_MS) return hit.value;
-  const value = await api(path, signal);
-  cache.set(path, { value, at: performance.now() });
-  if (cache.size > CACHE_MAX) cache.delete(cache.keys().next().value);
-  return value;
-}
-
-/** 503 (no data yet) and 429 (rate limited) pass: retry a few times by itself. */
-function transient(err) {
-  return err instanceof ApiError && (err.status === 503 || err.status === 429);
-}
-function retryDelay(err, attempt) {
-  return err.retryAfter ? err.retryAfter * 1000 : Math.min(1000 * 2 ** attempt, 8000);
-}
 
 function rendered(view, detail) {
   performance.mark(`isla:${view}-rendered`);
