@@ -135,6 +135,18 @@ async function nothingUnderstood(page) {
   check(page.url() === before, 'the search did not change');
 }
 
+async function sentenceInLink(page) {
+  await page.addInitScript(RECORDER);
+  await page.goto(`${srv.base}/?q=${encodeURIComponent('zu zweit, 5 Nächte im September ab Köln')}`);
+  await page.waitForFunction(() => new URL(location.href).searchParams.getAll('departureAirports').join() === 'CGN' &&
+    window.__renders.some((r) => r.view === 'list' && r.url.includes('departureAirports=CGN')));
+  check(await page.inputValue('#f-words') === 'zu zweit, 5 Nächte im September ab Köln', 'the box shows the sentence');
+  check(await page.inputValue('#f-duration') === '5', 'nights');
+  check(await page.inputValue('#f-earliest') === '2023-09-01', 'earliest departure');
+  check(!new URL(page.url()).searchParams.has('q'), `the URL is the structured search: ${page.url()}`);
+  await sameAsApi(page, 'from a link with q');
+}
+
 // ---- main ----------------------------------------------------------------------
 
 const tests = [
@@ -142,6 +154,7 @@ const tests = [
   ['words_typing_fills_form', typingFillsForm],
   ['words_hotel_link', hotelLink],
   ['words_nothing_understood', nothingUnderstood],
+  ['words_sentence_in_link', sentenceInLink],
 ];
 
 async function main() {

@@ -7,7 +7,7 @@
 // URL, then a popstate the search page answers by filling the form and
 // searching). The filled fields flash so the traveller sees what changed;
 // the words isla could not place are listed under the box, and hotels the
-// sentence names are offered as links to their offers.
+// sentence names are offered as links to their offers. /?q=… links work too.
 
 import { airportLabel } from './airports.js';
 import { h } from './format.js';
@@ -133,3 +133,12 @@ $('words-go').addEventListener('click', () => {
   lastText = '';
   understand();
 });
+
+// A link may carry the sentence: /?q=zwei+Erwachsene+im+Juli fills the box
+// and the form as if it had been typed (the search page drops q from the URL).
+const linked = new URLSearchParams(location.search).get('q');
+if (linked) {
+  input.value = linked;
+  // after the search page has read its URL, so the sentence's fields win
+  document.addEventListener('isla:rendered', () => understand(), { once: true });
+}
