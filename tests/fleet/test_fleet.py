@@ -277,6 +277,40 @@ def t_singleflight(f):
     time.sleep(0.4)  # let the pause end before the next test
 
 
+def t_client_gone_while_waiting(f):
+    """Clients that close their connection while their search waits for
+    Redis (paused) or for another request's flight: the server answers the
+    others, frees what the gone ones held (ASan run: no report), and stops
+    cleanly later (cluster.sh down: SIGTERM, drain)."""
+    import socket
+    port = f.role("replica")[0]["port"]
+    redis_port = f.role("redis")[0]["port"]
+    path = unique_search()
+    subprocess.run(["redis-cli", "-p", str(redis_port), "CLIENT", "PAUSE", "400", "ALL"], check=True,
+                   capture_output=True, timeout=10)
+    socks = []
+    for _ in range(6):
+        c = socket.create_connection(("127.0.0.1", port), timeout=5)
+        c.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        socks.append(c)
+    time.sleep(0.02)
+    for c in socks:
+        c.close()
+    s, h, body = get(port, path)
+    check(s == 200 and json.loads(body) is not None, f"after the gone clients: {s}")
+    time.sleep(0.5)
+    check(health(port)[0] == 200, "replica unhealthy after clients went away")
+    check(sf_idle(port), "a flight is still registered")
+
+
+def sf_idle(port):
+    """No request of this replica is waiting: a new key's first ask leads."""
+    path = unique_search()
+    waits0 = metric(port, "isla_l2_singleflight_waits_total")
+    s, h, _ = get(port, path)
+    return s == 200 and metric(port, "isla_l2_singleflight_waits_total") == waits0
+
+
 def restart_like(pid):
     """Starts a process again with the command line and environment of pid."""
     cmd = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[:-1]
@@ -597,6 +631,7 @@ def main():
         run_test("cluster.sh up and status", t_cluster_status, f)
         run_test("an answer cached by one replica is an L2 hit on another", t_l2_shared, f)
         run_test("concurrent misses of one key are searched once", t_singleflight, f)
+        run_test("clients gone while their search waits for Redis or a flight", t_client_gone_while_waiting, f)
         run_test("kill -9 of a replica under load: no failed request", t_kill_replica, f)
         run_test(f"Redis stopped {REDIS_DOWN_S:g} s under load: no failed request, breaker opens and closes, "
                  "L2 hits resume", t_redis_outage, f)
