@@ -328,6 +328,70 @@ def t_stopped_server_times_out():
         srv.stop()
 
 
+def t_error_classes():
+    """A target that answers garbage (bad response), one that reads the
+    request and closes (closed early), and one that answers half a body and
+    closes (closed early): each request is counted in its class, exit 1."""
+    def serve(behaviour):
+        ls = socket.socket()
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", 0))
+        ls.listen(64)
+        ls.settimeout(0.2)
+        stop = threading.Event()
+
+        def loop():
+            while not stop.is_set():
+                try:
+                    c, _ = ls.accept()
+                except OSError:
+                    continue
+                try:
+                    c.settimeout(2)
+                    c.recv(65536)
+                    if behaviour == "garbage":
+                        c.sendall(b"SMTP ready\r\n\r\n")
+                    elif behaviour == "short":
+                        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhalf")
+                except OSError:
+                    pass
+                finally:
+                    c.close()
+        t = threading.Thread(target=loop, daemon=True)
+        t.start()
+        return ls.getsockname()[1], stop, ls
+
+    for behaviour, cls in (("garbage", "bad response"), ("close", "closed early"), ("short", "closed early")):
+        port, stop, ls = serve(behaviour)
+        try:
+            p = (f"config:\n  target: \"http://127.0.0.1:{port}\"\n  phases:\n    - duration: 0.5\n      arrivalRate: 20\n"
+                 "  http:\n    timeout: 3\n"
+                 "scenarios:\n  - flow:\n      - get:\n          url: /\n")
+            rc, out, err, rep = load(p, "--quiet", timeout=30)
+            check(rc == 1, f"{behaviour}: rc {rc}")
+            ec = rep["total"]["error_classes"]
+            check(ec[cls] == 10 and rep["total"]["errors"] == 10, f"{behaviour}: {ec}")
+        finally:
+            stop.set()
+            ls.close()
+
+
+def t_keepalive_closed_by_server():
+    """The server closes idle keep-alive connections after 1 s; users that
+    think 1.5 s between requests get new connections, no error."""
+    srv = Server(DATA, args=["--header-timeout", "1s"])
+    try:
+        srv.wait_health()
+        p = (f"config:\n  target: \"http://127.0.0.1:{srv.port}\"\n  phases:\n    - duration: 1\n      arrivalRate: 10\n"
+             "scenarios:\n  - flow:\n      - get:\n          url: /api/health\n      - think: 1.5\n"
+             "      - get:\n          url: /api/health\n")
+        rc, out, err, rep = load(p, "--quiet", timeout=30)
+        check(rc == 0, f"rc {rc}: {out[-600:]}")
+        check(rep["total"]["responses"] == 20 and rep["total"]["errors"] == 0, rep["total"]["error_classes"])
+    finally:
+        srv.stop()
+
+
 # ---- shipped plans, find-max, reports ----
 
 def t_shipped_plans_run():
@@ -434,6 +498,8 @@ def main():
             ("unknown_keys_warn", t_unknown_keys_warn_and_run),
             ("refused_target", t_refused_target_counts_errors),
             ("stopped_server_times_out", t_stopped_server_times_out),
+            ("error_classes", t_error_classes),
+            ("keepalive_closed_by_server", t_keepalive_closed_by_server),
             ("shipped_plans", t_shipped_plans_run),
             ("find_max", t_find_max),
             ("reports", t_reports),
