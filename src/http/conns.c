@@ -229,6 +229,14 @@ void http_conn_detach(req_state *st)
 
 /* ---- the watch ---------------------------------------------------------- */
 
+/* Milliseconds from then to now. `now` is taken once per tick, and what the
+ * tick itself does (a reset frees a request, touch() stamps its connection)
+ * stamps later times: those are no time ago, not 2^64 ms. */
+static uint64_t since(uint64_t now, uint64_t then)
+{
+    return now > then ? now - then : 0;
+}
+
 /* Bytes of an HTTP/2 response h2o has not framed yet (its queue while the
  * window is shut). */
 static size_t h2_pending(h2o_req_t *req)
@@ -278,7 +286,7 @@ static bool watch_h2(conn_state *cs, uint64_t now, uint64_t timeout)
             /* h2o frees a reset stream once its connection's pending
              * write completes; a client that takes no byte at all never
              * lets it: then the connection goes. */
-            if (now - st->progress_ms >= timeout)
+            if (since(now, st->progress_ms) >= timeout)
                 kill_conn(cs);
             continue;
         }
@@ -286,7 +294,7 @@ static bool watch_h2(conn_state *cs, uint64_t now, uint64_t timeout)
         if (pending < st->last_pending) {
             st->last_pending = pending;
             st->progress_ms = now;
-        } else if (now - st->progress_ms >= timeout) {
+        } else if (since(now, st->progress_ms) >= timeout) {
             atomic_fetch_add(&cs->w->srv->stalled, 1);
             if (h2_reset(st))
                 return true;
@@ -301,7 +309,7 @@ static void watch_h1(conn_state *cs, uint64_t now, uint64_t timeout)
     if (acked != cs->acked) {
         cs->acked = acked;
         cs->progress_ms = now;
-    } else if (now - cs->progress_ms >= timeout) {
+    } else if (since(now, cs->progress_ms) >= timeout) {
         atomic_fetch_add(&cs->w->srv->stalled, 1);
         kill_conn(cs);
     }
@@ -316,7 +324,7 @@ static void make_room(worker *w, uint64_t now)
         return;
     for (h2o_linklist_t *n = w->conns.next; n != &w->conns; n = n->next) {
         conn_state *cs = H2O_STRUCT_FROM_MEMBER(conn_state, link, n);
-        if (now - cs->last_active_ms < EVICT_IDLE_MS)
+        if (since(now, cs->last_active_ms) < EVICT_IDLE_MS)
             return; /* the list is in order of activity: the rest are younger */
         if (cs->active == 0 && !cs->killed && cs->sock != NULL) {
             atomic_fetch_add(&srv->evicted, 1);
@@ -342,7 +350,7 @@ void http_conns_tick(worker *w, uint64_t now)
         if (cs->killed || cs->sock == NULL)
             continue;
         if (cs->is_h2) {
-            if (cs->active == 0 && now - cs->last_active_ms >= idle) {
+            if (cs->active == 0 && since(now, cs->last_active_ms) >= idle) {
                 atomic_fetch_add(&srv->idle_closed, 1);
                 kill_conn(cs);
                 continue;
