@@ -3,12 +3,13 @@
 #include <string.h>
 
 #include "api/endpoints.h"
+#include "util/version.h"
 #include "vocab/vocab.h"
 
 /* Operation ids getBestOffersByHotel and GetHotelOffers are the ones the
  * official client (openapi-client-axios) calls by name: keep them. */
 static const char doc_head[] = "{\"openapi\":\"3.0.3\",\"info\":{\"title\":\"isla holiday offer search\","
-    "\"version\":\"0.1.0\",\"description\":\"Cheapest offer per hotel and all offers of a hotel "
+    "\"version\":\"" ISLA_VERSION "\",\"description\":\"Cheapest offer per hotel and all offers of a hotel "
     "over the imported offer dump. Every path is also served under /api.\"},\"servers\":[{\"url\":";
 
 /* The search parameters; REQ is "true" for bestOffersByHotel (the window

@@ -67,7 +67,7 @@ bool cache_enabled(void)
     return C.on;
 }
 
-void cache_retain(cache_entry *e)
+static void cache_retain(cache_entry *e)
 {
     atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
 }

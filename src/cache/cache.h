@@ -88,7 +88,6 @@ static inline const cache_blob *cache_body(const cache_entry *e, cache_encoding 
  * blob is freed). */
 const cache_blob *cache_add_body(cache_entry *e, cache_encoding enc, cache_blob *blob);
 
-void cache_retain(cache_entry *e);
 void cache_release(cache_entry *e);
 
 /* Drops every entry (a new generation is serving). */

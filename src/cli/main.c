@@ -4,8 +4,8 @@
 
 #include "cli/cli.h"
 #include "gen/gen.h"
+#include "util/version.h"
 
-#define ISLA_VERSION "0.1.0"
 
 static void usage(FILE *f)
 {

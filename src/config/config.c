@@ -26,6 +26,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+static void config_usage(FILE *f);
+
 typedef enum {
     T_STR,      /* char * (owned) */
     T_INT,      /* int64_t within [min, max] */
@@ -750,7 +752,7 @@ static void wrap(FILE *f, const char *text, int indent, int width)
     fputc('\n', f);
 }
 
-void config_usage(FILE *f)
+static void config_usage(FILE *f)
 {
     fputs("usage: isla serve --data DIR [options]\n"
           "\n"

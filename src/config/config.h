@@ -113,7 +113,6 @@ typedef struct {
  * error to stderr. */
 int config_load(server_config *cfg, int argc, char **argv);
 void config_free(server_config *cfg);
-void config_usage(FILE *f);
 
 /* Parsers shared with the tests of this module. Each returns false for a
  * value that is not acceptable. */

@@ -176,7 +176,7 @@ int hotels_load(const char *path, FILE *warn, bool strict, hotel_list *out, char
         size_t nl = csv_unescape(&fld[col[1]], name);
         const char *np = name;
         trim(&np, &nl);
-        if (!utf8_valid(np, nl) || nl > 1000) {
+        if (!buf_utf8_valid(np, nl) || nl > 1000) {
             free(name);
             REJECT("%s:%lu: rejected: hotelname is not valid UTF-8 text of at most 1000 bytes", path, lineno);
             continue;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "util/parallel.h"
+#include "util/xalloc.h"
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -31,8 +32,8 @@ static void idmap_init(idmap *m, size_t expect)
     m->cap = 64;
     while (m->cap < expect * 2)
         m->cap *= 2;
-    m->keys = malloc(m->cap * sizeof *m->keys);
-    m->vals = malloc(m->cap * sizeof *m->vals);
+    m->keys = xmalloc(m->cap * sizeof *m->keys);
+    m->vals = xmalloc(m->cap * sizeof *m->vals);
     memset(m->vals, 0xff, m->cap * sizeof *m->vals);
     m->len = 0;
 }
@@ -166,7 +167,7 @@ static void pass_discover(void *arg, int t)
                 ui = (int32_t)unk->len;
                 if ((size_t)ui == c->unknown_cap[t]) {
                     c->unknown_cap[t] = c->unknown_cap[t] ? c->unknown_cap[t] * 2 : 64;
-                    c->unknown_dests[t] = realloc(c->unknown_dests[t], c->unknown_cap[t] * 4 * sizeof(uint64_t));
+                    c->unknown_dests[t] = xrealloc(c->unknown_dests[t], c->unknown_cap[t] * 4 * sizeof(uint64_t));
                 }
                 memset(&c->unknown_dests[t][(size_t)ui * 4], 0, 4 * sizeof(uint64_t));
                 idmap_put(unk, r->hotel_id, ui);
@@ -339,7 +340,7 @@ static void pass_sort(void *arg, int t)
                 if (cmp_content(&r[w - 1], &r[i]) == 0) {
                     if (c->n_dups[t] == c->cap_dups[t]) {
                         c->cap_dups[t] = c->cap_dups[t] ? c->cap_dups[t] * 2 : 1024;
-                        c->dups[t] = realloc(c->dups[t], c->cap_dups[t] * sizeof **c->dups);
+                        c->dups[t] = xrealloc(c->dups[t], c->cap_dups[t] * sizeof **c->dups);
                     }
                     c->dups[t][c->n_dups[t]++] = (dup_ref){r[i].chunk, r[i].line, r[w - 1].chunk, r[w - 1].line};
                     continue;
@@ -357,7 +358,7 @@ static void pass_count_index(void *arg, int t)
 {
     build_ctx *c = arg;
     (void)t;
-    uint64_t *seen = calloc(65536 / 64, sizeof *seen);
+    uint64_t *seen = xcalloc(65536 / 64, sizeof *seen);
     for (;;) {
         size_t b0 = atomic_fetch_add(&c->next_bucket, 256);
         if (b0 >= c->n_buckets)
@@ -406,9 +407,9 @@ static int cmp_far(const void *a, const void *b)
 static void pass_columns(void *arg, int t)
 {
     build_ctx *c = arg;
-    uint32_t *dmin = malloc(65536 * sizeof *dmin), *dbest = malloc(65536 * sizeof *dbest);
-    uint32_t *dcnt = calloc(65536, sizeof *dcnt);
-    uint16_t *touched = malloc(65536 * sizeof *touched);
+    uint32_t *dmin = xmalloc(65536 * sizeof *dmin), *dbest = xmalloc(65536 * sizeof *dbest);
+    uint32_t *dcnt = xcalloc(65536, sizeof *dcnt);
+    uint16_t *touched = xmalloc(65536 * sizeof *touched);
     for (;;) {
         size_t b0 = atomic_fetch_add(&c->next_bucket, 256);
         if (b0 >= c->n_buckets)
@@ -434,7 +435,7 @@ static void pass_columns(void *arg, int t)
                     d->out_arr_min = d->in_arr_min = DETAIL_FAR;
                     if (c->n_far[t] == c->cap_far[t]) {
                         c->cap_far[t] = c->cap_far[t] ? c->cap_far[t] * 2 : 64;
-                        c->far[t] = realloc(c->far[t], c->cap_far[t] * sizeof **c->far);
+                        c->far[t] = xrealloc(c->far[t], c->cap_far[t] * sizeof **c->far);
                     }
                     c->far[t][c->n_far[t]++] = (store_far_detail){o, rd->out_arr_delta, rd->in_arr_delta};
                 }
@@ -510,15 +511,15 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     for (size_t i = 0; i < hotels->len; i++)
         idmap_put(&known, hotels->items[i].id, (int32_t)i);
     c.known = &known;
-    c.unknown = calloc((size_t)T, sizeof *c.unknown);
-    c.group_bits = calloc((size_t)T, sizeof *c.group_bits);
-    c.known_dests = calloc((size_t)T, sizeof *c.known_dests);
-    c.unknown_dests = calloc((size_t)T, sizeof *c.unknown_dests);
-    c.unknown_cap = calloc((size_t)T, sizeof *c.unknown_cap);
+    c.unknown = xcalloc((size_t)T, sizeof *c.unknown);
+    c.group_bits = xcalloc((size_t)T, sizeof *c.group_bits);
+    c.known_dests = xcalloc((size_t)T, sizeof *c.known_dests);
+    c.unknown_dests = xcalloc((size_t)T, sizeof *c.unknown_dests);
+    c.unknown_cap = xcalloc((size_t)T, sizeof *c.unknown_cap);
     for (int t = 0; t < T; t++) {
         idmap_init(&c.unknown[t], 64);
-        c.group_bits[t] = calloc(GROUP_KEYS / 64, sizeof(uint64_t));
-        c.known_dests[t] = calloc(hotels->len * 4 + 1, sizeof(uint64_t));
+        c.group_bits[t] = xcalloc(GROUP_KEYS / 64, sizeof(uint64_t));
+        c.known_dests[t] = xcalloc(hotels->len * 4 + 1, sizeof(uint64_t));
     }
     parallel_run(T, pass_discover, &c);
     idmap all_unknown;
@@ -533,20 +534,20 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     }
     /* Hotel table: known and unknown ids merged in id order. */
     size_t n_unknown = all_unknown.len, n_hotels = hotels->len + n_unknown;
-    uint32_t *unk_ids = malloc((n_unknown + 1) * sizeof *unk_ids);
+    uint32_t *unk_ids = xmalloc((n_unknown + 1) * sizeof *unk_ids);
     size_t k = 0;
     for (size_t s = 0; s < all_unknown.cap; s++)
         if (all_unknown.vals[s] >= 0)
             unk_ids[k++] = all_unknown.keys[s];
     idmap_free(&all_unknown);
     qsort(unk_ids, n_unknown, sizeof *unk_ids, cmp_u32);
-    store_hotel *ht = own(out, calloc(n_hotels + 1, sizeof *ht));
-    uint8_t *hknown = calloc(n_hotels + 1, 1);
+    store_hotel *ht = own(out, xcalloc(n_hotels + 1, sizeof *ht));
+    uint8_t *hknown = xcalloc(n_hotels + 1, 1);
     size_t names_len = 0;
     for (size_t i = 0; i < hotels->len; i++)
         names_len += hotels->items[i].name_len;
     names_len += n_unknown * 32;
-    char *names = own(out, malloc(names_len + 1));
+    char *names = own(out, xmalloc(names_len + 1));
     size_t no = 0, ki = 0, ui = 0;
     idmap_init(&c.final, n_hotels);
     for (size_t h = 0; h < n_hotels; h++) {
@@ -572,7 +573,7 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     /* Destinations of each hotel, then the units: one per (hotel,
      * destination) that has offers, ordered by (destination, hotel), so the
      * runs of a group come out grouped by destination and in hotel order. */
-    uint64_t *hdest = calloc(n_hotels * 4 + 1, sizeof *hdest);
+    uint64_t *hdest = xcalloc(n_hotels * 4 + 1, sizeof *hdest);
     for (int t = 0; t < T; t++) {
         for (size_t i = 0; i < hotels->len; i++) {
             int32_t h = idmap_get(&c.final, hotels->items[i].id);
@@ -590,7 +591,7 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
         free(c.unknown_dests[t]);
     }
     idmap_free(&known);
-    c.hotel_units = malloc((n_hotels + 1) * sizeof *c.hotel_units);
+    c.hotel_units = xmalloc((n_hotels + 1) * sizeof *c.hotel_units);
     size_t n_units = 0;
     for (size_t h = 0; h < n_hotels; h++) {
         c.hotel_units[h] = (uint32_t)n_units;
@@ -599,10 +600,10 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     }
     c.hotel_units[n_hotels] = (uint32_t)n_units;
     c.n_units = n_units;
-    c.unit_of = malloc((n_units + 1) * sizeof *c.unit_of);
-    c.unit_dest = malloc(n_units + 1);
-    c.unit_hotel = malloc((n_units + 1) * sizeof *c.unit_hotel);
-    uint32_t *fill = calloc(n_hotels + 1, sizeof *fill);
+    c.unit_of = xmalloc((n_units + 1) * sizeof *c.unit_of);
+    c.unit_dest = xmalloc(n_units + 1);
+    c.unit_hotel = xmalloc((n_units + 1) * sizeof *c.unit_hotel);
+    uint32_t *fill = xcalloc(n_hotels + 1, sizeof *fill);
     size_t u = 0;
     for (unsigned d = 0; d < 256; d++)
         for (size_t h = 0; h < n_hotels; h++)
@@ -645,7 +646,7 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     free(hdest);
 
     /* Group ids in (adults, children, nights) order. */
-    c.pair_base = malloc(65536 * sizeof *c.pair_base);
+    c.pair_base = xmalloc(65536 * sizeof *c.pair_base);
     memset(c.pair_base, 0xff, 65536 * sizeof *c.pair_base);
     size_t pairs = 0;
     for (uint32_t pair = 0; pair < 65536; pair++) {
@@ -656,8 +657,8 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
         if (any)
             c.pair_base[pair] = (int32_t)(pairs++ * NIGHTS_SLOTS);
     }
-    c.group_of = malloc((pairs * NIGHTS_SLOTS + 1) * sizeof *c.group_of);
-    store_group *groups = own(out, malloc((pairs * NIGHTS_SLOTS + 1) * sizeof *groups));
+    c.group_of = xmalloc((pairs * NIGHTS_SLOTS + 1) * sizeof *c.group_of);
+    store_group *groups = own(out, xmalloc((pairs * NIGHTS_SLOTS + 1) * sizeof *groups));
     size_t n_groups = 0;
     for (uint32_t pair = 0; pair < 65536; pair++) {
         if (c.pair_base[pair] < 0)
@@ -684,14 +685,14 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     }
 
     /* 2. count, 3. scatter */
-    c.hist = calloc((size_t)T, sizeof *c.hist);
-    c.unknown_rows = calloc((size_t)T, sizeof *c.unknown_rows);
+    c.hist = xcalloc((size_t)T, sizeof *c.hist);
+    c.unknown_rows = xcalloc((size_t)T, sizeof *c.unknown_rows);
     for (int t = 0; t < T; t++)
-        c.hist[t] = calloc(c.n_buckets + 1, sizeof(uint32_t));
+        c.hist[t] = xcalloc(c.n_buckets + 1, sizeof(uint32_t));
     parallel_run(T, pass_count, &c);
-    c.bucket_start = malloc((c.n_buckets + 1) * sizeof(uint32_t));
-    c.bucket_len = malloc((c.n_buckets + 1) * sizeof(uint32_t));
-    c.bucket_keep = calloc(c.n_buckets + 1, sizeof(uint32_t));
+    c.bucket_start = xmalloc((c.n_buckets + 1) * sizeof(uint32_t));
+    c.bucket_len = xmalloc((c.n_buckets + 1) * sizeof(uint32_t));
+    c.bucket_keep = xcalloc(c.n_buckets + 1, sizeof(uint32_t));
     uint32_t pos = 0;
     for (size_t b = 0; b < c.n_buckets; b++) {
         c.bucket_start[b] = pos;
@@ -702,7 +703,7 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
         }
         c.bucket_len[b] = pos - c.bucket_start[b];
     }
-    c.sorted = big_alloc((n_rows + 1) * sizeof *c.sorted);
+    c.sorted = xalloc_big((n_rows + 1) * sizeof *c.sorted);
     parallel_run(T, pass_scatter, &c);
     for (int t = 0; t < T; t++) {
         out->unknown_hotel_rows += c.unknown_rows[t];
@@ -710,14 +711,14 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     }
 
     /* 4. sort and deduplicate each bucket */
-    c.dups = calloc((size_t)T, sizeof *c.dups);
-    c.n_dups = calloc((size_t)T, sizeof *c.n_dups);
-    c.cap_dups = calloc((size_t)T, sizeof *c.cap_dups);
+    c.dups = xcalloc((size_t)T, sizeof *c.dups);
+    c.n_dups = xcalloc((size_t)T, sizeof *c.n_dups);
+    c.cap_dups = xcalloc((size_t)T, sizeof *c.cap_dups);
     atomic_init(&c.next_bucket, 0);
     parallel_run(T, pass_sort, &c);
     for (int t = 0; t < T; t++)
         out->n_dups += c.n_dups[t];
-    out->dups = own(out, malloc((out->n_dups + 1) * sizeof *out->dups));
+    out->dups = own(out, xmalloc((out->n_dups + 1) * sizeof *out->dups));
     size_t d = 0;
     for (int t = 0; t < T; t++) {
         if (c.n_dups[t])
@@ -727,13 +728,13 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     }
 
     /* 5. directory: one run per non-empty bucket, its lanes and day index */
-    c.lane_count = calloc(c.n_buckets + 1, sizeof(uint32_t));
-    c.day_count = calloc(c.n_buckets + 1, sizeof(uint32_t));
+    c.lane_count = xcalloc(c.n_buckets + 1, sizeof(uint32_t));
+    c.day_count = xcalloc(c.n_buckets + 1, sizeof(uint32_t));
     atomic_store(&c.next_bucket, 0);
     parallel_run(T, pass_count_index, &c);
-    c.out_start = malloc((c.n_buckets + 1) * sizeof(uint32_t));
-    c.lane_start = malloc((c.n_buckets + 1) * sizeof(uint32_t));
-    c.day_start = malloc((c.n_buckets + 1) * sizeof(uint32_t));
+    c.out_start = xmalloc((c.n_buckets + 1) * sizeof(uint32_t));
+    c.lane_start = xmalloc((c.n_buckets + 1) * sizeof(uint32_t));
+    c.day_start = xmalloc((c.n_buckets + 1) * sizeof(uint32_t));
     size_t n_runs = 0;
     uint64_t n_offers = 0, n_lanes = 0, n_days = 0;
     for (size_t b = 0; b < c.n_buckets; b++) {
@@ -749,13 +750,13 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
         snprintf(err, errlen, "index too large for one generation");
         goto out;
     }
-    store_run *runs = own(out, calloc(n_runs + 1, sizeof *runs));
+    store_run *runs = own(out, xcalloc(n_runs + 1, sizeof *runs));
     /* (adults, children, nights) groups split into one store group per
      * destination: units are in destination order, so a destination's
      * runs are contiguous and in hotel order. */
     size_t max_groups = n_runs < n_groups * 256 ? n_runs : n_groups * 256;
-    store_group *dgroups = own(out, malloc((max_groups + 1) * sizeof *dgroups));
-    uint64_t *unit_offers = calloc(n_units + 1, sizeof *unit_offers);
+    store_group *dgroups = own(out, xmalloc((max_groups + 1) * sizeof *dgroups));
+    uint64_t *unit_offers = xcalloc(n_units + 1, sizeof *unit_offers);
     size_t r = 0, n_dgroups = 0;
     for (size_t g = 0; g < n_groups; g++) {
         int cur = -1;
@@ -790,14 +791,14 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     groups = dgroups;
     n_groups = n_dgroups;
     /* hotel -> its runs (in run order), for hotel offers over many groups */
-    uint32_t *hrf = own(out, calloc(n_hotels + 2, sizeof *hrf));
-    uint32_t *hruns = own(out, malloc((n_runs + 1) * sizeof *hruns));
+    uint32_t *hrf = own(out, xcalloc(n_hotels + 2, sizeof *hrf));
+    uint32_t *hruns = own(out, xmalloc((n_runs + 1) * sizeof *hruns));
     for (size_t k = 0; k < n_runs; k++)
         hrf[runs[k].hotel + 1]++;
     for (size_t h = 0; h < n_hotels; h++)
         hrf[h + 1] += hrf[h];
     {
-        uint32_t *at = malloc((n_hotels + 1) * sizeof *at);
+        uint32_t *at = xmalloc((n_hotels + 1) * sizeof *at);
         memcpy(at, hrf, (n_hotels + 1) * sizeof *at);
         for (size_t k = 0; k < n_runs; k++)
             hruns[at[runs[k].hotel]++] = (uint32_t)k;
@@ -805,26 +806,26 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     }
 
     /* 6. columns */
-    c.dep_day = own(out, big_alloc((size_t)n_offers * 2 + 1));
-    c.airport = own(out, big_alloc((size_t)n_offers + 1));
-    c.meal = own(out, big_alloc((size_t)n_offers + 1));
-    c.room_ocean = own(out, big_alloc((size_t)n_offers + 1));
-    c.price = own(out, big_alloc((size_t)n_offers * 4 + 1));
-    c.detail = own(out, big_alloc((size_t)n_offers * sizeof(store_detail) + 1));
-    c.lanes = own(out, calloc(n_lanes + 1, sizeof *c.lanes));
-    c.day_day = own(out, malloc(n_days * 2 + 1));
-    c.day_min = own(out, malloc(n_days * 4 + 1));
-    c.day_best = own(out, malloc(n_days * 4 + 1));
-    c.day_cum = own(out, malloc(n_days * 4 + 1));
-    c.far = calloc((size_t)T, sizeof *c.far);
-    c.n_far = calloc((size_t)T, sizeof *c.n_far);
-    c.cap_far = calloc((size_t)T, sizeof *c.cap_far);
+    c.dep_day = own(out, xalloc_big((size_t)n_offers * 2 + 1));
+    c.airport = own(out, xalloc_big((size_t)n_offers + 1));
+    c.meal = own(out, xalloc_big((size_t)n_offers + 1));
+    c.room_ocean = own(out, xalloc_big((size_t)n_offers + 1));
+    c.price = own(out, xalloc_big((size_t)n_offers * 4 + 1));
+    c.detail = own(out, xalloc_big((size_t)n_offers * sizeof(store_detail) + 1));
+    c.lanes = own(out, xcalloc(n_lanes + 1, sizeof *c.lanes));
+    c.day_day = own(out, xmalloc(n_days * 2 + 1));
+    c.day_min = own(out, xmalloc(n_days * 4 + 1));
+    c.day_best = own(out, xmalloc(n_days * 4 + 1));
+    c.day_cum = own(out, xmalloc(n_days * 4 + 1));
+    c.far = xcalloc((size_t)T, sizeof *c.far);
+    c.n_far = xcalloc((size_t)T, sizeof *c.n_far);
+    c.cap_far = xcalloc((size_t)T, sizeof *c.cap_far);
     atomic_store(&c.next_bucket, 0);
     parallel_run(T, pass_columns, &c);
     size_t n_far = 0;
     for (int t = 0; t < T; t++)
         n_far += c.n_far[t];
-    store_far_detail *far = own(out, malloc((n_far + 1) * sizeof *far));
+    store_far_detail *far = own(out, xmalloc((n_far + 1) * sizeof *far));
     for (int t = 0, k = 0; t < T; k += (int)c.n_far[t], t++) {
         if (c.n_far[t])
             memcpy(far + k, c.far[t], c.n_far[t] * sizeof *far);
@@ -880,7 +881,7 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     img->runs = runs;
     img->hotel_run_first = hrf;
     img->hotel_runs = hruns;
-    store_dict_table *dict_table = own(out, calloc(1, sizeof *dict_table));
+    store_dict_table *dict_table = own(out, xcalloc(1, sizeof *dict_table));
     img->dicts = dict_table;
     for (int dd = 0; dd < STORE_DICT_COUNT; dd++) {
         img->dict_len[dd] = (uint8_t)atomic_load(&dicts[dd].len);

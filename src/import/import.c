@@ -27,6 +27,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/parallel.h"
+#include "util/xalloc.h"
 
 #define CHUNK_SIZE (8u << 20)
 #define MAX_HEADER (1u << 20)
@@ -86,7 +87,7 @@ static void push_chunk(pipeline *p, chunk *c)
         size_t cap = p->cap_results ? p->cap_results * 2 : 256;
         while (cap <= c->seq)
             cap *= 2;
-        p->results = realloc(p->results, cap * sizeof *p->results);
+        p->results = xrealloc(p->results, cap * sizeof *p->results);
         memset(p->results + p->cap_results, 0, (cap - p->cap_results) * sizeof *p->results);
         p->cap_results = cap;
     }
@@ -118,10 +119,10 @@ static void add_reject(chunk_result *r, size_t *cap, uint32_t line, const char *
 {
     if (r->n_rejects == *cap) {
         *cap = *cap ? *cap * 2 : 16;
-        r->rejects = realloc(r->rejects, *cap * sizeof *r->rejects);
+        r->rejects = xrealloc(r->rejects, *cap * sizeof *r->rejects);
     }
     size_t wl = strlen(why), el = raw_len > EXCERPT_MAX ? EXCERPT_MAX : raw_len;
-    char *t = malloc(wl + el + 2);
+    char *t = xmalloc(wl + el + 2);
     memcpy(t, why, wl + 1);
     memcpy(t + wl + 1, raw, el);
     t[wl + 1 + el] = 0;
@@ -132,7 +133,7 @@ static void parse_chunk(pipeline *p, row_parser *rp, chunk *c, chunk_result *r)
 {
     size_t rej_cap = 0, cap = c->len / 96 + 16;
     char why[256];
-    r->rows = big_alloc(cap * sizeof *r->rows);
+    r->rows = xalloc_big(cap * sizeof *r->rows);
     if (c->oversized) {
         r->n_lines = 1;
         snprintf(why, sizeof why, "line longer than %u bytes", CHUNK_SIZE);
@@ -156,7 +157,7 @@ static void parse_chunk(pipeline *p, row_parser *rp, chunk *c, chunk_result *r)
         } else if (n > 0) { /* an empty line holds no offer: nothing to import or reject */
             if (r->n_rows == cap) {
                 cap *= 2;
-                r->rows = realloc(r->rows, cap * sizeof *r->rows);
+                r->rows = xrealloc(r->rows, cap * sizeof *r->rows);
             }
             offer_row *row = &r->rows[r->n_rows];
             if (row_parse(rp, s, n, row, why, sizeof why) == 0) {
@@ -178,7 +179,7 @@ static void parse_chunk(pipeline *p, row_parser *rp, chunk *c, chunk_result *r)
 static void *worker(void *arg)
 {
     pipeline *p = arg;
-    row_parser *rp = malloc(sizeof *rp);
+    row_parser *rp = xmalloc(sizeof *rp);
     row_parser_init(rp, &p->layout, p->dicts);
     chunk *c;
     while ((c = pop_chunk(p))) {
@@ -249,7 +250,7 @@ static int read_header(pipeline *p, input *in, char **rest, size_t *rest_len, ch
         size_t h = hl && in->map[hl - 1] == '\r' ? hl - 1 : hl;
         return row_layout_from_header(in->map, h, &p->layout, err, errlen);
     }
-    char *buf = malloc(MAX_HEADER);
+    char *buf = xmalloc(MAX_HEADER);
     size_t len = 0;
     char *nl = NULL;
     while (len < MAX_HEADER && !nl) {
@@ -286,7 +287,7 @@ static int read_header(pipeline *p, input *in, char **rest, size_t *rest_len, ch
     }
     size_t after = nl ? hl + 1 : len;
     *rest_len = len - after;
-    *rest = malloc(*rest_len + 1);
+    *rest = xmalloc(*rest_len + 1);
     memcpy(*rest, buf + after, *rest_len);
     free(buf);
     return 0;
@@ -325,7 +326,7 @@ static void map_chunks(pipeline *p, input *in)
             const char *nl = memchr(in->map + end - 1, '\n', size - end + 1);
             end = nl ? (size_t)(nl - in->map) + 1 : size;
         }
-        chunk *c = calloc(1, sizeof *c);
+        chunk *c = xcalloc(1, sizeof *c);
         c->seq = seq++;
         c->borrowed = true;
         c->data = (char *)in->map + in->pos;
@@ -348,7 +349,7 @@ static int read_chunks(pipeline *p, input *in, char *carry, size_t carry_len, ch
     bool eof = false;
     int rc = 0;
     while (!eof && !atomic_load(&p->abort)) {
-        char *buf = malloc(CHUNK_SIZE);
+        char *buf = xmalloc(CHUNK_SIZE);
         size_t len = carry_len;
         memcpy(buf, carry, carry_len);
         ssize_t r = input_read(in, buf + len, CHUNK_SIZE - len, err, errlen);
@@ -364,7 +365,7 @@ static int read_chunks(pipeline *p, input *in, char *carry, size_t carry_len, ch
             free(buf);
             break;
         }
-        chunk *c = calloc(1, sizeof *c);
+        chunk *c = xcalloc(1, sizeof *c);
         c->seq = seq++;
         c->data = buf;
         char *nl = eof ? NULL : memrchr(buf, '\n', len);
@@ -434,7 +435,7 @@ static int64_t write_rejects(const char *path, pipeline *p, const uint64_t *base
     size_t n = bo ? bo->n_dups : 0;
     for (size_t i = 0; i < p->n_results; i++)
         n += p->results[i].n_rejects;
-    reject_line *all = calloc(n + 1, sizeof *all);
+    reject_line *all = xcalloc(n + 1, sizeof *all);
     size_t k = 0;
     for (size_t i = 0; i < p->n_results; i++)
         for (size_t j = 0; j < p->results[i].n_rejects; j++) {
@@ -592,7 +593,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
         return -1;
     }
 
-    pipeline *p = calloc(1, sizeof *p);
+    pipeline *p = xcalloc(1, sizeof *p);
     p->opt = opt;
     static const unsigned dict_max[STORE_DICT_COUNT] = {
         [STORE_DICT_AIRPORT] = STORE_DICT_MAX, [STORE_DICT_MEAL] = STORE_DICT_MAX,
@@ -611,7 +612,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     input in = {0};
     char *carry = NULL;
     size_t carry_len = 0;
-    pthread_t *tids = calloc((size_t)threads, sizeof *tids);
+    pthread_t *tids = xcalloc((size_t)threads, sizeof *tids);
     int started = 0;
     uint64_t *base = NULL;
     build_output bo;
@@ -624,7 +625,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
     char *rest;
     if (read_header(p, &in, &rest, &carry_len, err, errlen) < 0)
         goto out;
-    carry = malloc(CHUNK_SIZE);
+    carry = xmalloc(CHUNK_SIZE);
     if (carry_len)
         memcpy(carry, rest, carry_len);
     free(rest);
@@ -641,7 +642,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
         goto out;
 
     /* Absolute line numbers: the header is line 1. */
-    base = malloc((p->n_results + 1) * sizeof *base);
+    base = xmalloc((p->n_results + 1) * sizeof *base);
     uint64_t line = 1, rows = 0, rejected = 0;
     for (size_t i = 0; i < p->n_results; i++) {
         base[i] = line;
@@ -689,7 +690,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
         progress(p, &in, t0);
 
     res->seconds_parse = clock_mono_s() - t0;
-    row_block *blocks = calloc(p->n_results + 1, sizeof *blocks);
+    row_block *blocks = xcalloc(p->n_results + 1, sizeof *blocks);
     for (size_t i = 0; i < p->n_results; i++) {
         blocks[i].rows = p->results[i].rows;
         blocks[i].len = p->results[i].n_rows;

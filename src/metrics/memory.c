@@ -21,7 +21,8 @@ static struct {
     _Atomic uint64_t last;
 } MEM = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-uint64_t memory_rss_bytes(void)
+/* Resident set size of this process in bytes, 0 if unknown. */
+static uint64_t memory_rss_bytes(void)
 {
     int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     if (fd < 0)

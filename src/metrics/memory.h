@@ -12,8 +12,6 @@
 
 #include <stdint.h>
 
-/* Resident set size of this process in bytes, 0 if unknown. */
-uint64_t memory_rss_bytes(void);
 
 typedef struct {
     uint64_t rss, min, max;      /* now; least and most over the trend span */

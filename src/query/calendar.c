@@ -17,6 +17,7 @@
  * (their min_day..max_day, clipped to the window), at most a few hundred
  * entries for a season of data. */
 #include "query/calendar.h"
+#include "util/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +138,7 @@ void query_price_calendar(const store_t *s, const search_t *q, int64_t hotel, ca
     if (last < first)
         return;
     day_table t = {.first = first, .span = (uint32_t)(last - first + 1), .lo = UINT32_MAX, .hi = 0};
-    t.acc = calloc(t.span, sizeof *t.acc);
+    t.acc = xcalloc(t.span, sizeof *t.acc);
     if (!t.acc)
         abort(); /* as buf_t does: every caller would have to */
     for (uint32_t gi = glo; gi < ghi; gi++) {
@@ -165,7 +166,7 @@ void query_price_calendar(const store_t *s, const search_t *q, int64_t hotel, ca
             n += t.acc[d].count != 0;
         if (out->cap < n) {
             free(out->items);
-            out->items = malloc(n * sizeof *out->items);
+            out->items = xmalloc(n * sizeof *out->items);
             if (!out->items)
                 abort();
             out->cap = n;

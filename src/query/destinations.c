@@ -2,6 +2,7 @@
  * runs their count, cheapest price and day span. Hotels are counted once
  * per destination with a bitmap over hotel indexes. */
 #include "query/destinations.h"
+#include "util/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@ size_t query_destinations(const store_t *s, dest_summary *out)
     dest_summary acc[256];
     bool seen[256] = {0};
     size_t words = ((size_t)s->n_hotels + 63) / 64;
-    uint64_t *bits = calloc(words + 1, sizeof *bits);
+    uint64_t *bits = xcalloc(words + 1, sizeof *bits);
     if (!bits)
         abort();
     /* one destination at a time, so one bitmap does; groups of a

@@ -4,6 +4,7 @@
  * the offers that depart inside it. Each scanned offer costs a few byte
  * compares on columns that sit next to each other in memory. */
 #include "query/query.h"
+#include "util/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -326,7 +327,7 @@ static window_job *push_job(size_t *n)
 {
     if (*n == tl_jobs_cap) {
         tl_jobs_cap = tl_jobs_cap ? tl_jobs_cap * 2 : 1024;
-        tl_jobs = realloc(tl_jobs, tl_jobs_cap * sizeof *tl_jobs);
+        tl_jobs = xrealloc(tl_jobs, tl_jobs_cap * sizeof *tl_jobs);
     }
     return &tl_jobs[(*n)++];
 }
@@ -352,7 +353,7 @@ static void best_in_group(const store_t *s, const search_t *q, uint32_t gi, hote
         return;
     if (tl_acc_cap < g->run_count) {
         tl_acc_cap = g->run_count;
-        tl_acc = realloc(tl_acc, tl_acc_cap * sizeof *tl_acc);
+        tl_acc = xrealloc(tl_acc, tl_acc_cap * sizeof *tl_acc);
     }
     run_acc *acc = tl_acc;
     size_t n_jobs = 0;
@@ -415,7 +416,7 @@ static void best_in_group(const store_t *s, const search_t *q, uint32_t gi, hote
             continue;
         if (out->len == out->cap) {
             out->cap = out->cap ? out->cap * 2 : 256;
-            out->items = realloc(out->items, out->cap * sizeof *out->items);
+            out->items = xrealloc(out->items, out->cap * sizeof *out->items);
         }
         out->items[out->len++] = (hotel_best){s->runs[g->first_run + k].hotel, acc[k].min_price, acc[k].count,
                                               acc[k].best, gi};
@@ -435,7 +436,7 @@ static void merge_by_hotel(const store_t *s, hotel_best_vec *v)
     if (v->len == 0) /* nothing to merge, and no array to copy into */
         return;
     if (tl_slot_cap < s->n_hotels) {
-        tl_slot = realloc(tl_slot, s->n_hotels * sizeof *tl_slot);
+        tl_slot = xrealloc(tl_slot, s->n_hotels * sizeof *tl_slot);
         if (!tl_slot)
             abort();
         memset(tl_slot + tl_slot_cap, 0xff, (s->n_hotels - tl_slot_cap) * sizeof *tl_slot);
@@ -458,7 +459,7 @@ static void merge_by_hotel(const store_t *s, hotel_best_vec *v)
             m->group = it.group;
         }
     }
-    hotel_best *tmp = malloc((w + 1) * sizeof *tmp);
+    hotel_best *tmp = xmalloc((w + 1) * sizeof *tmp);
     if (!tmp)
         abort();
     size_t k = 0;
@@ -581,15 +582,15 @@ void query_sort_best(const store_t *s, hotel_best *v, size_t n, best_sort by)
     }
     /* The default order is one 64-bit key: price high, hotel index low
      * (hotel indexes follow hotel ids), so a plain integer sort does it. */
-    uint64_t *keys = malloc(n * sizeof *keys);
-    hotel_best *tmp = malloc(n * sizeof *tmp);
+    uint64_t *keys = xmalloc(n * sizeof *keys);
+    hotel_best *tmp = xmalloc(n * sizeof *tmp);
     for (size_t i = 0; i < n; i++)
         keys[i] = (uint64_t)v[i].min_price << 32 | v[i].hotel;
     sort_u64(keys, n);
     /* v is in hotel order (query_best_offers' output) or arbitrary: find
      * each key's item through a hotel -> position map built on the fly */
     memcpy(tmp, v, n * sizeof *tmp);
-    uint32_t *pos = malloc((size_t)s->n_hotels * sizeof *pos);
+    uint32_t *pos = xmalloc((size_t)s->n_hotels * sizeof *pos);
     for (size_t i = 0; i < n; i++)
         pos[tmp[i].hotel] = (uint32_t)i;
     for (size_t i = 0; i < n; i++)
@@ -716,7 +717,7 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
     const store_hotel *ht = &s->hotels[hotel];
     if (q->min_stars_x10 && ht->stars_x10 < q->min_stars_x10)
         return;
-    page_acc a = {s, q, after, malloc((limit + 1) * sizeof(offer_pos)), 0, limit, 0, 0, 0, 0};
+    page_acc a = {s, q, after, xmalloc((limit + 1) * sizeof(offer_pos)), 0, limit, 0, 0, 0, 0};
     if (!a.heap)
         abort();
     uint32_t lo, hi;
@@ -752,8 +753,8 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
     qsort(a.heap, a.n, sizeof *a.heap, pos_cmp);
     if (out->cap < a.n) {
         out->cap = a.n;
-        out->items = realloc(out->items, a.n * sizeof *out->items);
-        out->groups = realloc(out->groups, a.n * sizeof *out->groups);
+        out->items = xrealloc(out->items, a.n * sizeof *out->items);
+        out->groups = xrealloc(out->groups, a.n * sizeof *out->groups);
         if (!out->items || !out->groups)
             abort();
     }

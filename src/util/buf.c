@@ -157,7 +157,7 @@ void buf_put_clean_text(buf_t *b, const char *s, size_t n)
     }
 }
 
-bool utf8_valid(const char *s, size_t n)
+bool buf_utf8_valid(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {

@@ -55,6 +55,6 @@ void buf_put_clean_text(buf_t *b, const char *s, size_t n);
 
 /* True if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
  * points above U+10FFFF). */
-bool utf8_valid(const char *s, size_t n);
+bool buf_utf8_valid(const char *s, size_t n);
 
 #endif

@@ -46,7 +46,7 @@ static unsigned month_length(unsigned y, unsigned m)
     return m == 2 && leap ? 29 : len[m - 1];
 }
 
-bool parse_date(const char *s, size_t n, int32_t *day)
+bool days_parse_date(const char *s, size_t n, int32_t *day)
 {
     unsigned y, m, d;
     if (n != 10 || s[4] != '-' || s[7] != '-')
@@ -61,7 +61,7 @@ bool parse_date(const char *s, size_t n, int32_t *day)
 
 bool parse_iso_datetime(const char *s, size_t n, iso_datetime *out)
 {
-    if (n < 10 || !parse_date(s, 10, &out->day))
+    if (n < 10 || !days_parse_date(s, 10, &out->day))
         return false;
     out->sec = 0;
     out->has_time = false;

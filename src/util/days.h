@@ -16,7 +16,7 @@ int32_t days_from_civil(int y, unsigned m, unsigned d);
 void civil_from_days(int32_t z, int *y, unsigned *m, unsigned *d);
 
 /* Parses exactly "YYYY-MM-DD" (validating month lengths and leap years). */
-bool parse_date(const char *s, size_t n, int32_t *day);
+bool days_parse_date(const char *s, size_t n, int32_t *day);
 
 /* A parsed ISO-8601 datetime as written: the wall-clock date and time plus
  * the raw zone suffix ("", "Z", "+00:00", ...), which is kept, not applied. */

@@ -46,7 +46,7 @@ static bool is_v4_mapped(const netaddr *a)
     return memcmp(a->b, prefix, 12) == 0;
 }
 
-bool netaddr_parse_cidr(const char *s, size_t n, netaddr_cidr *out)
+static bool netaddr_parse_cidr(const char *s, size_t n, netaddr_cidr *out)
 {
     const char *slash = memchr(s, '/', n);
     size_t alen = slash != NULL ? (size_t)(slash - s) : n;

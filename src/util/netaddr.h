@@ -33,7 +33,6 @@ typedef struct {
 
 /* "10.0.0.1", "::1", "10.0.0.0/8", "fd00::/8". */
 bool netaddr_parse(const char *s, size_t n, netaddr *out);
-bool netaddr_parse_cidr(const char *s, size_t n, netaddr_cidr *out);
 /* Adds each comma-separated CIDR of s; false (list unchanged past the
  * entries already added) on the first invalid one, named in bad. */
 bool netaddr_list_add(netaddr_list *l, const char *s, char *bad, size_t badlen);

@@ -41,14 +41,3 @@ void parallel_run(int n, void (*fn)(void *ctx, int i), void *ctx)
     free(jobs);
 }
 
-void *big_alloc(size_t n)
-{
-    enum { HUGE = 2u << 20 };
-    if (n < HUGE)
-        return malloc(n ? n : 1);
-    size_t rounded = (n + HUGE - 1) / HUGE * HUGE;
-    void *p = aligned_alloc(HUGE, rounded);
-    if (p)
-        madvise(p, rounded, MADV_HUGEPAGE); /* advice only: fine if refused */
-    return p;
-}

@@ -8,10 +8,5 @@
 
 void parallel_run(int n, void (*fn)(void *ctx, int i), void *ctx);
 
-/* malloc for arrays of many megabytes that are filled once and streamed:
- * 2 MiB aligned and marked for transparent huge pages, so filling them
- * costs one page fault per 2 MiB instead of per 4 KiB (the importer's
- * kernel time was mostly those faults). Release with free(). */
-void *big_alloc(size_t n);
 
 #endif

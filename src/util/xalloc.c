@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static void out_of_memory(size_t n)
 {
@@ -38,4 +39,18 @@ char *xstrdup(const char *s)
 {
     size_t n = strlen(s) + 1;
     return memcpy(xmalloc(n), s, n);
+}
+
+void *xalloc_big(size_t n)
+{
+    enum { HUGE = 2u << 20 };
+    if (n < HUGE)
+        return xmalloc(n);
+    size_t rounded = (n + HUGE - 1) / HUGE * HUGE;
+    void *p = aligned_alloc(HUGE, rounded);
+    if (p)
+        madvise(p, rounded, MADV_HUGEPAGE); /* advice only: fine if refused */
+    if (!p)
+        out_of_memory(n);
+    return p;
 }

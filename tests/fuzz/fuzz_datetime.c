@@ -1,4 +1,4 @@
-/* libFuzzer target: parse_date, parse_iso_datetime and params_query_date.
+/* libFuzzer target: days_parse_date, parse_iso_datetime and params_query_date.
  * Whatever parses must be a valid date and time that formats back to the
  * same values, with its zone suffix inside the input; a query date is the
  * parsed day or the next one. */
@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
     int32_t day = -1;
-    if (parse_date(s, size, &day)) {
+    if (days_parse_date(s, size, &day)) {
         CHECK(size == 10);
         CHECK(day >= 0 && day <= days_from_civil(2149, 12, 31));
         char out[10];

@@ -54,7 +54,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < hl.len; i++)
         hs[i] = (nlq_hotel){hl.items[i].id, hl.items[i].name, hl.items[i].name_len};
     nlq_source src = {.hotels = hs, .n_hotels = hl.len};
-    if (!parse_date(first, strlen(first), &src.first_day) || !parse_date(last, strlen(last), &src.last_day)) {
+    if (!days_parse_date(first, strlen(first), &src.first_day) || !days_parse_date(last, strlen(last), &src.last_day)) {
         fprintf(stderr, "--first/--last must be YYYY-MM-DD\n");
         return 2;
     }

@@ -27,8 +27,8 @@ static const nlq_hotel HOTELS[] = {
 static nlq_t *compile_range(const char *first, const char *last)
 {
     nlq_source src = {.hotels = HOTELS, .n_hotels = sizeof HOTELS / sizeof *HOTELS};
-    assert_true(parse_date(first, strlen(first), &src.first_day));
-    assert_true(parse_date(last, strlen(last), &src.last_day));
+    assert_true(days_parse_date(first, strlen(first), &src.first_day));
+    assert_true(days_parse_date(last, strlen(last), &src.last_day));
     nlq_t *p = nlq_compile(&src);
     assert_non_null(p);
     return p;
