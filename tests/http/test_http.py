@@ -155,6 +155,55 @@ def t_root_and_api_same(srv):
     json.loads(b1)
 
 
+def t_guides_requests(srv):
+    """The two requests of issue 10, as the performance guides send them, and
+    what goes with them over HTTP: fields in the ETag, 400 for an unknown
+    destination, /api/destinations."""
+    q = "destination=PMI&departureDate=2023-07-01&returnDate=2023-07-15&countAdults=2&limit=10"
+    status, h, body = srv.request("GET", "/api/bestOffersByHotel?" + q)
+    check(status == 200, f"status {status}: {body[:200]!r}")
+    items = json.loads(body)
+    check(0 < len(items) <= 10 and int(h.get("x-total-count", "0")) >= len(items), f"{len(items)} items, {h}")
+    for it in items:
+        check(it["hotel"]["destination"] == "PMI", f"destination {it['hotel']}")
+        check("2023-07-01" <= it["departureDate"] and it["returnDate"] <= "2023-07-15", f"outside the window: {it}")
+        check(it["countAdults"] == 2 and it["countChildren"] == 0, f"party {it}")
+    hid = items[0]["hotel"]["id"]
+    page = srv.get_json(f"/api/hotels/{hid}/offers?limit=20")
+    total = page["total"]
+    check(total >= 1 and len(page["items"]) == min(20, total) and (page["nextCursor"] is None) == (total <= 20),
+          f"first page: {len(page['items'])} of {total}")
+    prices = [o["price"] for o in page["items"]]
+    check(prices == sorted(prices), f"not cheapest first: {prices}")
+    # every page by cursor, 2 at a time: all offers of the hotel, once
+    seen, url = [], f"/api/hotels/{hid}/offers?limit=2"
+    for _ in range(total):
+        p = srv.get_json(url)
+        seen += [o["price"] for o in p["items"]]
+        if not p["nextCursor"]:
+            break
+        url = f"/api/hotels/{hid}/offers?limit=2&cursor={p['nextCursor']}"
+    check(len(seen) == total and seen == sorted(seen), f"paged {len(seen)} of {total}: {seen[:10]}")
+    # fields: only those keys, and an ETag of its own
+    s1, h1, b1 = srv.request("GET", "/api/bestOffersByHotel?" + q + "&fields=hotel.id,minPrice")
+    check(s1 == 200, f"fields: status {s1}: {b1[:200]!r}")
+    check(all(set(it) == {"hotel", "minPrice"} and set(it["hotel"]) == {"id"} for it in json.loads(b1)),
+          f"fields: {b1[:200]!r}")
+    check(h1.get("etag") and h1.get("etag") != h.get("etag"), f"ETag {h1.get('etag')} vs {h.get('etag')}")
+    s2, _, _ = srv.request("GET", "/api/bestOffersByHotel?" + q + "&fields=hotel.id,minPrice",
+                           {"If-None-Match": h1["etag"]})
+    check(s2 == 304, f"If-None-Match with the fields ETag: {s2}")
+    s3, _, _ = srv.request("GET", "/api/bestOffersByHotel?" + q, {"If-None-Match": h1["etag"]})
+    check(s3 == 200, f"the fields ETag matched the full answer: {s3}")
+    for bad, param in (("&destination=Atlantis", "destination"), ("&fields=hotel.colour", "fields"),
+                       ("&earliestDepartureDate=2023-07-01", "earliestDepartureDate")):
+        s4, _, b4 = srv.request("GET", "/api/bestOffersByHotel?" + q + bad)
+        check(s4 == 400 and json.loads(b4)["error"]["param"] == param, f"{bad}: {s4} {b4[:200]!r}")
+    dests = srv.get_json("/api/destinations")["destinations"]
+    check([d["code"] for d in dests] == ["PMI"] and dests[0]["name"] == "Mallorca" and dests[0]["hotels"] > 0,
+          f"destinations {dests}")
+
+
 def t_openapi(srv):
     c = srv.conn()
     try:
@@ -352,6 +401,7 @@ def main():
             run_test("414 long url", t_414, srv)
             run_test("root and /api same body", t_root_and_api_same, srv)
             run_test("openapi server url from Host", t_openapi, srv)
+            run_test("the guides' requests (destination, aliases, fields, ETag)", t_guides_requests, srv)
             run_test("static files", t_static, srv)
             run_test("reload under load", t_reload_under_load, srv, data)
             run_test("corrupt generation refused", t_corrupt_refused, srv, data)
