@@ -4,6 +4,7 @@
 #ifndef ISLA_CLI_H
 #define ISLA_CLI_H
 
+int cmd_gen(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_query(int argc, char **argv);

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "gen/gen.h"
 #include "util/version.h"
 
 
@@ -37,7 +36,7 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "gen"))
-        return gen_main(argc - 1, argv + 1);
+        return cmd_gen(argc - 1, argv + 1);
     if (!strcmp(cmd, "import"))
         return cmd_import(argc - 1, argv + 1);
     if (!strcmp(cmd, "serve"))

@@ -1,6 +1,6 @@
 /* Unit tests of `isla gen`: determinism, headers per format, row counts,
  * field validity, option handling and the duplicate/unknown-hotel knobs.
- * Every run goes through gen_main() with --out into a private temp dir. */
+ * Every run goes through cmd_gen() with --out into a private temp dir. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gen/gen.h"
+#include "cli/cli.h"
 #include "util/days.h"
 #include "testutil.h"
 
@@ -48,7 +48,7 @@ static int run(const char *first, ...)
     int so = dup(1), se = dup(2), nul = open("/dev/null", O_WRONLY);
     dup2(nul, 1);
     dup2(nul, 2);
-    int rc = gen_main(argc, argv);
+    int rc = cmd_gen(argc, argv);
     fflush(stdout);
     fflush(stderr);
     dup2(so, 1);
