@@ -73,7 +73,7 @@ int cmd_pull(int argc, char **argv)
     while (n > 0 && base[n - 1] == '/')
         base[--n] = '\0';
     ship_options o = {.url = base, .token = token, .data_dir = data, .interval_ms = 60000};
-    unsigned delay_ms = 1000;
+    unsigned delay_ms = 1000, busy_waits = 0;
     for (int64_t attempt = 0;; attempt++) {
         char err[1024] = "";
         uint64_t gen = 0;
@@ -81,6 +81,19 @@ int cmd_pull(int argc, char **argv)
         if (r == PULL_NEW) {
             printf("pulled generation %llu into %s\n", (unsigned long long)gen, data);
             return 0;
+        }
+        if (r == PULL_BUSY) {
+            /* Other replicas are downloading: wait our turn (not a retry). */
+            if (busy_waits++ == 0)
+                fprintf(stderr, "isla pull: %s; waiting for a shipping slot\n", err);
+            if (busy_waits > 1800) {
+                fprintf(stderr, "isla pull: no shipping slot after 30 minutes\n");
+                return 1;
+            }
+            struct timespec one = {1, 0};
+            nanosleep(&one, NULL);
+            attempt--;
+            continue;
         }
         if (r == PULL_UP_TO_DATE) {
             printf("up to date: %s has generation %llu or newer\n", data, (unsigned long long)gen);

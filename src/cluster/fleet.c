@@ -50,6 +50,15 @@ void fleet_render_prometheus(buf_t *b)
     sample(b, "isla_warm_last_searches", "gauge", "Searches the last warming answered.", w.last_warmed);
     buf_printf(b, "# HELP isla_warm_last_seconds Duration of the last warming.\n# TYPE isla_warm_last_seconds "
                   "gauge\nisla_warm_last_seconds %.3f\n", (double)w.last_ms / 1000.0);
+    ship_lease_stats ls;
+    ship_lease_stats_read(&ls);
+    if (ls.granted + ls.busy > 0) {
+        sample(b, "isla_ship_files_total", "counter", "Generation file transfers started for replicas.", ls.granted);
+        sample(b, "isla_ship_busy_total", "counter", "File requests turned away: other replicas held the slots.",
+               ls.busy);
+        sample(b, "isla_ship_max_concurrent_replicas", "gauge", "Most replicas downloading at once.",
+               ls.max_concurrent);
+    }
     ship_stats f;
     ship_stats_read(&f);
     if (f.polls > 0) {
@@ -59,6 +68,7 @@ void fleet_render_prometheus(buf_t *b)
         sample(b, "isla_follow_checksum_mismatches_total", "counter", "Downloaded files refused for their SHA-256.",
                f.checksum_mismatches);
         sample(b, "isla_follow_resumed_total", "counter", "Downloads resumed with a Range request.", f.resumed);
+        sample(b, "isla_follow_busy_total", "counter", "Pulls that waited for a shipping slot.", f.busy);
         sample(b, "isla_follow_bytes_total", "counter", "Bytes downloaded from the builder.", f.bytes);
         sample(b, "isla_follow_builder_generation", "gauge", "The builder's generation at the last poll.",
                f.builder_generation);

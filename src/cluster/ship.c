@@ -265,11 +265,112 @@ bool ship_manifest_parse(const char *json, size_t n, ship_manifest *m, char *err
     return true;
 }
 
+/* ---- the builder's shipping slots ---------------------------------------- */
+
+typedef struct {
+    char id[48];
+    unsigned active;          /* open transfers */
+    uint64_t last_ms;         /* when the last one ended (or began) */
+    bool used;
+} lease;
+
+static struct {
+    pthread_mutex_t lock;
+    lease l[SHIP_LEASES];
+    uint64_t granted, busy, max_concurrent;
+} L = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static bool holds(const lease *e, uint64_t now)
+{
+    return e->used && (e->active > 0 || now - e->last_ms < SHIP_GRACE_MS);
+}
+
+bool ship_lease_take(const char *replica, size_t n, unsigned slots, uint64_t now_ms)
+{
+    if (n >= sizeof L.l[0].id)
+        n = sizeof L.l[0].id - 1;
+    pthread_mutex_lock(&L.lock);
+    lease *mine = NULL, *spare = NULL;
+    unsigned held = 0; /* slots held by others */
+    for (unsigned i = 0; i < SHIP_LEASES; i++) {
+        lease *e = &L.l[i];
+        if (e->used && strlen(e->id) == n && !memcmp(e->id, replica, n))
+            mine = e;
+        else if (holds(e, now_ms))
+            held++;
+        else if (spare == NULL)
+            spare = e; /* unused, or a lease that ran out */
+    }
+    bool ok;
+    if (mine != NULL && holds(mine, now_ms)) {
+        ok = true; /* the next file of a pull under way */
+    } else if (slots != 0 && held >= slots) {
+        ok = false;
+    } else {
+        if (mine == NULL && spare != NULL) {
+            mine = spare;
+            memcpy(mine->id, replica, n);
+            mine->id[n] = '\0';
+            mine->used = true;
+            mine->active = 0;
+        }
+        /* With the table full, only "no limit" lets a newcomer through
+         * (unrecorded). */
+        ok = mine != NULL || slots == 0;
+    }
+    if (ok) {
+        if (mine != NULL) {
+            mine->active++;
+            mine->last_ms = now_ms;
+            if (held + 1 > L.max_concurrent)
+                L.max_concurrent = held + 1;
+        }
+        L.granted++;
+    } else {
+        L.busy++;
+    }
+    pthread_mutex_unlock(&L.lock);
+    return ok;
+}
+
+void ship_lease_release(const char *replica, size_t n, uint64_t now_ms)
+{
+    if (n >= sizeof L.l[0].id)
+        n = sizeof L.l[0].id - 1;
+    pthread_mutex_lock(&L.lock);
+    for (unsigned i = 0; i < SHIP_LEASES; i++) {
+        lease *e = &L.l[i];
+        if (e->used && strlen(e->id) == n && !memcmp(e->id, replica, n)) {
+            if (e->active > 0)
+                e->active--;
+            e->last_ms = now_ms;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&L.lock);
+}
+
+void ship_lease_stats_read(ship_lease_stats *s)
+{
+    pthread_mutex_lock(&L.lock);
+    *s = (ship_lease_stats){L.granted, L.busy, L.max_concurrent};
+    pthread_mutex_unlock(&L.lock);
+}
+
+void ship_lease_reset(void)
+{
+    pthread_mutex_lock(&L.lock);
+    memset(L.l, 0, sizeof L.l);
+    L.granted = L.busy = L.max_concurrent = 0;
+    pthread_mutex_unlock(&L.lock);
+}
+
 /* ---- the follower's state ----------------------------------------------- */
 
 static struct {
     pthread_mutex_t lock;
-    _Atomic uint64_t polls, pulls, failures, mismatches, resumed, bytes;
+    _Atomic uint64_t polls, pulls, failures, mismatches, resumed, bytes, busy;
+    char replica[40];         /* X-Isla-Replica: who this follower is to the builder */
     _Atomic uint64_t builder_generation, last_generation, last_pull_ms;
     char last_error[512];     /* under lock */
     char url[512];
@@ -292,7 +393,7 @@ void ship_stats_read(ship_stats *s)
     *s = (ship_stats){
         .polls = atomic_load(&F.polls), .pulls = atomic_load(&F.pulls), .failures = atomic_load(&F.failures),
         .checksum_mismatches = atomic_load(&F.mismatches), .resumed = atomic_load(&F.resumed),
-        .bytes = atomic_load(&F.bytes), .builder_generation = atomic_load(&F.builder_generation),
+        .bytes = atomic_load(&F.bytes), .busy = atomic_load(&F.busy), .builder_generation = atomic_load(&F.builder_generation),
         .last_generation = atomic_load(&F.last_generation), .last_pull_ms = atomic_load(&F.last_pull_ms),
     };
 }
@@ -326,6 +427,22 @@ static size_t to_buf(char *p, size_t size, size_t n, void *arg)
     return size * n;
 }
 
+static void replica_id(void)
+{
+    if (F.replica[0])
+        return;
+    unsigned char r[8];
+    FILE *u = fopen("/dev/urandom", "rb");
+    if (u == NULL || fread(r, 1, sizeof r, u) != sizeof r)
+        memset(r, (int)getpid(), sizeof r);
+    if (u)
+        fclose(u);
+    char host[64] = "";
+    gethostname(host, sizeof host - 1);
+    host[16] = '\0';
+    snprintf(F.replica, sizeof F.replica, "%s-%02x%02x%02x%02x%02x%02x", host, r[0], r[1], r[2], r[3], r[4], r[5]);
+}
+
 static void auth_header(struct curl_slist **h, const char *token)
 {
     if (token != NULL && token[0]) {
@@ -333,6 +450,10 @@ static void auth_header(struct curl_slist **h, const char *token)
         snprintf(a, sizeof a, "Authorization: Bearer %s", token);
         *h = curl_slist_append(*h, a);
     }
+    replica_id();
+    char id[80];
+    snprintf(id, sizeof id, "X-Isla-Replica: %s", F.replica);
+    *h = curl_slist_append(*h, id);
 }
 
 /* Ends a transfer when the follower is told to stop. */
@@ -404,6 +525,7 @@ typedef struct {
     bool checked;
     uint64_t limit;           /* the manifest's size: more is an error */
     uint64_t written;
+    bool busy;                /* 503: the builder ships to others now */
 } dl_state;
 
 static size_t to_file(char *p, size_t size, size_t n, void *arg)
@@ -419,6 +541,7 @@ static size_t to_file(char *p, size_t size, size_t n, void *arg)
                 return 0;
             d->offset = 0;
         } else if (status != 200 && status != 206) {
+            d->busy = status == 503;
             return 0;
         }
     }
@@ -433,7 +556,7 @@ static size_t to_file(char *p, size_t size, size_t n, void *arg)
 }
 
 static bool download(const ship_options *o, const ship_manifest *m, const ship_file *sf, const char *path,
-                     char *err, size_t errlen)
+                     bool *busy, char *err, size_t errlen)
 {
     struct stat sb;
     uint64_t have = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
@@ -469,6 +592,7 @@ static bool download(const ship_options *o, const ship_manifest *m, const ship_f
         CURLcode rc = curl_easy_perform(c);
         long status = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        *busy = d.busy || status == 503;
         if (rc == CURLE_OK && (status == 200 || status == 206))
             ok = true;
         else if (rc == CURLE_OK || rc == CURLE_WRITE_ERROR)
@@ -564,8 +688,15 @@ pull_result ship_pull_once(const ship_options *o, uint64_t *generation, char *er
     for (unsigned i = 0; i < m.n_files; i++) {
         const ship_file *f = &m.files[i];
         snprintf(path, sizeof path, "%s/%s", tmp, f->name);
-        if (!download(o, &m, f, path, err, errlen))
+        bool busy = false;
+        if (!download(o, &m, f, path, &busy, err, errlen)) {
+            if (busy) {
+                atomic_fetch_add(&F.busy, 1);
+                set_err(err, errlen, "the builder is shipping generation %" PRIu64 " to another replica", m.generation);
+                return PULL_BUSY;
+            }
             return PULL_FAILED; /* what arrived stays, to resume from */
+        }
         char sum[65];
         if (!ship_sha256_file(path, sum, err, errlen))
             return PULL_FAILED;
@@ -618,11 +749,20 @@ static void *follow_main(void *arg)
     (void)arg;
     const ship_options *o = &F.opt;
     uint64_t retry = RETRY_MIN_MS;
-    bool said_ok = true;
+    bool said_ok = true, said_busy = false;
     while (!atomic_load(&F.stop)) {
         char err[1024] = "";
         uint64_t gen = 0;
         pull_result r = ship_pull_once(o, &gen, err, sizeof err);
+        if (r == PULL_BUSY) {
+            /* Our turn comes when the replica before us is done. */
+            if (!said_busy)
+                oplog("isla: follow: %s; waiting for a shipping slot", err);
+            said_busy = true;
+            sleep_ms(RETRY_MIN_MS);
+            continue;
+        }
+        said_busy = false;
         if (r == PULL_FAILED) {
             atomic_fetch_add(&F.failures, 1);
             note_error(err);

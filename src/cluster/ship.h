@@ -59,6 +59,24 @@ const ship_file *ship_manifest_find(const ship_manifest *m, const char *name, si
 /* SHA-256 of a file as 64 hex digits. */
 bool ship_sha256_file(const char *path, char out[65], char *err, size_t errlen);
 
+/* ---- the builder's shipping slots ---------------------------------------
+ * Replicas download one (or `slots`) at a time, so a rolling update is
+ * rolling: each replica's pull, and so its reload, comes after the previous
+ * one's. A replica names itself in every file request (X-Isla-Replica); it
+ * holds a slot while it has a transfer open and for SHIP_GRACE_MS after its
+ * last one ends (the gap between two files of one pull). Others get 503
+ * `ship_busy` and ask again a second later. slots 0 = no limit. */
+#define SHIP_GRACE_MS 2000
+#define SHIP_LEASES 64
+bool ship_lease_take(const char *replica, size_t n, unsigned slots, uint64_t now_ms);
+void ship_lease_release(const char *replica, size_t n, uint64_t now_ms);
+typedef struct {
+    uint64_t granted, busy;   /* file requests let through / turned away */
+    uint64_t max_concurrent;  /* most replicas holding a slot at once */
+} ship_lease_stats;
+void ship_lease_stats_read(ship_lease_stats *s);
+void ship_lease_reset(void); /* tests */
+
 typedef struct {
     const char *url;          /* the builder: http(s)://HOST:PORT */
     const char *token;        /* its admin token (Bearer) */
@@ -69,7 +87,8 @@ typedef struct {
     void *arg;
 } ship_options;
 
-typedef enum { PULL_NEW, PULL_UP_TO_DATE, PULL_FAILED } pull_result;
+/* PULL_BUSY: the builder is shipping to other replicas; ask again soon. */
+typedef enum { PULL_NEW, PULL_UP_TO_DATE, PULL_FAILED, PULL_BUSY } pull_result;
 
 /* One poll: fetch the manifest and, if newer, the generation. */
 pull_result ship_pull_once(const ship_options *o, uint64_t *generation, char *err, size_t errlen);
@@ -79,7 +98,7 @@ bool ship_follow_start(const ship_options *o);
 void ship_follow_stop(void);
 
 typedef struct {
-    uint64_t polls, pulls, failures, checksum_mismatches, resumed, bytes;
+    uint64_t polls, pulls, failures, checksum_mismatches, resumed, bytes, busy;
     uint64_t builder_generation, last_generation;
     uint64_t last_pull_ms;    /* how long the last successful pull took */
 } ship_stats;

@@ -210,6 +210,10 @@ static const opt_def OPTS[] = {
     {"follow-token", T_STR, NULL, "TOKEN",
      "bearer token for the builder (prefer ISLA_FOLLOW_TOKEN; default: --admin-token)", F(follow_token), 0, 0,
      NULL},
+    {"ship-slots", T_COUNT, "1", "N",
+     "builder: replicas downloading a generation at once (0 = no limit); the others wait their turn, so "
+     "replicas switch one after another",
+     F(ship_slots), 0, 1000, NULL},
     {"warm", T_COUNT, "200", "N", "after a generation switch, replay up to N of the most requested searches "
      "(0 = off)", F(warm_max), 0, 1e6, NULL},
     {"warm-time", T_DURATION, "2s", "DURATION", "longest time spent warming after a switch", F(warm_time_ms), 0,

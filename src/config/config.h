@@ -86,6 +86,7 @@ typedef struct {
     uint64_t follow_interval_ms;
     char *follow_token;
     uint64_t warm_max, warm_time_ms;
+    uint64_t ship_slots;         /* builder: concurrent replica downloads, 0 = no limit */
 
     /* observability */
     access_log_mode access_log;

@@ -4,7 +4,9 @@
  *   GET /api/admin/generations/N/FILE   one of its files; "Range: bytes=A-"
  *                                       gives 206 from byte A (resume)
  *
- * Both need the admin token (RF_ADMIN: the handler checks it). Files are streamed in 1 MiB pieces, each read
+ * Both need the admin token (RF_ADMIN: the handler checks it). Files go to
+ * --ship-slots replicas at a time (default 1, so a rolling update rolls);
+ * another replica gets 503 ship_busy and asks again a second later. Files are streamed in 1 MiB pieces, each read
  * when the client has taken the previous one, so a slow replica costs one
  * buffer; the open descriptor keeps the file readable even if a newer
  * import removes its generation meanwhile. Only the files the manifest
@@ -28,6 +30,8 @@
 typedef struct {
     h2o_generator_t gen;
     h2o_req_t *req;
+    char replica[48];         /* who holds the shipping slot of this transfer */
+    size_t replica_len;
     int fd;
     uint64_t pos, end;
     char *buf;
@@ -36,6 +40,7 @@ typedef struct {
 static void sender_dispose(void *p)
 {
     file_sender *f = p;
+    ship_lease_release(f->replica, f->replica_len, clock_mono_ms());
     if (f->fd >= 0)
         close(f->fd);
     free(f->buf);
@@ -104,8 +109,34 @@ static void send_file(worker *w, h2o_req_t *req, req_state *st, const char *path
                         size);
         return;
     }
+    /* One replica (or --ship-slots) at a time: see cluster/ship.h. */
+    char who[48];
+    size_t who_len;
+    ssize_t hi = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-isla-replica"), -1);
+    if (hi >= 0 && req->headers.entries[hi].value.len > 0) {
+        who_len = req->headers.entries[hi].value.len < sizeof(who) - 1 ? req->headers.entries[hi].value.len
+                                                                       : sizeof(who) - 1;
+        memcpy(who, req->headers.entries[hi].value.base, who_len);
+    } else {
+        netaddr a = http_client_addr(w, req);
+        char addr[64];
+        netaddr_format(&a, addr);
+        who_len = (size_t)snprintf(who, sizeof(who), "addr:%s", addr);
+        if (who_len >= sizeof(who))
+            who_len = sizeof(who) - 1;
+    }
+    if (!ship_lease_take(who, who_len, (unsigned)w->srv->cfg->ship_slots, clock_mono_ms())) {
+        close(fd);
+        http_header_u64(req, H2O_STRLIT("retry-after"), 1);
+        http_send_error(w, req, st, 503, "ship_busy",
+                        "shipping to other replicas (--ship-slots %llu); ask again in a second",
+                        (unsigned long long)w->srv->cfg->ship_slots);
+        return;
+    }
     file_sender *f = h2o_mem_alloc_shared(&req->pool, sizeof(*f), sender_dispose);
     memset(f, 0, sizeof(*f));
+    memcpy(f->replica, who, who_len);
+    f->replica_len = who_len;
     f->fd = fd;
     f->req = req;
     f->pos = from;

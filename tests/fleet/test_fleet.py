@@ -376,6 +376,9 @@ def t_rolling_update(f):
     load.check_clean("rolling update")
     replicas = [p["port"] for p in f.role("replica")]
     builder = f.role("builder")[0]["port"]
+    # They pulled one after another (--ship-slots 1 on the builder).
+    check(metric(builder, "isla_ship_max_concurrent_replicas") == 1,
+          f"{metric(builder, 'isla_ship_max_concurrent_replicas'):.0f} replicas downloaded at once")
     for path in searches(8, 4):
         answers = [get(p, path) for p in replicas + [builder]]
         etags = {a[1].get("etag") for a in answers}
@@ -492,21 +495,6 @@ def t_bad_input(f):
     r = subprocess.run([BIN, "serve", "--data", str(TMP / "none"), "--port", "0"], capture_output=True, text=True,
                        timeout=10, env=dict(os.environ, ISLA_REDIS="unix:relative"))
     check(r.returncode == 2 and "must be absolute" in r.stderr, f"ISLA_REDIS: {r.stderr!r}")
-    # isla pull
-    r = subprocess.run([BIN, "pull", f"http://127.0.0.1:{builder}"], capture_output=True, text=True, timeout=10)
-    check(r.returncode == 2 and "--data is required" in r.stderr, f"pull without --data: {r.stderr!r}")
-    r = subprocess.run([BIN, "pull", "127.0.0.1:1", "--data", str(TMP / "p")], capture_output=True, text=True,
-                       timeout=10)
-    check(r.returncode == 2 and "must start with http://" in r.stderr, f"pull bad URL: {r.stderr!r}")
-    r = subprocess.run([BIN, "pull", f"http://127.0.0.1:{builder}", "--data", str(TMP / "p"), "--token", "wrong",
-                        "--retries", "0"], capture_output=True, text=True, timeout=30)
-    check(r.returncode == 1 and "HTTP 403" in r.stderr, f"pull with a wrong token: {r.returncode} {r.stderr!r}")
-    r = subprocess.run([BIN, "pull", f"http://127.0.0.1:{builder}", "--data", str(TMP / "p"), "--token", f.token],
-                       capture_output=True, text=True, timeout=60)
-    check(r.returncode == 0 and "pulled generation" in r.stdout, f"pull: {r.returncode} {r.stderr!r}")
-    r = subprocess.run([BIN, "pull", f"http://127.0.0.1:{builder}", "--data", str(TMP / "p"), "--token", f.token],
-                       capture_output=True, text=True, timeout=60)
-    check(r.returncode == 0 and "up to date" in r.stdout, f"second pull: {r.stdout!r}")
     # The admin endpoints.
     s, h, _ = get(builder, "/api/admin/generations")
     check(s == 401 and "bearer" in h.get("www-authenticate", "").lower(), f"no token: {s}")
@@ -528,10 +516,66 @@ def t_bad_input(f):
           f"range: {s} {h.get('content-range')} {len(body)}")
     s, h, _ = get(builder, f"/api/admin/generations/{g}/offers.isla", dict(auth, Range=f"bytes={size}-"))
     check(s == 416 and h.get("content-range") == f"bytes */{size}", f"range past the end: {s}")
+    # isla pull
+    r = subprocess.run([BIN, "pull", f"http://127.0.0.1:{builder}"], capture_output=True, text=True, timeout=10)
+    check(r.returncode == 2 and "--data is required" in r.stderr, f"pull without --data: {r.stderr!r}")
+    r = subprocess.run([BIN, "pull", "127.0.0.1:1", "--data", str(TMP / "p")], capture_output=True, text=True,
+                       timeout=10)
+    check(r.returncode == 2 and "must start with http://" in r.stderr, f"pull bad URL: {r.stderr!r}")
+    r = subprocess.run([BIN, "pull", f"http://127.0.0.1:{builder}", "--data", str(TMP / "p"), "--token", "wrong",
+                        "--retries", "0"], capture_output=True, text=True, timeout=30)
+    check(r.returncode == 1 and "HTTP 403" in r.stderr, f"pull with a wrong token: {r.returncode} {r.stderr!r}")
+    r = subprocess.run([BIN, "pull", f"http://127.0.0.1:{builder}", "--data", str(TMP / "p"), "--token", f.token],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and "pulled generation" in r.stdout, f"pull: {r.returncode} {r.stderr!r}")
+    r = subprocess.run([BIN, "pull", f"http://127.0.0.1:{builder}", "--data", str(TMP / "p"), "--token", f.token],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and "up to date" in r.stdout, f"second pull: {r.stdout!r}")
     # A replica does not ship.
     rep = f.role("replica")[0]["port"]
     s, _, body = get(rep, "/api/admin/generations", auth)
     check(s == 404 and b"not_a_builder" in body, f"replica manifest: {s} {body[:100]!r}")
+
+
+def t_ship_slots(f):
+    """One replica downloads at a time: while replica A reads a file, B is
+    told 503 ship_busy (Retry-After: 1); after A is done and the grace has
+    passed, B gets it."""
+    import socket
+    builder = f.role("builder")[0]["port"]
+    auth = {"Authorization": f"Bearer {f.token}"}
+    m = json.loads(get(builder, "/api/admin/generations", auth)[2])
+    g = m["generation"]
+    path = f"/api/admin/generations/{g}/offers.isla"
+    # A: the response starts, then A reads nothing more (the file is larger
+    # than the socket buffers, so the transfer stays open).
+    # (A replica of an earlier test may still hold the slot for its grace.)
+    def start_a():
+        a = socket.create_connection(("127.0.0.1", builder), timeout=10)
+        a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        a.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {f.token}\r\n"
+                  f"X-Isla-Replica: test-a\r\n\r\n".encode())
+        head = a.recv(256)
+        if head.startswith(b"HTTP/1.1 200"):
+            return a
+        a.close()
+        return None
+    a = wait_for("replica A's download started", start_a, timeout=10, step=0.2)
+    try:
+        s, h, body = get(builder, path, dict(auth, **{"X-Isla-Replica": "test-b"}))
+        check(s == 503 and b"ship_busy" in body and h.get("retry-after") == "1",
+              f"replica B while A downloads: {s} {body[:120]!r}")
+        s, _, _ = get(builder, f"/api/admin/generations/{g}/import.json", dict(auth, **{"X-Isla-Replica": "test-a"}))
+        check(s == 200, f"A's next file while it holds the slot: {s}")
+    finally:
+        a.close()
+    time.sleep(0.3)
+    s, _, _ = get(builder, path, dict(auth, **{"X-Isla-Replica": "test-b"}))
+    check(s == 503, f"replica B within the grace after A: {s}")
+    wait_for("replica B's turn", lambda: get(builder, f"/api/admin/generations/{g}/import.json",
+                                             dict(auth, **{"X-Isla-Replica": "test-b"}))[0] == 200, timeout=10)
+    check(metric(builder, "isla_ship_busy_total") >= 2, "busy answers not counted")
+    time.sleep(2.2)  # B's grace: the slot is free again for the next tests
 
 
 def t_redis_unix_password(f):
@@ -638,6 +682,7 @@ def main():
         run_test("rolling update under load: no failed request, all on the new generation, ETags agree",
                  t_rolling_update, f)
         run_test("a corrupted download is refused and retried, a cut one resumed", t_corrupt_download, f)
+        run_test("one replica downloads at a time (ship slots)", t_ship_slots, f)
         run_test("bad input: --redis, --follow, isla pull, admin endpoints", t_bad_input, f)
         run_test("Redis on a Unix socket with a password and db 3; a wrong password is degraded",
                  t_redis_unix_password, f)

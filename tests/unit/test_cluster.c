@@ -332,6 +332,51 @@ static void test_manifest_bad(void **state)
     bad_manifest("{\"generation\":99999999999999999999999,\"files\":[]}", "expected {\"generation\"");
 }
 
+/* ---- shipping slots ------------------------------------------------------ */
+
+static void test_ship_leases(void **state)
+{
+    (void)state;
+    ship_lease_reset();
+    /* One slot: A takes it; B waits while A transfers and for the grace. */
+    assert_true(ship_lease_take("A", 1, 1, 1000));
+    assert_false(ship_lease_take("B", 1, 1, 1000));
+    assert_true(ship_lease_take("A", 1, 1, 1100)); /* A's next file */
+    ship_lease_release("A", 1, 1200);
+    assert_false(ship_lease_take("B", 1, 1, 1300)); /* A still transfers one */
+    ship_lease_release("A", 1, 1400);
+    assert_false(ship_lease_take("B", 1, 1, 1400 + SHIP_GRACE_MS - 1)); /* grace */
+    assert_true(ship_lease_take("B", 1, 1, 1400 + SHIP_GRACE_MS));
+    assert_false(ship_lease_take("A", 1, 1, 1400 + SHIP_GRACE_MS)); /* now A waits */
+    ship_lease_release("B", 1, 5000);
+    /* Two slots: two at once, a third waits. */
+    assert_true(ship_lease_take("C", 1, 2, 10000));
+    assert_true(ship_lease_take("D", 1, 2, 10000));
+    assert_false(ship_lease_take("E", 1, 2, 10000));
+    /* No limit. */
+    assert_true(ship_lease_take("E", 1, 0, 10000));
+    ship_lease_stats st;
+    ship_lease_stats_read(&st);
+    assert_int_equal(st.max_concurrent, 3);
+    assert_int_equal(st.busy, 5);
+    assert_int_equal(st.granted, 6);
+    /* More replicas than the table holds: "no limit" still lets them in. */
+    ship_lease_reset();
+    char id[16];
+    for (int i = 0; i < SHIP_LEASES + 5; i++) {
+        int n = snprintf(id, sizeof id, "r%d", i);
+        assert_true(ship_lease_take(id, (size_t)n, 0, 1));
+    }
+    /* A long name is cut, consistently for take and release. */
+    ship_lease_reset();
+    char longname[200];
+    memset(longname, 'x', sizeof longname);
+    assert_true(ship_lease_take(longname, sizeof longname, 1, 1));
+    ship_lease_release(longname, sizeof longname, 2);
+    assert_true(ship_lease_take(longname, sizeof longname, 1, 3 + SHIP_GRACE_MS));
+    ship_lease_reset();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_singleflight_threads),
         cmocka_unit_test(test_manifest_roundtrip),
         cmocka_unit_test(test_manifest_bad),
+        cmocka_unit_test(test_ship_leases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
