@@ -120,6 +120,36 @@ def t_many_headers(srv):
     check(responses(got)[0][0] == 200, f"forged marker: {got[:100]!r}")
 
 
+def t_many_headers_h2(srv):
+    """The same limit over HTTP/2, where h2o itself has none."""
+    def lit(name, value):  # literal without indexing, new name (RFC 7541 6.2.2)
+        return b"\x00" + hpack_int(len(name), 7, 0) + name + hpack_int(len(value), 7, 0) + value
+    for n, want in ((120, b"431"), (90, None)):
+        block = hpack_get(b"/api/health") + b"".join(lit(b"x-f%d" % i, b"v") for i in range(n))
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        try:
+            s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(4, 0, 0) + h2_frame(1, 5, 1, block))
+            buf, head, deadline = b"", None, time.monotonic() + 5
+            while head is None and time.monotonic() < deadline:
+                d = s.recv(65536)
+                if not d:
+                    break
+                buf += d
+                while len(buf) >= 9 and len(buf) >= 9 + int.from_bytes(buf[:3], "big"):
+                    ln = int.from_bytes(buf[:3], "big")
+                    kind, sid, payload = buf[3], int.from_bytes(buf[5:9], "big") & 0x7FFFFFFF, buf[9:9 + ln]
+                    buf = buf[9 + ln:]
+                    if kind == 1 and sid == 1:
+                        head = payload
+        finally:
+            s.close()
+        check(head is not None, f"{n} fields over h2: no answer")
+        if want is None:
+            check(head[:1] == b"\x88", f"{n} fields over h2: {head[:8]!r}, want 200")
+        else:
+            check(want in head[:8], f"{n} fields over h2: {head[:8]!r}, want {want!r}")
+
+
 def t_static_methods(srv):
     for method in ("POST", "PUT", "DELETE", "PATCH"):
         got, _ = raw_exchange(srv.port, method.encode() + b" /index.html HTTP/1.1\r\nHost: x\r\n"
@@ -579,6 +609,7 @@ def main():
             if run_test("setup: serve", srv.wait_health):
                 run_test("smuggling shapes: 400 and close", t_smuggling, srv)
                 run_test("more than 100 header fields: JSON 431", t_many_headers, srv)
+                run_test("more than 100 header fields over HTTP/2: 431", t_many_headers_h2, srv)
                 run_test("non-GET on static files: 405 with Allow", t_static_methods, srv)
                 run_test("control bytes in echoed values are escaped", t_echo_control_bytes, srv)
                 run_test("cursors are bound to hotel and search and authenticated", t_cursor_bound, srv)
