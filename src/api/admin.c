@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jobs/runner.h"
+#include "util/digits.h"
 
 char *admin_body(const api_call *c, api_response *res)
 {
@@ -83,12 +84,9 @@ bool admin_idempotency_key(const api_call *c, const char *body, char **out, api_
 
 int64_t admin_job_id(const api_call *c, api_response *res)
 {
-    int64_t v = 0;
-    bool ok = c->id != NULL && c->id_len > 0 && c->id_len <= 15;
-    for (size_t i = 0; ok && i < c->id_len; i++) {
-        ok = c->id[i] >= '0' && c->id[i] <= '9';
-        v = v * 10 + (c->id[i] - '0');
-    }
+    uint64_t u = 0;
+    bool ok = c->id != NULL && digits_u64(c->id, c->id_len, 15, INT64_MAX, &u);
+    int64_t v = (int64_t)u;
     if (!ok || v <= 0) {
         char echo[API_ECHO_CAP(40)];
         api_error(res, 400, "invalid_parameter", "id", "the job id must be a whole number from 1, got '%s'",

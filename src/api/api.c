@@ -9,6 +9,7 @@
 
 #include "api/endpoints.h"
 #include "util/clock.h"
+#include "util/digits.h"
 
 #define HANDLER_API_(id, name, path, flags, params, handler) [ROUTE_##id] = handler,
 #define PARAMS_API_(id, name, path, flags, params, handler) [ROUTE_##id] = params,
@@ -24,15 +25,8 @@ static bool eq(const char *p, size_t n, const char *lit)
 /* Parses "123" in a path segment; -1 if not a hotel id. */
 static int64_t parse_id(const char *p, size_t n)
 {
-    if (n == 0 || n > 10)
-        return -1;
-    int64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return -1;
-        v = v * 10 + (p[i] - '0');
-    }
-    return v > UINT32_MAX ? -1 : v;
+    uint64_t v;
+    return digits_u64(p, n, 10, UINT32_MAX, &v) ? (int64_t)v : -1;
 }
 
 void api_not_found(const api_request *req, api_response *res)

@@ -10,6 +10,7 @@
 #include "dest/dest.h"
 #include "util/days.h"
 #include "vocab/vocab.h"
+#include "util/digits.h"
 
 
 #define MAX_VALUE 256
@@ -55,18 +56,7 @@ bool params_query_date(const char *v, size_t n, int32_t *day)
 
 static bool parse_uint(const char *v, size_t n, uint64_t max, uint64_t *out)
 {
-    if (n == 0 || n > 19)
-        return false;
-    uint64_t x = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] < '0' || v[i] > '9')
-            return false;
-        x = x * 10 + (uint64_t)(v[i] - '0');
-    }
-    if (x > max)
-        return false;
-    *out = x;
-    return true;
+    return digits_u64(v, n, 19, max, out);
 }
 
 static bool parse_bool(const char *v, size_t n, bool *out)

@@ -1,6 +1,7 @@
 /* The I/O-free parts of the fleet: Redis addresses, the circuit breaker,
  * L2 keys and values, and the single-flight table. See cluster.h. */
 #include "cluster/cluster.h"
+#include "util/digits.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -24,17 +25,10 @@ static void set_err(char *err, size_t n, const char *fmt, ...)
 
 static bool parse_int(const char *s, size_t n, long lo, long hi, long *out)
 {
-    if (n == 0 || n > 9)
+    uint64_t v;
+    if (!digits_u64(s, n, 9, (uint64_t)hi, &v) || (long)v < lo)
         return false;
-    long v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (v < lo || v > hi)
-        return false;
-    *out = v;
+    *out = (long)v;
     return true;
 }
 

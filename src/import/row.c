@@ -13,6 +13,7 @@
 #include "csv/csv.h"
 #include "util/days.h"
 #include "vocab/vocab.h"
+#include "util/digits.h"
 
 static const struct {
     const char *name, *alias;
@@ -195,16 +196,8 @@ static int reject(char *why, size_t whylen, int col, const char *v, size_t n, co
 
 static bool parse_u32(const char *p, size_t n, uint32_t *out)
 {
-    if (n == 0 || n > 10)
-        return false;
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = (unsigned char)p[i] - '0';
-        if (c > 9)
-            return false;
-        v = v * 10 + c;
-    }
-    if (v > UINT32_MAX)
+    uint64_t v;
+    if (!digits_u64(p, n, 10, UINT32_MAX, &v))
         return false;
     *out = (uint32_t)v;
     return true;
