@@ -32,6 +32,7 @@ typedef struct {
     char *err;
     size_t errcap;
     long visits;
+    int varcap;     /* room in p->vars */
     char **scratch; /* a malloc'd buffer to free if a check fails */
     jmp_buf fail;
 } parser;
@@ -104,6 +105,8 @@ static void warn_key(parser *ps, yaml_node_t *key, const char *where)
 }
 
 /* ---- node helpers ---- */
+
+static yaml_node_t *map_get(parser *ps, yaml_node_t *map, const char *key);
 
 static yaml_node_t *node(parser *ps, int id)
 {
@@ -219,6 +222,19 @@ static int var_index(load_plan_t *p, const char *name, size_t len)
         if (strlen(p->vars[i]) == len && !memcmp(p->vars[i], name, len))
             return i;
     return -1;
+}
+
+/* The variable's index, added if new. */
+static int add_var(parser *ps, yaml_node_t *at, const char *name)
+{
+    int v = var_index(ps->p, name, strlen(name));
+    if (v >= 0)
+        return v;
+    if (ps->p->nvars >= ps->varcap)
+        fail_at(ps, at, "too many variables (%d at most)", ps->varcap);
+    v = ps->p->nvars++;
+    ps->p->vars[v] = arena_strdup(ps->p, name);
+    return v;
 }
 
 static load_tpl tpl_compile(parser *ps, yaml_node_t *n, const char *s, tpl_escape esc, const char *what)
@@ -516,12 +532,7 @@ static void parse_payload(parser *ps, yaml_node_t *n, load_payload *pl)
         const char *name = scalar(ps, f, "payload.fields");
         if (!*name)
             fail_at(ps, f, "payload.fields: empty field name");
-        int v = var_index(ps->p, name, strlen(name));
-        if (v < 0) {
-            v = ps->p->nvars++;
-            ps->p->vars[v] = arena_strdup(ps->p, name);
-        }
-        pl->field_var[i] = v;
+        pl->field_var[i] = add_var(ps, f, name);
     }
     pl->path = arena_strdup(ps->p, scalar(ps, path, "payload.path"));
     load_payload_file(ps, path, pl, skip_header);
@@ -633,6 +644,22 @@ static void parse_request(parser *ps, const char *method, yaml_node_t *n, load_r
             free(b.s);
             r->has_body = 1;
             r->content_type = "application/json";
+        } else if (key_is(ps, k, "capture")) {
+            /* Artillery's capture: its `as` names become variables, so
+             * later steps that use them still run, with empty values */
+            int n = v->type == YAML_SEQUENCE_NODE ? seq_len(v) : 1;
+            for (int i = 0; i < n; i++) {
+                yaml_node_t *c = v->type == YAML_SEQUENCE_NODE ? seq_at(ps, v, i) : v;
+                yaml_node_t *as = map_get(ps, c, "as");
+                if (!as)
+                    fail_at(ps, c, "capture: 'as' is required");
+                const char *name = scalar(ps, as, "capture.as");
+                add_var(ps, as, name);
+                if (ps->warn)
+                    fprintf(ps->warn,
+                            "isla load: %s:%zu:%zu: warning: capture is not supported; '{{ %s }}' stays empty\n",
+                            ps->file, k->start_mark.line + 1, k->start_mark.column + 1, name);
+            }
         } else if (key_is(ps, k, "body")) {
             r->body = tpl_compile(ps, v, scalar(ps, v, "body"), ESC_NONE, "body");
             r->has_body = 1;
@@ -1034,7 +1061,12 @@ static void parse_root(parser *ps, yaml_node_t *root)
             for (int i = 0; i < seq_len(payload); i++)
                 nvars += count_items(ps, seq_at(ps, payload, i), "fields");
     }
-    p->vars = arena_alloc(p, (size_t)(nvars + 1) * sizeof *p->vars);
+    yaml_node_t *variables = map_get(ps, config, "variables");
+    int nvariables = variables && variables->type == YAML_MAPPING_NODE
+                         ? (int)(variables->data.mapping.pairs.top - variables->data.mapping.pairs.start)
+                         : 0;
+    ps->varcap = nvars + nvariables + 256;
+    p->vars = arena_alloc(p, (size_t)ps->varcap * sizeof *p->vars);
     yaml_node_t *scen = map_get(ps, root, "scenarios");
     int nreq = 0;
     if (scen && scen->type == YAML_SEQUENCE_NODE)
@@ -1044,18 +1076,41 @@ static void parse_root(parser *ps, yaml_node_t *root)
                                                                                     : seq_at(ps, scen, i));
     p->names = arena_alloc(p, (size_t)(nreq + 1) * sizeof *p->names);
 
-    /* payloads before anything that uses their fields */
+    /* payloads before anything that uses their fields; config.variables
+     * (name: [values]) are one-column payloads read in random order */
+    int nslots = (payload ? (payload->type == YAML_SEQUENCE_NODE ? seq_len(payload) : 1) : 0) + nvariables;
+    p->payloads = arena_alloc(p, (size_t)(nslots + 1) * sizeof *p->payloads);
     if (payload) {
         if (payload->type == YAML_MAPPING_NODE) {
-            p->payloads = arena_alloc(p, sizeof *p->payloads);
-            p->npayloads = 1;
-            parse_payload(ps, payload, &p->payloads[0]);
+            parse_payload(ps, payload, &p->payloads[p->npayloads++]);
         } else {
             expect(ps, payload, YAML_SEQUENCE_NODE, "payload");
-            p->npayloads = seq_len(payload);
-            p->payloads = arena_alloc(p, (size_t)(p->npayloads + 1) * sizeof *p->payloads);
-            for (int i = 0; i < p->npayloads; i++)
-                parse_payload(ps, seq_at(ps, payload, i), &p->payloads[i]);
+            for (int i = 0; i < seq_len(payload); i++)
+                parse_payload(ps, seq_at(ps, payload, i), &p->payloads[p->npayloads++]);
+        }
+    }
+    if (variables) {
+        expect(ps, variables, YAML_MAPPING_NODE, "variables");
+        MAP_EACH(ps, variables, k, v)
+        {
+            load_payload *pl = &p->payloads[p->npayloads++];
+            pl->nfields = 1;
+            pl->random = 1;
+            pl->field_var = arena_alloc(p, sizeof *pl->field_var);
+            pl->field_var[0] = add_var(ps, k, scalar(ps, k, "variables"));
+            pl->path = "config.variables";
+            if (v->type == YAML_SEQUENCE_NODE) {
+                pl->rows = (size_t)seq_len(v);
+                if (!pl->rows)
+                    fail_at(ps, v, "variables: '%s' has no values", (const char *)k->data.scalar.value);
+                pl->cells = arena_alloc(p, pl->rows * sizeof *pl->cells);
+                for (size_t i = 0; i < pl->rows; i++)
+                    pl->cells[i] = arena_strdup(p, scalar(ps, seq_at(ps, v, (int)i), "variables"));
+            } else {
+                pl->rows = 1;
+                pl->cells = arena_alloc(p, sizeof *pl->cells);
+                pl->cells[0] = arena_strdup(p, scalar(ps, v, "variables"));
+            }
         }
     }
 
@@ -1072,7 +1127,7 @@ static void parse_root(parser *ps, yaml_node_t *root)
                 parse_phases(ps, v);
             } else if (!strcmp(key, "stages")) {
                 parse_stages(ps, v);
-            } else if (!strcmp(key, "payload")) {
+            } else if (!strcmp(key, "payload") || !strcmp(key, "variables")) {
                 /* done above */
             } else if (!strcmp(key, "defaults")) {
                 expect(ps, v, YAML_MAPPING_NODE, "defaults");

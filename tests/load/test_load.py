@@ -275,6 +275,20 @@ def t_bad_plans_exit_2_with_line_and_column():
     check(p.returncode == 2 and "none.yml" in p.stderr, p.stderr)
 
 
+def t_artillery_config_unmodified():
+    text = (ROOT / "tests" / "load" / "artillery-config.yml").read_text()
+    rc, out, err, rep = load(text, "--quiet", "--target", f"http://127.0.0.1:{SRV.port}", "--time-scale", "0.5")
+    check(rc == 0, f"rc {rc}: {out[-600:]} {err[-600:]}")
+    for key in ("processor", "plugins", "environments", "expect"):
+        check(re.search(rf"warning: unknown key '{key}'", err), f"{key}: {err}")
+    check("capture is not supported; '{{ hotelId }}' stays empty" in err, err)
+    check([p["name"] for p in rep["phases"]] == ["Warm up", "Ramp up load"], rep["phases"])
+    check(rep["status"].get("200", 0) > 0 and rep["total"]["errors"] == 0, rep["status"])
+    names = {r["name"] for r in rep["requests"]}
+    check("GET /bestOffersByHotel" in names, names)
+    check(len(rep["thresholds"]) == 2 and rep["pass"], rep["thresholds"])
+
+
 def t_unknown_keys_warn_and_run():
     rc, out, err, rep = load(plan("    - duration: 0.2\n      arrivalRate: 10\n",
                                   extra_config="  plugins:\n    expect: {}\n"), "--quiet")
@@ -496,6 +510,7 @@ def main():
             ("closed_model_stages", t_closed_model_stages),
             ("bad_plans_exit_2", t_bad_plans_exit_2_with_line_and_column),
             ("unknown_keys_warn", t_unknown_keys_warn_and_run),
+            ("artillery_config_unmodified", t_artillery_config_unmodified),
             ("refused_target", t_refused_target_counts_errors),
             ("stopped_server_times_out", t_stopped_server_times_out),
             ("error_classes", t_error_classes),

@@ -243,14 +243,14 @@ static void test_unknown_keys_warn(void **state)
                            "  phases: [{duration: 1, arrivalRate: 1}]\n"
                            "scenarios:\n"
                            "  - flow:\n"
-                           "      - get: {url: /, capture: {json: $.id}}\n",
+                           "      - get: {url: /, expect: [{statusCode: 200}]}\n",
                            err, sizeof err, w);
     fclose(w);
     if (!p)
         fail_msg("%s", err);
     plan_free(p);
     assert_non_null(strstr(out, "plan.yml:3:3: warning: unknown key 'plugins'"));
-    assert_non_null(strstr(out, "unknown key 'capture'"));
+    assert_non_null(strstr(out, "unknown key 'expect'"));
     free(out);
 }
 
@@ -319,6 +319,50 @@ static void test_bad_plans(void **state)
 #undef BAD
 }
 
+/* Artillery's config.variables are one-column payloads read at random;
+ * a capture's `as` name is a variable (empty) so later steps still parse. */
+static void test_variables_and_capture(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *w = open_memstream(&out, &len);
+    char err[512] = "";
+    load_plan_t *p = parse("config:\n"
+                           "  target: http://localhost:1\n"
+                           "  phases: [{duration: 1, arrivalRate: 1}]\n"
+                           "  variables:\n"
+                           "    party: [\"1\", \"2\", \"4\"]\n"
+                           "    lang: de\n"
+                           "scenarios:\n"
+                           "  - flow:\n"
+                           "      - get: {url: '/a?p={{ party }}&l={{ lang }}', capture: [{json: $.id, as: id}]}\n"
+                           "      - get: {url: '/b/{{ id }}'}\n",
+                           err, sizeof err, w);
+    fclose(w);
+    if (!p)
+        fail_msg("%s", err);
+    assert_int_equal(p->npayloads, 2);
+    assert_int_equal(p->payloads[0].rows, 3);
+    assert_true(p->payloads[0].random);
+    assert_string_equal(p->payloads[0].cells[2], "4");
+    assert_string_equal(p->vars[p->payloads[0].field_var[0]], "party");
+    assert_int_equal(p->payloads[1].rows, 1);
+    assert_string_equal(p->payloads[1].cells[0], "de");
+    assert_int_equal(p->nvars, 3);
+    assert_string_equal(p->vars[2], "id");
+    assert_int_equal(p->scenarios[0].steps[1].req.url.segs[1].var, 2);
+    assert_non_null(strstr(out, "capture is not supported; '{{ id }}' stays empty"));
+    plan_free(p);
+    free(out);
+    expect_error("config:\n  target: http://localhost:1\n  phases: [{duration: 1, arrivalRate: 1}]\n"
+                 "  variables:\n    party: []\nscenarios: [{flow: [{get: {url: /}}]}]\n",
+                 "plan.yml:5:12", "no values");
+    expect_error("config:\n  target: http://localhost:1\n  phases: [{duration: 1, arrivalRate: 1}]\n"
+                 "scenarios: [{flow: [{get: {url: /, capture: {json: $.id}}}]}]\n",
+                 "plan.yml:4:", "'as' is required");
+}
+
 static void test_payload_short_row(void **state)
 {
     (void)state;
@@ -339,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_artillery_plan),   cmocka_unit_test(test_k6_stages_and_thresholds),
         cmocka_unit_test(test_durations),        cmocka_unit_test(test_unknown_keys_warn),
         cmocka_unit_test(test_bad_plans),        cmocka_unit_test(test_payload_short_row),
+        cmocka_unit_test(test_variables_and_capture),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
