@@ -106,6 +106,7 @@ typedef struct bucket {
     double tokens;
     uint64_t t_ns;
     bool fresh;               /* never used: starts full */
+    bool adopted;             /* taken over by a newer table (reload) */
 } bucket;
 
 typedef struct {
@@ -161,19 +162,14 @@ static entry *table_find(const table *t, const unsigned char h[32])
     }
 }
 
-static void table_free(table *t, const table *keep)
+/* Frees a table and every bucket a newer table did not adopt. */
+static void table_free(table *t)
 {
     if (t == NULL)
         return;
     for (size_t i = 0; i <= t->mask; i++) {
         entry *e = &t->slots[i];
-        if (!e->used || e->b == NULL)
-            continue;
-        /* A bucket the new table took over stays. */
-        bool kept = false;
-        for (size_t j = 0; keep && j <= keep->mask && !kept; j++)
-            kept = keep->slots[j].used && keep->slots[j].b == e->b;
-        if (!kept) {
+        if (e->used && e->b != NULL && !e->b->adopted) {
             pthread_mutex_destroy(&e->b->lock);
             free(e->b);
         }
@@ -182,11 +178,40 @@ static void table_free(table *t, const table *keep)
     free(t);
 }
 
-static bucket *bucket_for(const table *old, int64_t id)
+typedef struct {
+    int64_t id;
+    bucket *b;
+} id_bucket;
+
+static int by_id(const void *x, const void *y)
 {
-    for (size_t j = 0; old && j <= old->mask; j++)
-        if (old->slots[j].used && old->slots[j].b && old->slots[j].b->id == id)
-            return old->slots[j].b;
+    const id_bucket *a = x, *b = y;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* The old table's buckets, sorted by key id: a rebuild finds each key's
+ * bucket by binary search, so it stays O(n log n) with many keys. */
+static id_bucket *old_buckets(const table *old, size_t *n)
+{
+    *n = 0;
+    if (old == NULL)
+        return NULL;
+    id_bucket *v = malloc((old->n + 1) * sizeof *v);
+    for (size_t i = 0; i <= old->mask; i++)
+        if (old->slots[i].used && old->slots[i].b != NULL)
+            v[(*n)++] = (id_bucket){old->slots[i].b->id, old->slots[i].b};
+    qsort(v, *n, sizeof *v, by_id);
+    return v;
+}
+
+static bucket *bucket_for(id_bucket *old, size_t n, int64_t id)
+{
+    id_bucket key = {id, NULL};
+    id_bucket *hit = old != NULL ? bsearch(&key, old, n, sizeof *old, by_id) : NULL;
+    if (hit != NULL) {
+        hit->b->adopted = true;
+        return hit->b;
+    }
     bucket *b = calloc(1, sizeof *b);
     b->id = id;
     b->fresh = true;
@@ -241,10 +266,12 @@ static table *table_load(const table *old, char *err, size_t errlen)
         slots <<= 1;
     t->slots = calloc(slots, sizeof *t->slots);
     t->mask = slots - 1;
+    size_t n_old;
+    id_bucket *olds = old_buckets(old, &n_old);
     for (size_t i = 0; i < n; i++) {
         entry *e = &rows[i];
         if (!e->revoked)
-            e->b = bucket_for(old, ids[i]);
+            e->b = bucket_for(olds, n_old, ids[i]);
         size_t s = slot_of(e->hash, t->mask);
         while (t->slots[s].used)
             s = (s + 1) & t->mask;
@@ -255,6 +282,7 @@ static table *table_load(const table *old, char *err, size_t errlen)
         else
             t->active++;
     }
+    free(olds);
     free(rows);
     free(ids);
     return t;
@@ -289,7 +317,11 @@ static bool reload_locked(bool force)
     table *old = K.tab;
     K.tab = t;
     pthread_rwlock_unlock(&K.lock);
-    table_free(old, t);
+    table_free(old);
+    /* The flag is for the next reload to set afresh. */
+    for (size_t i = 0; i <= t->mask; i++)
+        if (t->slots[i].used && t->slots[i].b != NULL)
+            t->slots[i].b->adopted = false;
     atomic_fetch_add(&K.reloads, 1);
     for (size_t i = 0; i <= t->mask; i++)
         if (t->slots[i].used && !t->slots[i].revoked && t->slots[i].tier < 0)
@@ -329,7 +361,7 @@ void keys_runtime_stop(void)
     K.tab = NULL;
     K.on = false;
     pthread_rwlock_unlock(&K.lock);
-    table_free(t, NULL);
+    table_free(t);
     keys_db_close(K.db);
     K.db = NULL;
     pthread_mutex_unlock(&K.refresh_lock);
