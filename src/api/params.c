@@ -88,23 +88,36 @@ static bool parse_stars(const char *v, size_t n, uint8_t *out)
     return true;
 }
 
+/* The next comma-separated item of v[0..n) from *pos, spaces trimmed
+ * (it may be empty); false once v is used up. */
+static bool next_item(const char *v, size_t n, size_t *pos, const char **item, size_t *len)
+{
+    if (*pos > n)
+        return false;
+    size_t i = *pos, j = i;
+    while (j < n && v[j] != ',')
+        j++;
+    const char *c = v + i;
+    size_t l = j - i;
+    while (l && *c == ' ')
+        c++, l--;
+    while (l && c[l - 1] == ' ')
+        l--;
+    *item = c;
+    *len = l;
+    *pos = j + 1;
+    return true;
+}
+
 /* Adds each comma-separated code in v to set via the store dictionary.
  * A code outside the vocabulary (vocab.h, the one the importer enforces) is
  * a 400; a code in it that the data does not have matches nothing. */
 static int add_codes(const store_t *s, int dict, const char *param, const char *v, size_t n, bitset256 *set,
                      api_response *res)
 {
-    size_t i = 0;
-    while (i <= n) {
-        size_t j = i;
-        while (j < n && v[j] != ',')
-            j++;
-        const char *c = v + i;
-        size_t len = j - i;
-        while (len && *c == ' ')
-            c++, len--;
-        while (len && c[len - 1] == ' ')
-            len--;
+    size_t pos = 0, len;
+    const char *c;
+    while (next_item(v, n, &pos, &c, &len)) {
         if (len) {
             char up[STORE_DICT_STRLEN];
             bool ok = len < STORE_DICT_STRLEN;
@@ -139,7 +152,6 @@ static int add_codes(const store_t *s, int dict, const char *param, const char *
             if (id >= 0)
                 bitset_set(set, (unsigned)id);
         }
-        i = j + 1;
     }
     return 0;
 }
@@ -151,17 +163,9 @@ static int add_codes(const store_t *s, int dict, const char *param, const char *
 static int add_destinations(const store_t *s, const char *param, const char *v, size_t n, bitset256 *set,
                             api_response *res)
 {
-    size_t i = 0;
-    while (i <= n) {
-        size_t j = i;
-        while (j < n && v[j] != ',')
-            j++;
-        const char *c = v + i;
-        size_t len = j - i;
-        while (len && *c == ' ')
-            c++, len--;
-        while (len && c[len - 1] == ' ')
-            len--;
+    size_t pos = 0, len;
+    const char *c;
+    while (next_item(v, n, &pos, &c, &len)) {
         if (len) {
             char code[4];
             if (!dest_resolve(c, len, code)) {
@@ -175,7 +179,6 @@ static int add_destinations(const store_t *s, const char *param, const char *v, 
             if (id >= 0)
                 bitset_set(set, (unsigned)id);
         }
-        i = j + 1;
     }
     return 0;
 }
@@ -189,17 +192,9 @@ static int add_fields(const char *param, const char *v, size_t n, params_kind ki
         api_error(res, 400, "unknown_parameter", param, "'fields' applies to bestOffersByHotel and hotel offers");
         return -1;
     }
-    size_t i = 0;
-    while (i <= n) {
-        size_t j = i;
-        while (j < n && v[j] != ',')
-            j++;
-        const char *c = v + i;
-        size_t len = j - i;
-        while (len && *c == ' ')
-            c++, len--;
-        while (len && c[len - 1] == ' ')
-            len--;
+    size_t pos = 0, len;
+    const char *c;
+    while (next_item(v, n, &pos, &c, &len)) {
         if (!len) {
             api_error(res, 400, "invalid_parameter", param,
                       "fields has an empty name; give keys of the answer, e.g. fields=hotel.id,minPrice");
@@ -214,7 +209,6 @@ static int add_fields(const char *param, const char *v, size_t n, params_kind ki
             return -1;
         }
         *fields |= bits;
-        i = j + 1;
     }
     return 0;
 }
