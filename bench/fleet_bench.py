@@ -143,10 +143,15 @@ def wrk(url, seconds=10, conns=32):
     return rps, lat50, lat99
 
 
-def wait_generation(d, gen, timeout=600):
+def wait_generation(d, gen, timeout=600, each=None):
+    """Seconds until every replica serves gen; each (a dict) gets the time
+    at which each replica was first seen on it."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
         reps = [p for p in status(d) if p["role"] == "replica"]
+        for p in reps:
+            if each is not None and p.get("generation") == str(gen) and p["port"] not in each:
+                each[p["port"]] = time.monotonic() - t0
         if reps and all(p.get("generation") == str(gen) for p in reps):
             return time.monotonic() - t0
         time.sleep(0.1)
@@ -159,7 +164,10 @@ def main():
     ap.add_argument("--warm-offers", default="1M")
     ap.add_argument("--dir", default="/tmp/isla-fleet-bench")
     ap.add_argument("--n", type=int, default=300)
+    ap.add_argument("--parts", default="latency,throughput,shipping,warming",
+                    help="comma-separated subset of latency,throughput,shipping,warming")
     args = ap.parse_args()
+    parts = set(args.parts.split(","))
     d = args.dir
     down(d)
     subprocess.run(["rm", "-rf", d])
@@ -170,7 +178,7 @@ def main():
     builder = next(p["port"] for p in procs if p["role"] == "builder")
     nginx = next(p["port"] for p in procs if p["role"] == "nginx")
 
-    for full, seed in ((False, 1), (True, 2)):
+    for full, seed in ((False, 1), (True, 2)) if "latency" in parts else ():
         rows, size = latency(reps, builder, args.n if not full else args.n // 3, full, seed)
         print(f"### Latency, {'full answers' if full else 'first pages (limit=20)'} "
               f"(median body {size / 1024:.1f} KB), ms\n")
@@ -180,6 +188,18 @@ def main():
         print()
 
     q = queries(1, 7, False)[0]
+    if "throughput" not in parts:
+        q = None
+    if q:
+        throughput(reps, nginx, q)
+    if "shipping" in parts:
+        shipping(d)
+    down(d)
+    if "warming" in parts:
+        warming(d, args)
+
+
+def throughput(reps, nginx, q):
     Client(reps[0]).get(q)
     Client(reps[1]).get(q)
     print("### Throughput of one cached first page, wrk -t1 -c32 -d10s\n")
@@ -189,19 +209,25 @@ def main():
         print(f"| {name} | {rps} | {p50} | {p99} |")
     print()
 
+
+def shipping(d):
     t0 = time.monotonic()
     r = subprocess.run([CLUSTER, "import", "--dir", d], capture_output=True, text=True)
     t_import = time.monotonic() - t0
     if r.returncode != 0:
         sys.exit(f"import failed: {r.stderr}")
-    t_ship = wait_generation(d, 2)
+    each = {}
+    t_ship = wait_generation(d, 2, each=each)
     size = sum(f.stat().st_size for f in (Path(d) / "builder-0").glob("gen-*2/*"))
     print("### Shipping a generation\n")
     print(f"- `cluster.sh import` (gen + import + reload on the builder): {t_import:.1f} s")
     print(f"- then every replica serving generation 2: {t_ship:.1f} s later "
-          f"({size / 1e6:.0f} MB per replica: download, SHA-256, CRC verify, publish, load)\n")
-    down(d)
+          f"({size / 1e6:.0f} MB per replica: download, SHA-256, CRC verify, publish, load)")
+    print("- each replica on it after: " + ", ".join(f"{t:.1f} s" for t in sorted(each.values())) +
+          " (one download at a time: --ship-slots 1)\n")
 
+
+def warming(d, args):
     # Warming: the same popular mix before and after a switch, warming on/off.
     print(f"### Warming ({args.warm_offers} offers, one replica, Redis flushed): the first 1,000 requests "
           "after a switch\n")
