@@ -1,6 +1,7 @@
 /* GET /api/destinations: every destination of the data with its hotels,
  * offers, cheapest price and first/last departure, and the name travellers
- * may search it by (the destination table, dest.h; null if it has none). */
+ * may search it by (the data's own, from hotels.csv's region column, else
+ * the destination table's, dest.h; null if neither has one). */
 #include <string.h>
 
 #include "api/endpoints.h"
@@ -28,6 +29,9 @@ void api_destinations(const api_call *c, api_response *res)
     for (size_t i = 0; i < n; i++) {
         const char *code = store_dict_str(s, STORE_DICT_AIRPORT, v[i].dest);
         const char *name = dest_display_name(code);
+        for (uint32_t k = 0; k < s->n_dest_names; k++) /* the data's own name wins */
+            if (s->dest_names[k].dest == v[i].dest)
+                name = s->dest_names[k].name;
         if (i)
             buf_putc(b, ',');
         BUF_LIT(b, "{\"code\":");

@@ -167,6 +167,17 @@ static int add_destinations(const store_t *s, const char *param, const char *v, 
     const char *c;
     while (next_item(v, n, &pos, &c, &len)) {
         if (len) {
+            /* names the data gives (hotels.csv's region) first */
+            bool found = false;
+            for (uint32_t k = 0; k < s->n_dest_names && !found; k++)
+                if (dest_name_equal(c, len, s->dest_names[k].name)) {
+                    bitset_set(set, s->dest_names[k].dest);
+                    found = true;
+                }
+            if (found) {
+                i = j + 1;
+                continue;
+            }
             char code[4];
             if (!dest_resolve(c, len, code)) {
                 api_error(res, 400, "invalid_parameter", param,

@@ -69,6 +69,11 @@ static bool name_eq(const char *a, size_t an, const char *b)
     }
 }
 
+bool dest_name_equal(const char *text, size_t n, const char *name)
+{
+    return name_eq(text, n, name);
+}
+
 static const dest_info *find_name(const char *text, size_t n)
 {
     for (size_t i = 0; i < table_len; i++)

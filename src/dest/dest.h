@@ -28,6 +28,9 @@ typedef struct {
  * is neither a 3-letter code nor a known name. A 3-letter text is taken as
  * a code unless it is a known name. */
 bool dest_resolve(const char *text, size_t n, char code[4]);
+/* True if text names `name` under the table's matching rules (case, spaces,
+ * '-' and '_' ignored). */
+bool dest_name_equal(const char *text, size_t n, const char *name);
 /* True if text is a known destination name (not merely code-shaped). */
 bool dest_is_name(const char *text, size_t n);
 /* The display name of a code, or NULL if the table has none. */

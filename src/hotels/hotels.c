@@ -79,7 +79,7 @@ int hotels_load(const char *path, FILE *warn, bool strict, hotel_list *out, char
     ssize_t got;
     unsigned long lineno = 0;
     char delim = ',';
-    int col[4] = {-1, -1, -1, -1}, n_fields = 0;
+    int col[5] = {-1, -1, -1, -1, -1}, n_fields = 0; /* id, name, stars, destination, region */
     csv_field fld[16];
     const char *why;
     /* A last line without its line end that is not a valid row means the
@@ -114,14 +114,21 @@ int hotels_load(const char *path, FILE *warn, bool strict, hotel_list *out, char
                 for (int c = 0; c < 3; c++)
                     if (strlen(names[c]) == hl && !strncasecmp(names[c], h, hl))
                         col[c] = i;
-                if ((hl == 11 && !strncasecmp(h, "destination", 11)) || (hl == 6 && !strncasecmp(h, "region", 6))) {
-                    if (col[3] >= 0) {
-                        snprintf(err, errlen, "%s: line 1: give one destination column (destination or region)",
-                                 path);
-                        goto fail;
-                    }
-                    col[3] = i;
+                int dc = hl == 11 && !strncasecmp(h, "destination", 11) ? 3
+                         : hl == 6 && !strncasecmp(h, "region", 6)       ? 4
+                                                                          : -1;
+                if (dc >= 0 && col[dc] >= 0) {
+                    snprintf(err, errlen, "%s: line 1: the column %.*s is given twice", path, (int)hl, h);
+                    goto fail;
                 }
+                if (dc >= 0)
+                    col[dc] = i;
+            }
+            /* region alone is the destination (a code or a known name); beside
+             * destination it is that destination's name in this data */
+            if (col[3] < 0 && col[4] >= 0) {
+                col[3] = col[4];
+                col[4] = -1;
             }
             if (n_fields < 0 || col[0] < 0 || col[1] < 0 || col[2] < 0) {
                 snprintf(err, errlen, "%s: line 1: header must name the columns hotelid, hotelname, hotelstars",
@@ -172,6 +179,24 @@ int hotels_load(const char *path, FILE *warn, bool strict, hotel_list *out, char
                 continue;
             }
         }
+        char region[31] = "";
+        if (col[4] >= 0) {
+            char rv[64];
+            size_t rl = fld[col[4]].len < sizeof rv ? csv_unescape(&fld[col[4]], rv) : sizeof rv;
+            const char *rp = rv;
+            trim(&rp, &rl);
+            if (rl >= sizeof region || !buf_utf8_valid(rp, rl)) {
+                REJECT("%s:%lu: rejected: region is not UTF-8 text of at most %zu bytes", path, lineno,
+                       sizeof region - 1);
+                continue;
+            }
+            if (rl && !dest[0]) {
+                REJECT("%s:%lu: rejected: region '%.*s' without a destination code", path, lineno, (int)rl, rp);
+                continue;
+            }
+            memcpy(region, rp, rl);
+            region[rl] = 0;
+        }
         char *name = xmalloc(fld[col[1]].len + 1);
         size_t nl = csv_unescape(&fld[col[1]], name);
         const char *np = name;
@@ -187,8 +212,9 @@ int hotels_load(const char *path, FILE *warn, bool strict, hotel_list *out, char
             alloc = alloc ? alloc * 2 : 1024;
             out->items = xrealloc(out->items, alloc * sizeof *out->items);
         }
-        out->items[out->len++] = (hotel_entry){(uint32_t)id, stars, (uint16_t)nl, (uint32_t)lineno, name, {0}};
+        out->items[out->len++] = (hotel_entry){(uint32_t)id, stars, (uint16_t)nl, (uint32_t)lineno, name, {0}, {0}};
         memcpy(out->items[out->len - 1].dest, dest, 4);
+        memcpy(out->items[out->len - 1].region, region, sizeof region);
     }
     if (ferror(f)) { /* getline's -1 is also a read error, not only the end */
         snprintf(err, errlen, "%s: read error after line %lu: %s", path, lineno, strerror(errno));

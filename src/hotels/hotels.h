@@ -5,7 +5,9 @@
  * (hotelid, hotelname, hotelstars; any delimiter the importer accepts), and
  * optionally the hotel's destination (a `destination` or `region` column:
  * an IATA code or a name of the destination table, src/dest/dest.h; empty
- * = not given).
+ * = not given). With both columns, `destination` is the code and `region`
+ * that destination's name in this data (e.g. PMI;Mallorca or CUN;Riviera
+ * Maya): the data extends the destination names searches accept.
  * Names keep their UTF-8 text with surrounding spaces trimmed; stars may be
  * fractional with one decimal ("4.5" or "4,5") and 0 means unknown. A
  * record is one line; quoted fields may hold the delimiter and "". Ids are
@@ -26,6 +28,8 @@ typedef struct {
     uint32_t line;            /* in the file: the first of repeated ids wins */
     char *name;
     char dest[4];             /* IATA code of its destination, "" if the file has none */
+    char region[31];          /* with both `destination` and `region` columns: the
+                                 destination's name in this data ("" if none) */
 } hotel_entry;
 
 typedef struct {

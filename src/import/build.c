@@ -628,6 +628,9 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
             n_d += __builtin_popcountll(hdest[h * 4 + (size_t)w]);
         ht[h].multi_dest = n_d > 1;
     }
+    bool named[256] = {0};
+    store_dest_name *dnames = own(out, calloc(256, sizeof *dnames));
+    uint32_t n_dnames = 0;
     for (size_t i = 0; i < hotels->len; i++) {
         if (!hotels->items[i].dest[0])
             continue;
@@ -644,8 +647,16 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
             atomic_store(&ad->len, len + 1);
             id = (int)len;
         }
-        if (id >= 0)
+        if (id >= 0) {
             ht[idmap_get(&c.final, hotels->items[i].id)].dest = (uint8_t)id;
+            /* the data's name of the destination: the first hotel's wins */
+            if (hotels->items[i].region[0] && !named[id]) {
+                named[id] = true;
+                dnames[n_dnames].dest = (uint8_t)id;
+                memcpy(dnames[n_dnames].name, hotels->items[i].region, sizeof dnames[n_dnames].name);
+                n_dnames++;
+            }
+        }
     }
     free(hdest);
 
@@ -885,6 +896,8 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     img->runs = runs;
     img->hotel_run_first = hrf;
     img->hotel_runs = hruns;
+    img->dest_names = dnames;
+    img->n_dest_names = n_dnames;
     store_dict_table *dict_table = own(out, xcalloc(1, sizeof *dict_table));
     img->dicts = dict_table;
     for (int dd = 0; dd < STORE_DICT_COUNT; dd++) {

@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #define STORE_MAGIC "ISLAGEN1"
-#define STORE_VERSION 4
+#define STORE_VERSION 5
 #define HEADER_SIZE 4096
 #define SECTION_ALIGN 64
 
@@ -598,6 +598,12 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
         next_lane += run->n_lanes;
         next_day += run->n_days;
     }
+    for (uint32_t k = 0; k < s->n_dest_names; k++)
+        if (s->dest_names[k].dest >= s->dict_len[STORE_DICT_AIRPORT] ||
+            !memchr(s->dest_names[k].name, 0, sizeof s->dest_names[k].name)) {
+            set_err(err, errlen, "destination name %u corrupt", k);
+            return -1;
+        }
     /* the hotel -> runs index: every run once, under its own hotel */
     if (s->hotel_run_first[0] != 0 || s->hotel_run_first[s->n_hotels] != s->n_runs) {
         set_err(err, errlen, "hotel run index does not cover the runs");

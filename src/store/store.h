@@ -132,7 +132,14 @@ typedef struct {
 typedef char store_dict_table[STORE_DICT_COUNT][STORE_DICT_MAX + 1][STORE_DICT_STRLEN];
 
 /* The counts that size the sections, in the order of the file header. */
-#define STORE_COUNTS(X) X(n_offers) X(n_hotels) X(n_groups) X(n_runs) X(n_lanes) X(n_days) X(n_far)
+/* A destination name the data gives (hotels.csv's `region` beside its
+ * `destination` code): searches may use it, /api/destinations shows it. */
+typedef struct {
+    uint8_t dest;             /* AIRPORT id */
+    char name[31];            /* NUL-terminated UTF-8 */
+} store_dest_name;
+
+#define STORE_COUNTS(X) X(n_offers) X(n_hotels) X(n_groups) X(n_runs) X(n_lanes) X(n_days) X(n_far) X(n_dest_names)
 
 /* The sections of offers.isla, in file order, one line each:
  *   X(NAME, field, element type, element count, HOT or COLD)
@@ -163,7 +170,8 @@ typedef char store_dict_table[STORE_DICT_COUNT][STORE_DICT_MAX + 1][STORE_DICT_S
     X(DAY_CUM,    day_cum,    uint32_t,         c->n_days,   HOT)  /* offers of the run up to that day */ \
     X(FAR,        far,        store_far_detail, c->n_far,    COLD) /* sorted by offer */ \
     X(HOTEL_RUN_FIRST, hotel_run_first, uint32_t, (uint64_t)c->n_hotels + 1, HOT) /* hotel h's runs are */ \
-    X(HOTEL_RUNS, hotel_runs, uint32_t,         c->n_runs,   HOT)  /* hotel_runs[first[h] .. first[h + 1]), ascending */
+    X(HOTEL_RUNS, hotel_runs, uint32_t,         c->n_runs,   HOT)  /* hotel_runs[first[h] .. first[h + 1]), ascending */ \
+    X(DEST_NAMES, dest_names, store_dest_name,  c->n_dest_names, HOT) /* names the data gives destinations */
 
 #define STORE_SECTION_ID_(NAME, ...) STORE_SEC_##NAME,
 enum { STORE_SECTIONS(STORE_SECTION_ID_) STORE_SEC_COUNT };

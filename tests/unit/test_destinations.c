@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "api/api.h"
 #include "dest/dest.h"
@@ -352,6 +353,58 @@ static void test_calendar_destination(void **state)
     assert_non_null(strstr(b, "{\"date\":\"2023-07-11\",\"minPrice\":300,\"offers\":1}"));
 }
 
+/* hotels.csv with both `destination` and `region`: the data names its
+ * destinations, and searches and /api/destinations use those names. */
+static void test_names_from_the_data(void **state)
+{
+    (void)state;
+    char d2[4200];
+    snprintf(d2, sizeof d2, "%s/named", dir);
+    mkdir(d2, 0755);
+    tu_write_str(tu_path(d2, "hotels.csv"), "hotelid;hotelname;hotelstars;destination;region\n"
+                                            "1;Playa;4;CUN;Riviera Maya\n"
+                                            "2;Palma;3;PMI;Malle\n"
+                                            "3;Other Palma;3;PMI;Majorca Island\n"
+                                            "4;Nameless;3;;Somewhere\n"
+                                            "5;Long;3;AYT;A region name far longer than thirty bytes\n");
+    buf_t b = {0};
+    BUF_LIT(&b, TU_HEADER_2023);
+    offer(&b, 1, "CUN", "2023-07-10", "2023-07-17", 2, 900, "FRA");
+    offer(&b, 2, "PMI", "2023-07-10", "2023-07-17", 2, 400, "FRA");
+    offer(&b, 3, "PMI", "2023-07-10", "2023-07-17", 2, 500, "FRA");
+    tu_write(tu_path(d2, "offers.csv"), b.data, b.len);
+    buf_free(&b);
+    char offers[4400], hotels[4400], data[4400];
+    snprintf(offers, sizeof offers, "%s/offers.csv", d2);
+    snprintf(hotels, sizeof hotels, "%s/hotels.csv", d2);
+    snprintf(data, sizeof data, "%s/data", d2);
+    import_options opt = {.offers_path = offers, .hotels_path = hotels, .data_dir = data, .max_rejects = -1,
+                          .threads = 2};
+    import_result res;
+    char err[1024] = "";
+    int q = tu_quiet_begin();
+    int rc = import_run(&opt, &res, err, sizeof err);
+    tu_quiet_end(q);
+    assert_int_equal(rc, 0);
+    store_t *named = store_open(data, true, err, sizeof err);
+    assert_non_null(named);
+    /* 4 (a region without a code) and 5 (too long) were rejected */
+    assert_true(store_find_hotel(named, 4) < 0 || !named->hotels[store_find_hotel(named, 4)].known);
+    assert_true(store_find_hotel(named, 5) < 0);
+    assert_int_equal(named->n_dest_names, 2); /* CUN and PMI; the first PMI name wins */
+    store_t *keep = S;
+    S = named;
+    expect_best(WINDOW "&destination=riviera+maya", "1:900:1:7");
+    expect_best(WINDOW "&destination=Riviera-Maya,malle", "2:400:1:7,3:500:1:7,1:900:1:7");
+    expect_best(WINDOW "&destination=Mallorca", "2:400:1:7,3:500:1:7"); /* the table still counts */
+    expect_400("/api/bestOffersByHotel", WINDOW "&destination=Majorca+Island", "destination", "Majorca Island");
+    char *body = get_ok("/api/destinations", "");
+    assert_non_null(strstr(body, "{\"code\":\"CUN\",\"name\":\"Riviera Maya\""));
+    assert_non_null(strstr(body, "{\"code\":\"PMI\",\"name\":\"Malle\""));
+    S = keep;
+    store_release(named);
+}
+
 static void test_name_table(void **state)
 {
     (void)state;
@@ -393,6 +446,7 @@ int main(void)
         cmocka_unit_test(test_cache_keys),
         cmocka_unit_test(test_destinations_endpoint),
         cmocka_unit_test(test_calendar_destination),
+        cmocka_unit_test(test_names_from_the_data),
         cmocka_unit_test(test_name_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
