@@ -39,20 +39,6 @@ static struct {
     _Atomic uint64_t sf_waits;
 } g_stats;
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static uint64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 #define INC(c) atomic_fetch_add_explicit(&g_stats.c, 1, memory_order_relaxed)
 #define DEC(c) atomic_fetch_sub_explicit(&g_stats.c, 1, memory_order_relaxed)
 
@@ -159,7 +145,7 @@ static void breaker_sync(l2_client *c, uint64_t opened_before, uint64_t closed_b
 static void br_failure(l2_client *c)
 {
     uint64_t o = c->br.opened, cl = c->br.closed;
-    breaker_failure(&c->br, now_ms());
+    breaker_failure(&c->br, clock_mono_ms());
     breaker_sync(c, o, cl);
 }
 
@@ -280,7 +266,7 @@ static void went_down(l2_client *c, const char *why)
     }
     c->state = CONN_DOWN;
     c->ac = NULL;
-    uint64_t now = now_ms();
+    uint64_t now = clock_mono_ms();
     c->next_attempt_ms = now + c->backoff_ms;
     if (!c->said_down) {
         c->said_down = true;
@@ -351,7 +337,7 @@ static void connect_now(l2_client *c)
     const redis_url *u = &g_opt.url;
     redisAsyncContext *ac = u->path[0] ? redisAsyncConnectUnix(u->path) : redisAsyncConnect(u->host, u->port);
     if (ac == NULL) {
-        c->next_attempt_ms = now_ms() + c->backoff_ms;
+        c->next_attempt_ms = clock_mono_ms() + c->backoff_ms;
         return;
     }
     if (ac->err) {
@@ -415,7 +401,7 @@ static void probe(l2_client *c, uint64_t now)
     l2_op *op = calloc(1, sizeof *op);
     if (op == NULL)
         return;
-    *op = (l2_op){.c = c, .probe = true, .cb = probe_done, .data = c, .t0_us = now_us()};
+    *op = (l2_op){.c = c, .probe = true, .cb = probe_done, .data = c, .t0_us = (clock_mono_ns() / 1000u)};
     op->timer.cb = on_op_timeout;
     if (redisAsyncCommand(c->ac, on_get_reply, op, "PING") != REDIS_OK) {
         free(op);
@@ -471,7 +457,7 @@ static void on_get_reply(redisAsyncContext *ac, void *r, void *privdata)
         res = L2_ERROR;
     } else {
         if (cb != NULL && !op->probe) {
-            uint64_t us = now_us() - op->t0_us;
+            uint64_t us = (clock_mono_ns() / 1000u) - op->t0_us;
             atomic_fetch_add_explicit(&g_stats.latency_us_sum, us, memory_order_relaxed);
             INC(latency_count);
         }
@@ -491,7 +477,7 @@ static void on_get_reply(redisAsyncContext *ac, void *r, void *privdata)
 
 l2_op *l2_get(l2_client *c, const char *key, size_t key_len, l2_get_cb cb, void *data)
 {
-    if (c == NULL || c->state != CONN_READY || !breaker_allow(&c->br, now_ms())) {
+    if (c == NULL || c->state != CONN_READY || !breaker_allow(&c->br, clock_mono_ms())) {
         INC(skipped);
         return NULL;
     }
@@ -501,7 +487,7 @@ l2_op *l2_get(l2_client *c, const char *key, size_t key_len, l2_get_cb cb, void 
     op->c = c;
     op->cb = cb;
     op->data = data;
-    op->t0_us = now_us();
+    op->t0_us = (clock_mono_ns() / 1000u);
     op->timer.cb = on_op_timeout;
     if (redisAsyncCommand(c->ac, on_get_reply, op, "GET %b", key, key_len) != REDIS_OK) {
         free(op);

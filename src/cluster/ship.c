@@ -34,13 +34,6 @@ static void set_err(char *err, size_t n, const char *fmt, ...)
     va_end(ap);
 }
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---- manifests ---------------------------------------------------------- */
 
 bool ship_sha256_file(const char *path, char out[65], char *err, size_t errlen)
@@ -676,7 +669,7 @@ pull_result ship_pull_once(const ship_options *o, uint64_t *generation, char *er
     if (local >= m.generation)
         return PULL_UP_TO_DATE;
 
-    uint64_t t0 = mono_ms();
+    uint64_t t0 = clock_mono_ms();
     char name[64], tmp[4200], path[4400];
     snprintf(name, sizeof name, ".tmp-follow-%" PRIu64, m.generation);
     snprintf(tmp, sizeof tmp, "%s/%s", o->data_dir, name);
@@ -722,7 +715,7 @@ pull_result ship_pull_once(const ship_options *o, uint64_t *generation, char *er
     store_release(s);
     if (store_publish_as(o->data_dir, tmp, m.generation, err, errlen) == 0)
         return PULL_FAILED;
-    uint64_t ms = mono_ms() - t0;
+    uint64_t ms = clock_mono_ms() - t0;
     atomic_store(&F.last_pull_ms, ms);
     atomic_store(&F.last_generation, m.generation);
     atomic_fetch_add(&F.pulls, 1);

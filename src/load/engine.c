@@ -41,6 +41,7 @@
 #include <h2o.h>
 
 #include "load/sched.h"
+#include "util/clock.h"
 
 const char *const load_err_name[ERR_CLASSES] = {"connect refused", "connect error", "timeout",
                                                  "reset",           "closed early",  "bad response"};
@@ -146,13 +147,6 @@ struct engine {
     uint64_t sec_late_max;
     int tick_no;
 };
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t rnd(engine *e)
 {
@@ -352,7 +346,7 @@ static void vu_end(vu *v, int failed)
          * target that fails at once must not recurse */
         v->phase = e->phase;
         vu_begin_iteration(v);
-        v->wake = now_ns() + (failed ? 1000000ull : 0);
+        v->wake = clock_mono_ns() + (failed ? 1000000ull : 0);
         v->intended = v->wake;
         heap_push(e, v);
         return;
@@ -546,7 +540,7 @@ static void response_done(conn *c)
 {
     engine *e = c->e;
     vu *v = c->v;
-    uint64_t t = now_ns();
+    uint64_t t = clock_mono_ns();
     if (h2o_timeout_is_linked(&c->timeout))
         h2o_timeout_unlink(&c->timeout);
     load_result *r = e->r;
@@ -787,7 +781,7 @@ static void on_read(h2o_socket_t *sock, const char *err)
             conn_close(c);
             engine *e = v->e;
             /* still in flight; re-queue at the head of the waiters */
-            v->queued_at = now_ns();
+            v->queued_at = clock_mono_ns();
             v->next = e->wait_head;
             e->wait_head = v;
             if (!e->wait_tail)
@@ -830,7 +824,7 @@ static void start_write(conn *c)
     /* rendered here, not when the user got to this step: a request that
      * waits for a connection costs no buffer */
     render(e, v, v->req);
-    v->sent = now_ns();
+    v->sent = clock_mono_ns();
     e->r->requests_sent++;
     e->cur.sent++;
     h2o_timeout_link(e->loop, &e->io_timeout, &c->timeout);
@@ -918,7 +912,7 @@ static void acquire(engine *e, vu *v)
         conn_open(e, v);
     } else {
         v->next = NULL;
-        v->queued_at = now_ns();
+        v->queued_at = clock_mono_ns();
         if (e->wait_tail)
             e->wait_tail->next = v;
         else
@@ -1125,7 +1119,7 @@ static void start_closed(engine *e, int phase)
     e->closed_list = v;
     e->nclosed++;
     vu_begin_iteration(v);
-    v->intended = now_ns();
+    v->intended = clock_mono_ns();
     vu_next(v);
 }
 
@@ -1247,7 +1241,7 @@ static void tick(engine *e, uint64_t t)
 
 static void pump(engine *e)
 {
-    uint64_t t = now_ns();
+    uint64_t t = clock_mono_ns();
     load_result *r = e->r;
     for (;;) {
         /* arrivals that are due */
@@ -1269,7 +1263,7 @@ static void pump(engine *e)
             e->next_k++;
             plan_next_arrival(e);
             if (++batch % 32 == 0)
-                t = now_ns();
+                t = clock_mono_ns();
         }
         /* phase changes, once every arrival of the phase has started */
         if (e->phase < r->nphases && t >= phase_end_ns(e)) {
@@ -1307,10 +1301,10 @@ static void pump(engine *e)
         uint64_t next = e->next_arrival;
         if (e->nheap && e->heap[0]->wake < next)
             next = e->heap[0]->wake;
-        uint64_t t2 = now_ns();
+        uint64_t t2 = clock_mono_ns();
         if (next > t2 + SPIN_NS || e->done)
             break;
-        while ((t2 = now_ns()) < next)
+        while ((t2 = clock_mono_ns()) < next)
             ;
         t = t2;
     }
@@ -1332,7 +1326,7 @@ static void arm(engine *e)
         if (pe < d)
             d = pe;
         if (e->r->phases[e->phase].kind == PHASE_CLOSED) {
-            uint64_t soon = now_ns() + 10000000ull; /* re-check the user count every 10 ms */
+            uint64_t soon = clock_mono_ns() + 10000000ull; /* re-check the user count every 10 ms */
             if (soon < d)
                 d = soon;
         }
@@ -1504,14 +1498,14 @@ load_result *load_run(const load_plan_t *plan, const load_phase *phases, int nph
     e->timer->data = e;
     h2o_socket_read_start(e->timer, on_timer);
 
-    e->t0 = now_ns();
+    e->t0 = clock_mono_ns();
     e->next_tick = e->t0 + 1000000000ull;
     enter_phase(e, 0);
     pump(e);
     arm(e);
     while (!e->done)
         h2o_evloop_run(e->loop, 1000);
-    uint64_t t_end = now_ns();
+    uint64_t t_end = clock_mono_ns();
     r->duration = (double)(t_end - e->t0) / 1e9;
     /* what is still in flight at the drain deadline counts as timed out */
     for (vu *v = e->closed_list; v; v = v->cnext)
