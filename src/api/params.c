@@ -174,10 +174,8 @@ static int add_destinations(const store_t *s, const char *param, const char *v, 
                     bitset_set(set, s->dest_names[k].dest);
                     found = true;
                 }
-            if (found) {
-                i = j + 1;
+            if (found)
                 continue;
-            }
             char code[4];
             if (!dest_resolve(c, len, code)) {
                 api_error(res, 400, "invalid_parameter", param,
