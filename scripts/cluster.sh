@@ -17,7 +17,8 @@
 #                      /tmp/isla-cluster-$USER); also taken by status/import/down
 #   --replicas N       replicas per shard (default 2)
 #   --shards S         shards (default 1); with S > 1 the dump spans
-#                      --destinations and shard K holds the destinations at
+#                      --destinations and shard K imports (isla import
+#                      --destinations) the destinations at
 #                      positions K, K+S, ... of that list
 #   --destinations L   destinations of the dump (default: PMI,IBZ,AYT,HER when
 #                      S > 1, else Mallorca with ../shared/data/hotels.csv)
@@ -127,8 +128,9 @@ shard_dests() {
   (IFS=,; echo "${out[*]}")
 }
 
-# Writes the dump of seed $1 for every builder: DIR/data/dump-K.csv and
-# the hotels file DIR/data/hotels.csv.
+# Writes the dump of seed $1 and its hotels file DIR/data/hotels.csv: one
+# destination (DIR/data/dump-0.csv), or several (DIR/data/dump-all.csv, of
+# which each shard's builder imports its destinations).
 make_dumps() {
   local s=$1 k
   mkdir -p "$dir/data"
@@ -139,47 +141,14 @@ make_dumps() {
   fi
   "$bin" gen --offers "$offers" --seed "$s" --destinations "$destinations" \
     --hotels-out "$dir/data/hotels.csv" --out "$dir/data/dump-all.csv"
-  # `isla import` has no destination filter: each shard's dump is the
-  # rows of the hotels of its destinations (unknown hotels: the airport
-  # their outbound flight arrives at).
-  local specs=()
-  for ((k = 0; k < shards; k++)); do specs+=("$(shard_dests "$k")"); done
-  python3 - "$dir/data" "${specs[@]}" <<'PY'
-import csv, sys
-d, specs = sys.argv[1], sys.argv[2:]
-dest_of = {}
-with open(f"{d}/hotels.csv", newline="") as f:
-    r = csv.reader(f, delimiter=";")
-    head = next(r)
-    di = head.index("destination")
-    for row in r:
-        if row:
-            dest_of[row[0]] = row[di].upper()
-shard_of = {}
-for k, spec in enumerate(specs):
-    for code in spec.split(","):
-        shard_of[code.strip().upper()] = k
-outs = [open(f"{d}/dump-{k}.csv", "w", newline="") for k in range(len(specs))]
-with open(f"{d}/dump-all.csv", newline="") as f:
-    header = f.readline()
-    for o in outs:
-        o.write(header)
-    cols = next(csv.reader([header]))
-    arr = cols.index("outboundarrivalairport")
-    for line in f:
-        row = next(csv.reader([line]))
-        dest = dest_of.get(row[0]) or row[arr].upper()
-        k = shard_of.get(dest)
-        if k is not None:
-            outs[k].write(line)
-for o in outs:
-    o.close()
-PY
 }
 
-import_into() { # import_into K: dump-K.csv -> builder-K's data directory
-  local k=$1
-  "$bin" import --offers "$dir/data/dump-$k.csv" --hotels "$dir/data/hotels.csv" \
+import_into() { # import_into K: shard K's destinations of the dump -> builder-K's data directory
+  local k=$1 args=(--offers "$dir/data/dump-0.csv")
+  if [ -f "$dir/data/dump-all.csv" ]; then
+    args=(--offers "$dir/data/dump-all.csv" --destinations "$(shard_dests "$k")")
+  fi
+  "$bin" import "${args[@]}" --hotels "$dir/data/hotels.csv" \
     --data "$dir/builder-$k" --quiet >>"$dir/logs/import-$k.log" 2>&1 \
     || { echo "cluster.sh: import for shard $k failed; see $dir/logs/import-$k.log" >&2; return 1; }
 }

@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "dest/dest.h"
 #include "import/import.h"
 
 static void usage(FILE *f)
@@ -27,6 +28,9 @@ static void usage(FILE *f)
           "                        (default 50; none: no check)\n"
           "  --min-rows N          refuse a dump with fewer than N offers (default 1)\n"
           "  --threads N           parse/build threads (default: one per core)\n"
+          "  --destinations L      only offers flying to these destinations (IATA codes\n"
+          "                        or names, comma-separated: PMI,IBZ,Kreta): a shard's\n"
+          "                        share of one dump; other rows are skipped, not rejected\n"
           "  --quiet               no progress lines\n"
           "\n"
           "Rejected rows are listed with line number and reason in\n"
@@ -55,6 +59,7 @@ int cmd_import(int argc, char **argv)
 {
     import_options opt = {.max_rejects = 10000, .max_shrink_pct = 50, .progress = true};
     const char *v;
+    static char dests[64][4];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
@@ -73,6 +78,30 @@ int cmd_import(int argc, char **argv)
             opt.min_offers = (uint64_t)arg_int("--min-rows", v, 1, INT64_MAX / 2);
         } else if (arg_value(argc, argv, &i, "--threads", &v)) {
             opt.threads = (int)arg_int("--threads", v, 1, 256);
+        } else if (arg_value(argc, argv, &i, "--destinations", &v)) {
+            /* Codes or names, each resolved to the code offers fly to. */
+            opt.n_destinations = 0;
+            for (const char *p = v;;) {
+                const char *comma = strchr(p, ',');
+                size_t n = comma ? (size_t)(comma - p) : strlen(p);
+                while (n > 0 && *p == ' ')
+                    p++, n--;
+                while (n > 0 && p[n - 1] == ' ')
+                    n--;
+                if (n == 0 || !dest_resolve(p, n, dests[opt.n_destinations])) {
+                    fprintf(stderr, "isla import: --destinations: '%.*s' is not an IATA code or a known destination "
+                            "name (e.g. PMI,IBZ,Kreta)\n", (int)(n > 40 ? 40 : n), p);
+                    return 2;
+                }
+                if (++opt.n_destinations == 64 && comma) {
+                    fprintf(stderr, "isla import: --destinations: at most 64\n");
+                    return 2;
+                }
+                if (!comma)
+                    break;
+                p = comma + 1;
+            }
+            opt.destinations = (const char (*)[4])dests;
         } else if (!strcmp(argv[i], "--quiet")) {
             opt.progress = false;
         } else {
@@ -103,6 +132,9 @@ int cmd_import(int argc, char **argv)
             (unsigned long long)s->unknown_hotel_rows, (unsigned long long)res.hotels_unknown, secs,
             res.seconds_parse, res.seconds_build, res.seconds_write,
             secs > 0 ? (double)s->rows / secs / 1e6 : 0.0, secs > 0 ? (double)s->bytes / secs / 1e6 : 0.0);
+    if (opt.n_destinations > 0)
+        fprintf(stderr, "  rows of other destinations skipped: %llu\n",
+                (unsigned long long)res.skipped_other_destinations);
     if (s->rejected || s->duplicates)
         fprintf(stderr, "  rejected and duplicate rows: %s/rejects.csv\n", res.gen_dir);
     return 0;

@@ -68,7 +68,7 @@ typedef struct {
     /* results, indexed by chunk seq */
     chunk_result *results;
     size_t n_results, cap_results;
-    atomic_ullong rows_done, rejected;
+    atomic_ullong rows_done, rejected, skipped;
     atomic_bool abort;
 } pipeline;
 
@@ -142,7 +142,11 @@ static void parse_chunk(pipeline *p, row_parser *rp, chunk *c, chunk_result *r)
         return;
     }
     const char *s = c->data, *end = c->data + c->len;
-    uint32_t line = 0, rejected = 0;
+    uint32_t line = 0, rejected = 0, skipped = 0;
+    /* --destinations: the verdict per airport id, decided on first sight
+     * in this chunk (-1 not yet), so a row costs one byte lookup. */
+    int8_t keep[256];
+    memset(keep, -1, sizeof keep);
     while (s < end) {
         const char *nl = memchr(s, '\n', (size_t)(end - s));
         const char *e = nl ? nl : end;
@@ -161,9 +165,21 @@ static void parse_chunk(pipeline *p, row_parser *rp, chunk *c, chunk_result *r)
             }
             offer_row *row = &r->rows[r->n_rows];
             if (row_parse(rp, s, n, row, why, sizeof why) == 0) {
-                row->chunk = c->seq;
-                row->line = line;
-                r->n_rows++;
+                uint8_t a = row->detail.out_arr_airport;
+                if (p->opt->n_destinations > 0 && keep[a] < 0) {
+                    const char *code = p->dicts[STORE_DICT_AIRPORT].values[a];
+                    keep[a] = 0;
+                    for (size_t k = 0; k < p->opt->n_destinations; k++)
+                        if (!strcmp(code, p->opt->destinations[k]))
+                            keep[a] = 1;
+                }
+                if (p->opt->n_destinations > 0 && !keep[a]) {
+                    skipped++;
+                } else {
+                    row->chunk = c->seq;
+                    row->line = line;
+                    r->n_rows++;
+                }
             } else {
                 add_reject(r, &rej_cap, line, why, s, n);
                 rejected++;
@@ -174,6 +190,7 @@ static void parse_chunk(pipeline *p, row_parser *rp, chunk *c, chunk_result *r)
     r->n_lines = line;
     atomic_fetch_add(&p->rows_done, r->n_rows);
     atomic_fetch_add(&p->rejected, rejected);
+    atomic_fetch_add(&p->skipped, skipped);
 }
 
 static void *worker(void *arg)
@@ -702,6 +719,7 @@ int import_run(const import_options *opt, import_result *res, char *err, size_t 
         goto out;
     built = true;
     res->seconds_build = clock_mono_s() - t0 - res->seconds_parse;
+    res->skipped_other_destinations = atomic_load(&p->skipped);
     res->stats.imported = bo.img.n_offers;
     res->stats.duplicates = bo.n_dups;
     res->stats.unknown_hotel_rows = bo.unknown_hotel_rows;

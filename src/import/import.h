@@ -40,12 +40,19 @@ typedef struct {
      * import.json as "origin", so a job that died after publishing can see
      * that its generation exists. NULL: none. */
     const char *origin;
+    /* Only rows flying to these destinations (their outbound arrival
+     * airport, the key a search's `destination` selects by): a shard's
+     * builder imports its share of one dump. n_destinations 0 = all. Rows
+     * of other destinations are skipped, neither imported nor rejected. */
+    const char (*destinations)[4];
+    size_t n_destinations;
 } import_options;
 
 typedef struct {
     store_import_stats stats;
     uint64_t generation;
     uint64_t hotels_known, hotels_unknown;
+    uint64_t skipped_other_destinations;
     double seconds_parse, seconds_build, seconds_write, seconds_total; /* phase timings */
     char gen_dir[4200];
 } import_result;

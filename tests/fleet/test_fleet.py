@@ -516,6 +516,12 @@ def t_bad_input(f):
           f"range: {s} {h.get('content-range')} {len(body)}")
     s, h, _ = get(builder, f"/api/admin/generations/{g}/offers.isla", dict(auth, Range=f"bytes={size}-"))
     check(s == 416 and h.get("content-range") == f"bytes */{size}", f"range past the end: {s}")
+    # isla import --destinations (the shards' import)
+    for val, want in (("PMI,XX", "'XX' is not an IATA code or a known destination name"),
+                      ("PMI,,IBZ", "'' is not an IATA code")):
+        r = subprocess.run([BIN, "import", "--offers", "-", "--hotels", "h", "--data", str(TMP / "d"),
+                            "--destinations", val], capture_output=True, text=True, timeout=10, input="")
+        check(r.returncode == 2 and want in r.stderr, f"--destinations {val}: {r.returncode} {r.stderr!r}")
     # isla pull
     r = subprocess.run([BIN, "pull", f"http://127.0.0.1:{builder}"], capture_output=True, text=True, timeout=10)
     check(r.returncode == 2 and "--data is required" in r.stderr, f"pull without --data: {r.stderr!r}")
