@@ -3,7 +3,7 @@
  * A partner presents a key (`X-API-Key: K` or `Authorization: Bearer K`).
  * Each key has a name (for people, logs and metrics) and a tier; a tier
  * sets the token-bucket rate limit of every key in it. Anonymous traffic
- * keeps the per-IP limit of http/ratelimit (or is refused with
+ * keeps the per-IP limit of util/ratelimit (or is refused with
  * --require-key); that choice is the caller's, this module only answers
  * "which key, which tier, allowed or not".
  *
