@@ -52,7 +52,7 @@ taskset -c 1 wrk -t1 -c64 -d"${secs}s" --latency "$url" | grep -E "Requests/sec|
 
 load; echo "== isla load --find-max (open loop, ${secs}/4 s steps)"
 plan 1000 "$secs" >"$work/p.yml"
-taskset -c 1 "$isla" load "$work/p.yml" --find-max --start-rate 5000 --step-duration "$(python3 -c "print(max(2, $secs / 4))")" --max-rate 400000
+taskset -c 1 "$isla" load "$work/p.yml" --find-max --start-rate 5000 --step-duration "$(python3 -c "print(max(2, $secs / 4))")" --max-rate 400000 || true
 
 load; echo "== isla load at ${rate}/s for ${secs} s (open loop)"
 plan "$rate" "$secs" >"$work/r.yml"

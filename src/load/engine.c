@@ -48,7 +48,9 @@ const char *const load_err_name[ERR_CLASSES] = {"connect refused", "connect erro
 
 #define MAX_DEPTH 10
 #define LATE_WARN_NS 1000000ull
-#define SPIN_NS 20000ull       /* see pump() */ /* an arrival started > 1 ms late counts as late */
+#define SPIN_NS 20000ull       /* see pump() */
+#define PUMP_MAX_NS 200000ull  /* longest stay in pump() before the sockets get a turn */
+#define BATCH_MAX 512          /* most arrivals started per turn */ /* an arrival started > 1 ms late counts as late */
 
 typedef struct engine engine;
 typedef struct conn conn;
@@ -1241,12 +1243,14 @@ static void tick(engine *e, uint64_t t)
 
 static void pump(engine *e)
 {
-    uint64_t t = clock_mono_ns();
+    uint64_t t = clock_mono_ns(), start = t;
     load_result *r = e->r;
     for (;;) {
-        /* arrivals that are due */
+        /* arrivals that are due, a bounded batch: the sockets must get their
+         * turn even when the generator runs behind (the rest start on the
+         * next turn, late, and are counted late) */
         int batch = 0;
-        while (e->next_arrival <= t) {
+        while (e->next_arrival <= t && batch < BATCH_MAX) {
             uint64_t late = t - e->next_arrival;
             hist_record(&r->lateness, late);
             if (late > LATE_WARN_NS)
@@ -1266,7 +1270,7 @@ static void pump(engine *e)
                 t = clock_mono_ns();
         }
         /* phase changes, once every arrival of the phase has started */
-        if (e->phase < r->nphases && t >= phase_end_ns(e)) {
+        if (e->phase < r->nphases && t >= phase_end_ns(e) && e->next_arrival > t) {
             r->phase_run[e->phase].end = e->phase_start[e->phase] + e->phase_len[e->phase];
             enter_phase(e, e->phase + 1);
             continue;
@@ -1302,7 +1306,7 @@ static void pump(engine *e)
         if (e->nheap && e->heap[0]->wake < next)
             next = e->heap[0]->wake;
         uint64_t t2 = clock_mono_ns();
-        if (next > t2 + SPIN_NS || e->done)
+        if (next > t2 + SPIN_NS || e->done || t2 - start > PUMP_MAX_NS || batch >= BATCH_MAX)
             break;
         while ((t2 = clock_mono_ns()) < next)
             ;

@@ -102,6 +102,18 @@ def t_achieved_rate():
     check(sum(s["arrivals"] for s in rep["seconds"]) == rate * secs, rep["seconds"])
 
 
+def t_high_rate_interleaves_responses():
+    # 60,000 arrivals/s (closer together than the engine's spin window) for
+    # 1 s: responses must come back during the phase, not only after it
+    # (the engine once spun through the whole phase without reading a socket)
+    rc, out, err, rep = load(plan("    - duration: 1\n      arrivalRate: 60000\n",
+                                  extra_config="  http:\n    pool: 64\n    timeout: 3\n"), "--quiet", timeout=60)
+    check(rc in (0, 1), f"rc {rc}: {err[-300:]}")
+    first = rep["seconds"][0]
+    check(first["t"] <= 1.2 and first["responses"] > 0, f"first second: {first}")
+    check(rep["phases"][0]["started"] == 60000, rep["phases"][0])
+
+
 def t_ramp_and_arrival_count():
     # 0 -> 200/s over 2 s plans 200 arrivals; arrivalCount 30 over 1 s
     rc, out, err, rep = load(plan("    - duration: 2\n      arrivalRate: 0\n      rampTo: 200\n"
@@ -503,6 +515,7 @@ def main():
             ("thresholds_fail", t_thresholds_fail),
             ("achieved_rate_within_2_percent", t_achieved_rate),
             ("ramp_pause_arrival_count", t_ramp_and_arrival_count),
+            ("high_rate_interleaves_responses", t_high_rate_interleaves_responses),
             ("sigstop_shows_in_corrected_not_service", t_sigstop_shows_in_corrected_latency),
             ("payload_substitution", t_payload_substitution),
             ("weights_within_bounds", t_weights_within_bounds),
