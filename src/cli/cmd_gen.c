@@ -31,8 +31,9 @@ static void usage(FILE *fp)
           "  --hotels-per-destination N\n"
           "                      hotels of each destination (default: by its\n"
           "                      popularity, 998 x share, 40 at least)\n"
-          "  --hotels-out FILE   write the matching hotels.csv (hotelid;hotelname;\n"
-          "                      hotelstars;destination, CRLF) to FILE\n"
+          "  --hotels-out FILE   write the generated hotels.csv (hotelid;hotelname;\n"
+          "                      hotelstars;destination, CRLF) to FILE; not with\n"
+          "                      --hotels (then FILE is the hotels already)\n"
           "  --format F          2023 (default): the header of the 2023 dump;\n"
           "                      old: departuredate/returndate instead of\n"
           "                      outbound/inbounddeparturedatetime;\n"
@@ -240,6 +241,11 @@ static int parse_options(int argc, char **argv, gen_options *o)
     }
     if (!have_offers) {
         fprintf(stderr, "isla gen: --offers N is required\n(see isla gen --help)\n");
+        return 2;
+    }
+    if (o->hotels_out && o->hotels) {
+        fprintf(stderr, "isla gen: --hotels-out writes the generated hotels; with --hotels FILE the hotels are "
+                        "FILE's already\n");
         return 2;
     }
     if (o->destinations && o->hotels) {

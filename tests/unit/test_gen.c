@@ -468,6 +468,89 @@ static void test_real_hotels_file(void **state)
     free(s);
 }
 
+/* --destinations: every offer flies to a listed destination, its hotels are
+ * that destination's (ids 10000 x its position + 1...), --hotels-out lists
+ * them with their destination, each destination has offers, and the
+ * default (Mallorca) dump is unchanged by the option existing. */
+static void test_destinations(void **state)
+{
+    (void)state;
+    assert_int_equal(run("--offers", "20000", "--destinations", "PMI,ibz,Kreta,LPA", "--hotels-out",
+                         tmp("h4.csv"), "--unquoted", "--out", tmp("d4.csv"), NULL), 0);
+    static const char *const codes[4] = {"PMI", "IBZ", "HER", "LPA"};
+    char *h = slurp(tmp("h4.csv"), NULL);
+    const char *p = h;
+    row_t r;
+    assert_true(next_row(&p, ';', &r));
+    assert_string_equal(r.f[3], "destination");
+    size_t listed = 0, per[4] = {0};
+    while (next_row(&p, ';', &r)) {
+        long id = num(r.f[0]);
+        int k = (int)(id / 10000);
+        assert_true(k >= 0 && k < 4 && id % 10000 >= 1);
+        assert_string_equal(r.f[3], codes[k]);
+        per[k]++;
+        listed++;
+    }
+    for (int k = 0; k < 4; k++)
+        assert_true(per[k] >= 40); /* every destination its own hotels */
+    assert_int_equal(per[0], 998);   /* Mallorca: as many as the real file */
+    free(h);
+    char *s = slurp(tmp("d4.csv"), NULL);
+    p = s;
+    next_row(&p, ',', &r);
+    int ch = col(&r, "hotelid"), ca = col(&r, "outboundarrivalairport"), ci = col(&r, "inbounddepartureairport");
+    size_t rows = 0, offers[4] = {0};
+    while (next_row(&p, ',', &r)) {
+        rows++;
+        long id = num(r.f[ch]);
+        int k = -1;
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(r.f[ca], codes[i]))
+                k = i;
+        assert_true(k >= 0);
+        assert_string_equal(r.f[ci], r.f[ca]); /* back from where they went */
+        /* known hotels of that destination, or its unknown ids (100000 + 1000 k ...) */
+        assert_true((id / 10000 == k && id % 10000 >= 1 && id < 100000) || (id - 100000) / 1000 == k);
+        offers[k]++;
+    }
+    assert_int_equal(rows, 20000);
+    for (int k = 0; k < 4; k++)
+        assert_true(offers[k] > 1000);
+    assert_true(offers[0] > offers[3]); /* Mallorca sells most */
+    free(s);
+    /* the same options, the same bytes */
+    assert_int_equal(run("--offers", "20000", "--destinations", "PMI,IBZ,HER,LPA", "--unquoted", "--out",
+                         tmp("d4b.csv"), NULL), 0);
+    size_t n1, n2;
+    char *a = slurp(tmp("d4.csv"), &n1), *b = slurp(tmp("d4b.csv"), &n2);
+    assert_true(n1 == n2 && !memcmp(a, b, n1));
+    free(a);
+    free(b);
+    /* without it: Mallorca, every offer to PMI */
+    assert_int_equal(run("--offers", "2000", "--unquoted", "--hotels-out", tmp("h1.csv"), "--out", tmp("d1.csv"),
+                         NULL), 0);
+    s = slurp(tmp("d1.csv"), NULL);
+    p = s;
+    next_row(&p, ',', &r);
+    ca = col(&r, "outboundarrivalairport");
+    while (next_row(&p, ',', &r))
+        assert_string_equal(r.f[ca], "PMI");
+    free(s);
+    h = slurp(tmp("h1.csv"), NULL);
+    assert_int_equal(count_lines(h), 999);
+    free(h);
+    /* bad input: exit 2 */
+    assert_int_equal(run("--offers", "1", "--destinations", "PMI,Atlantis", NULL), 2);
+    assert_int_equal(run("--offers", "1", "--destinations", "PMI,pmi", NULL), 2);
+    assert_int_equal(run("--offers", "1", "--destinations", "PMI,,IBZ", NULL), 2);
+    assert_int_equal(run("--offers", "1", "--destinations", "", NULL), 2);
+    assert_int_equal(run("--offers", "1", "--destinations", "PMI", "--hotels", tmp("h1.csv"), NULL), 2);
+    assert_int_equal(run("--offers", "1", "--hotels", tmp("h1.csv"), "--hotels-out", tmp("x.csv"), NULL), 2);
+    assert_int_equal(run("--offers", "1", "--destinations", "PMI", "--hotels-per-destination", "0", NULL), 2);
+    assert_int_equal(run("--offers", "1", "--hotels-out", "/nonexistent-dir/h.csv", NULL), 1);
+}
+
 static void test_bad_usage(void **state)
 {
     (void)state;
@@ -526,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_hotels_file_and_unknown),
         cmocka_unit_test(test_real_hotels_file),
+        cmocka_unit_test(test_destinations),
         cmocka_unit_test(test_bad_usage),
         cmocka_unit_test(test_write_error),
     };
