@@ -109,7 +109,12 @@ static void on_hup_signal(int sig)
 
 /* ---- listening and connections ------------------------------------------ */
 
-static int open_listener(const char *host, int port, char *err, size_t errlen)
+/* share: SO_REUSEPORT, one listener per worker thread. Without it the bind
+ * fails when anything listens on the port already, which is how start-up
+ * tells a port in use: with SO_REUSEPORT a second isla (same user) would
+ * bind too and the kernel would silently split the connections between the
+ * two processes. */
+static int open_listener(const char *host, int port, bool share, char *err, size_t errlen)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
@@ -130,7 +135,8 @@ static int open_listener(const char *host, int port, char *err, size_t errlen)
         int on = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
         /* One listener per worker thread, the kernel spreading connections. */
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+        if (share)
+            setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
         /* Linux copies this to accepted sockets; on_accept sets it again. */
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
         if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, H2O_SOMAXCONN) == 0)
@@ -456,8 +462,16 @@ int server_run(const server_config *cfg)
     if (srv->workers == NULL)
         return 1;
     int port = (int)cfg->port;
+    if (port != 0) { /* is the port free? (see open_listener) */
+        int probe = open_listener(cfg->host, port, false, err, sizeof(err));
+        if (probe < 0) {
+            oplog("isla: %s", err);
+            return 1;
+        }
+        close(probe);
+    }
     for (unsigned i = 0; i < srv->n_workers; i++) {
-        int fd = open_listener(cfg->host, port, err, sizeof(err));
+        int fd = open_listener(cfg->host, port, true, err, sizeof(err));
         if (fd < 0) {
             oplog("isla: %s", err);
             for (unsigned k = 0; k < i; k++)

@@ -499,6 +499,26 @@ def t_drain_bounded(tmp, data):
         srv.stop()
 
 
+def t_port_in_use(tmp, data):
+    """A second serve on a port in use fails at start, naming the port:
+    SO_REUSEPORT alone would let it bind and take half the connections."""
+    first = Server(data, ["--threads", "2"])
+    try:
+        first.wait_health()
+        second = Server(data, ["--threads", "2"], port=first.port)
+        try:
+            rc = second.proc.wait(timeout=20)
+            log = second.log_text()
+        except subprocess.TimeoutExpired:
+            raise Fail(f"a second serve on port {first.port} in use kept running")
+        finally:
+            second.stop()
+        check(rc == 1 and str(first.port) in log and "in use" in log, f"exit {rc}: {log[-300:]}")
+        check(first.health()[0] == 200, "the first server stopped answering")
+    finally:
+        first.stop()
+
+
 def t_max_connections(tmp, data):
     srv = Server(data, ["--max-connections", "3", "--threads", "1"])
     try:
@@ -583,6 +603,7 @@ def main():
             run_test("drain is bounded", t_drain_bounded, tmp, data2)
             run_test("stats stream soak: no stall, no growth", t_stream_soak, tmp, data2)
             run_test("max connections", t_max_connections, tmp, data2)
+            run_test("a second serve on a port in use fails", t_port_in_use, tmp, data2)
             run_test("all threads serve; memory log", t_threads, tmp, data2)
     finally:
         if srv is not None:
