@@ -375,6 +375,10 @@ static void best_in_group(const store_t *s, const search_t *q, uint32_t gi, hote
         acc[k] = (run_acc){s, q, 0, UINT32_MAX, 0};
         if (q->min_stars_x10 && s->hotels[run->hotel].stars_x10 < q->min_stars_x10)
             continue;
+        /* no departure of the run in the window: nothing to search (common
+         * in the long-stay groups a search without duration reads) */
+        if (run->max_day < q->earliest || run->min_day > last_day)
+            continue;
         bool covers = day_index_ok && covers_run(s, q, run);
         if (covers && q->earliest <= run->min_day && run->max_day <= last_day) {
             acc[k] = (run_acc){s, q, run->count, run->min_price, run->best}; /* the whole run matches */
