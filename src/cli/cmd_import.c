@@ -57,7 +57,7 @@ static void on_sigbus(int sig)
 
 int cmd_import(int argc, char **argv)
 {
-    import_options opt = {.max_rejects = 10000, .max_shrink_pct = 50, .progress = true};
+    import_options opt = {.max_rejects = 10000, .max_shrink_pct = IMPORT_MAX_SHRINK_DEFAULT, .progress = true};
     const char *v;
     static char dests[64][4];
     for (int i = 1; i < argc; i++) {

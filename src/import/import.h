@@ -15,6 +15,11 @@
 
 #include "store/store.h"
 
+/* The shrink guard every import applies unless told otherwise: a dump with
+ * less than half the offers served is far more often a broken export than
+ * a real change (docs/OPERATIONS.md). */
+#define IMPORT_MAX_SHRINK_DEFAULT 50
+
 typedef struct {
     const char *offers_path;  /* "-" = standard input; gzip is detected */
     const char *hotels_path;
@@ -24,7 +29,7 @@ typedef struct {
     /* The shrink guard: refuse (publish nothing) if the new generation has
      * fewer than min_offers offers, or more than max_shrink_pct percent
      * fewer than the generation served now. 0 = no check (`isla import`
-     * defaults to max_shrink_pct 50). */
+     * and import jobs use IMPORT_MAX_SHRINK_DEFAULT). */
     uint64_t min_offers;
     int max_shrink_pct;
     bool progress;            /* progress lines on stderr */

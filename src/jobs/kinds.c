@@ -195,6 +195,7 @@ job_outcome job_run_import(job_ctx *ctx, const job *j, buf_t *result, char *err,
         .hotels_path = local[1],
         .data_dir = cfg->data_dir,
         .max_rejects = 10000,
+        .max_shrink_pct = IMPORT_MAX_SHRINK_DEFAULT, /* as isla import: a half-size dump is refused */
         .on_progress = on_import,
         .progress_ud = &ph,
         .cancel = job_stop_flag(ctx),

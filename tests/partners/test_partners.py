@@ -298,6 +298,24 @@ def t_import_url(tmp, data, web, base):
         srv.stop()
 
 
+def t_import_shrink(tmp, data, web, base):
+    """An import job applies the shrink guard of isla import: a dump with a
+    tenth of the offers served is refused, and the served generation stays."""
+    srv = Server(data, ["--admin-token", TOKEN])
+    try:
+        h0 = srv.wait_health()
+        s, _, b = jreq(srv, "POST", "/api/admin/imports",
+                       {"offers": base + "/small.csv.gz", "hotels": base + "/hotels.csv"})
+        check(s == 202, f"submit: {s} {b}")
+        jid = b["job"]["id"]
+        job = wait_job(srv, jid, lambda j: j["status"] in ("retrying", "dead", "done"), 60)
+        check(job["status"] != "done" and "max-shrink" in (job.get("error") or ""), f"half-size dump: {job}")
+        check(srv.health()[1]["generation"] == h0["generation"], "a shrunken dump was published")
+        jreq(srv, "DELETE", f"/api/admin/jobs/{jid}")
+    finally:
+        srv.stop()
+
+
 def t_import_killed(tmp, data, web, base):
     Files.stall.set()
     Files.started.clear()
@@ -660,6 +678,9 @@ def main():
         gen = subprocess.run([BIN, "gen", "--offers", "30000", "--seed", "42", "--hotels", HOTELS],
                              capture_output=True, timeout=120)
         (files / "offers.csv.gz").write_bytes(gzip.compress(gen.stdout, 1))
+        small = subprocess.run([BIN, "gen", "--offers", "2000", "--seed", "43", "--hotels", HOTELS],
+                               capture_output=True, timeout=120)
+        (files / "small.csv.gz").write_bytes(gzip.compress(small.stdout, 1))
         shutil.copy(HOTELS, files / "hotels.csv")
         web, base = file_server(files)
         if ok:
@@ -667,6 +688,7 @@ def main():
             run_test("revocation within a second; keys never logged", t_revocation, tmp, data)
             run_test("--require-key", t_require_key, tmp, data)
             run_test("import job from a URL serves the new generation", t_import_url, tmp, data, web, base)
+            run_test("an import job keeps the shrink guard", t_import_shrink, tmp, data, web, base)
             run_test("import killed mid-way finishes exactly once", t_import_killed, tmp, data, web, base)
             run_test("crash after publishing: not imported twice", t_crash_after_publish, tmp, data, web, base)
             run_test("daily import schedule, once per day", t_schedule, tmp, data, web, base)
