@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jobs/runner.h"
+#include "keys/keys.h"
 #include "util/digits.h"
 
 char *admin_body(const api_call *c, api_response *res)
@@ -124,4 +125,63 @@ void admin_job_answer(jobs_db *db, int64_t id, int status, api_response *res)
     job_to_json(&j, &res->body);
     buf_putc(&res->body, '}');
     job_free(&j);
+}
+
+void admin_job_submit(const char *kind, const char *payload, const char *idem, api_response *res)
+{
+    char err[1024];
+    bool existed;
+    jobs_db *db = jobs_db_acquire();
+    int64_t id = jobs_submit(db, kind, payload, idem, jobs_max_attempts(kind), 0, &existed, err, sizeof err);
+    if (id < 0)
+        api_error(res, 500, "jobs_error", NULL, "%s", err);
+    else
+        admin_job_answer(db, id, existed ? 200 : 202, res);
+    jobs_db_release();
+    if (id > 0 && !existed)
+        jobs_wake();
+}
+
+keys_db *admin_keys_open(const api_call *c, api_response *res)
+{
+    char err[512];
+    if (c->env == NULL || c->env->data_dir == NULL || !keys_runtime_on()) {
+        api_error(res, 503, "keys_disabled", NULL, "this server has no key store (see the log)");
+        return NULL;
+    }
+    keys_db *db = keys_db_open(c->env->data_dir, err, sizeof err);
+    if (db == NULL)
+        api_error(res, 500, "keys_error", NULL, "%s", err);
+    return db;
+}
+
+bool admin_key_name(const api_call *c, char name[KEYS_NAME_MAX + 2], api_response *res)
+{
+    snprintf(name, KEYS_NAME_MAX + 2, "%.*s", (int)(c->id_len <= KEYS_NAME_MAX ? c->id_len : KEYS_NAME_MAX + 1), c->id);
+    if (keys_valid_name(name))
+        return true;
+    api_error(res, 400, "invalid_parameter", "name", "a key name is 1 to %d characters of A-Z a-z 0-9 . _ -", KEYS_NAME_MAX);
+    return false;
+}
+
+bool admin_keys_failed(keys_rc r, const char *name, const char *err, api_response *res)
+{
+    if (r == KEYS_NOT_FOUND)
+        api_error(res, 404, "key_not_found", "name", "no active key named '%s'", name);
+    else if (r != KEYS_OK)
+        api_error(res, 500, "keys_error", NULL, "%s", err);
+    return r != KEYS_OK;
+}
+
+void admin_key_answer(int status, const char *name, const char *tier, const char *key, api_response *res)
+{
+    res->status = status;
+    res->content_type = "application/json";
+    BUF_LIT(&res->body, "{\"name\":");
+    buf_put_json_str(&res->body, name, strlen(name));
+    BUF_LIT(&res->body, ",\"tier\":");
+    buf_put_json_str(&res->body, tier, strlen(tier));
+    BUF_LIT(&res->body, ",\"key\":");
+    buf_put_json_str(&res->body, key, strlen(key));
+    buf_putc(&res->body, '}');
 }

@@ -61,17 +61,8 @@ void api_admin_exports(const api_call *c, api_response *res)
         buf_free(&p);
         goto out;
     }
-    bool existed;
-    jobs_db *db = jobs_db_acquire();
-    int64_t id = jobs_submit(db, "export", p.data, idem, jobs_max_attempts("export"), 0, &existed, err, sizeof err);
-    if (id < 0)
-        api_error(res, 500, "jobs_error", NULL, "%s", err);
-    else
-        admin_job_answer(db, id, existed ? 200 : 202, res);
-    jobs_db_release();
+    admin_job_submit("export", p.data, idem, res);
     buf_free(&p);
-    if (id > 0 && !existed)
-        jobs_wake();
 out:
     free(body);
     free(query);

@@ -17,22 +17,9 @@ static void put_ms(buf_t *b, const char *name, int64_t ms)
         BUF_LIT(b, "null");
 }
 
-static keys_db *open_keys(const api_call *c, api_response *res)
-{
-    char err[512];
-    if (c->env == NULL || c->env->data_dir == NULL || !keys_runtime_on()) {
-        api_error(res, 503, "keys_disabled", NULL, "this server has no key store (see the log)");
-        return NULL;
-    }
-    keys_db *db = keys_db_open(c->env->data_dir, err, sizeof err);
-    if (db == NULL)
-        api_error(res, 500, "keys_error", NULL, "%s", err);
-    return db;
-}
-
 void api_admin_keys(const api_call *c, api_response *res)
 {
-    keys_db *db = open_keys(c, res);
+    keys_db *db = admin_keys_open(c, res);
     if (db == NULL)
         return;
     char err[512];
@@ -51,15 +38,7 @@ void api_admin_keys(const api_call *c, api_response *res)
                 keys_rc r = keys_add(db, name, tier, key, err, sizeof err);
                 if (r == KEYS_OK) {
                     keys_refresh();
-                    res->status = 201;
-                    res->content_type = "application/json";
-                    BUF_LIT(&res->body, "{\"name\":");
-                    buf_put_json_str(&res->body, name, strlen(name));
-                    BUF_LIT(&res->body, ",\"tier\":");
-                    buf_put_json_str(&res->body, tier, strlen(tier));
-                    BUF_LIT(&res->body, ",\"key\":");
-                    buf_put_json_str(&res->body, key, strlen(key));
-                    buf_putc(&res->body, '}');
+                    admin_key_answer(201, name, tier, key, res);
                 } else if (r == KEYS_EXISTS) {
                     api_error(res, 409, "key_exists", "name", "%s", err);
                 } else if (r == KEYS_BAD_INPUT) {
