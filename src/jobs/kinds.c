@@ -3,7 +3,7 @@
  * nothing behind but a temp file (replaced on the next attempt), an export
  * rewrites its file, a webhook receiver gets the alert again (alerts are
  * idempotent for their receivers: kind, status and time identify one). */
-#include "jobs/runner.h"
+#include "jobs/kinds.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -89,7 +89,7 @@ static void report(phase *ph, uint64_t rows, double fraction)
     double pct = fraction >= 0 ? ph->base + ph->span * fraction : -1;
     double el = clock_mono_s() - ph->t0;
     double eta = pct > 1 ? el * (100 - pct) / pct : -1;
-    job_progress(ph->ctx, rows, pct, eta);
+    ph->ctx->progress(ph->ctx->runner, rows, pct, eta);
 }
 
 static void on_download(void *ud, uint64_t got, int64_t total)
@@ -137,7 +137,7 @@ static uint64_t published_by(const char *data_dir, int64_t id, char *summary, si
 
 job_outcome job_run_import(job_ctx *ctx, const job *j, buf_t *result, char *err, size_t errlen)
 {
-    const jobs_config *cfg = job_config(ctx);
+    const jobs_config *cfg = ctx->cfg;
     char field[32];
     if (!jobs_check_import(j->payload, field, sizeof field, err, errlen))
         return JOB_OUT_FAIL_PERMANENT;
@@ -180,7 +180,7 @@ job_outcome job_run_import(job_ctx *ctx, const job *j, buf_t *result, char *err,
         ph.span = i == 0 ? 30 : 0;
         char e[512];
         downloaded[i] = true;
-        if (!webclient_download(src[i], local[i], i == 0 ? on_download : NULL, &ph, job_stop_flag(ctx), e,
+        if (!webclient_download(src[i], local[i], i == 0 ? on_download : NULL, &ph, ctx->stop, e,
                                 sizeof e)) {
             snprintf(err, errlen, "%s: downloading %s: %s", i ? "hotels" : "offers", src[i], e);
             goto done;
@@ -198,7 +198,7 @@ job_outcome job_run_import(job_ctx *ctx, const job *j, buf_t *result, char *err,
         .max_shrink_pct = IMPORT_MAX_SHRINK_DEFAULT, /* as isla import: a half-size dump is refused */
         .on_progress = on_import,
         .progress_ud = &ph,
-        .cancel = job_stop_flag(ctx),
+        .cancel = ctx->stop,
         .origin = origin,
     };
     import_result *res = malloc(sizeof *res);
@@ -212,7 +212,7 @@ job_outcome job_run_import(job_ctx *ctx, const job *j, buf_t *result, char *err,
                "\"seconds\":%.3f}",
                (unsigned long long)res->generation, (unsigned long long)s->rows, (unsigned long long)s->imported,
                (unsigned long long)s->rejected, (unsigned long long)s->duplicates, res->seconds_total);
-    job_progress(ctx, s->rows, 100, 0);
+    ctx->progress(ctx->runner, s->rows, 100, 0);
     if (cfg->published)
         cfg->published(cfg->ud, res->generation);
     free(res);
@@ -312,7 +312,7 @@ static bool write_csv(const char *json, FILE *f, uint64_t *rows, char *err, size
 
 job_outcome job_run_export(job_ctx *ctx, const job *j, buf_t *result, char *err, size_t errlen)
 {
-    const jobs_config *cfg = job_config(ctx);
+    const jobs_config *cfg = ctx->cfg;
     char field[32], *qs, *format;
     if (!export_args(j->payload, &qs, &format, field, sizeof field, err, errlen))
         return JOB_OUT_FAIL_PERMANENT;
@@ -334,7 +334,7 @@ job_outcome job_run_export(job_ctx *ctx, const job *j, buf_t *result, char *err,
     }
     buf_putc(&res.body, '\0');
     res.body.len--;
-    job_progress(ctx, 0, 50, -1);
+    ctx->progress(ctx->runner, 0, 50, -1);
     char dir[4200], tmp[4320], path[4300];
     snprintf(dir, sizeof dir, "%s/exports", cfg->data_dir);
     mkdir(dir, 0755);
@@ -374,7 +374,7 @@ job_outcome job_run_export(job_ctx *ctx, const job *j, buf_t *result, char *err,
                "\"download\":\"/api/admin/jobs/%lld/download\"}",
                format, (unsigned long long)rows, (long long)sb.st_size, (unsigned long long)s->generation,
                (long long)j->id, format, (long long)j->id);
-    job_progress(ctx, rows, 100, 0);
+    ctx->progress(ctx->runner, rows, 100, 0);
     out = JOB_OUT_OK;
 done:
     buf_free(&res.body);
@@ -464,7 +464,7 @@ bool jobs_schedule_next(jobs_db *db, const jobs_config *cfg, int64_t now_ms, cha
 
 job_outcome job_run_schedule(job_ctx *ctx, const job *j, buf_t *result, char *err, size_t errlen)
 {
-    const jobs_config *cfg = job_config(ctx);
+    const jobs_config *cfg = ctx->cfg;
     char field[32], *day = NULL, *offers = NULL, *hotels = NULL;
     if (!need_string(j->payload, "day", &day, field, sizeof field, err, errlen) ||
         !need_string(j->payload, "offers", &offers, field, sizeof field, err, errlen) ||
@@ -485,7 +485,7 @@ job_outcome job_run_schedule(job_ctx *ctx, const job *j, buf_t *result, char *er
     char idem[48];
     snprintf(idem, sizeof idem, "import:%s", day);
     bool existed;
-    jobs_db *db = jobs_db_acquire();
+    jobs_db *db = ctx->db_acquire();
     int64_t id = jobs_submit(db, "import", p.data, idem, cfg->import_attempts, 0, &existed, err, errlen);
     /* The next slot after this job's own (not after now: a job run early,
      * or late after downtime, still schedules the day after its day). */
@@ -496,7 +496,7 @@ job_outcome job_run_schedule(job_ctx *ctx, const job *j, buf_t *result, char *er
         jobs_next_slot(cfg->schedule_at, (int64_t)days_from_civil(y, mo, d) * 86400000 - 1, &own) && own > base)
         base = own;
     bool next = id > 0 && (cfg->schedule_at == NULL || jobs_schedule_next(db, cfg, base, err, errlen));
-    jobs_db_release();
+    ctx->db_release();
     buf_free(&p);
     free(day);
     free(offers);
@@ -504,6 +504,6 @@ job_outcome job_run_schedule(job_ctx *ctx, const job *j, buf_t *result, char *er
     if (id <= 0 || !next)
         return JOB_OUT_FAIL;
     buf_printf(result, "{\"import\":%lld,\"existed\":%s}", (long long)id, existed ? "true" : "false");
-    jobs_wake();
+    ctx->wake();
     return JOB_OUT_OK;
 }

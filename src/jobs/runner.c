@@ -32,10 +32,6 @@ typedef struct {
     uint64_t last_beat_ms;
 } slot;
 
-struct job_ctx {
-    slot *s;
-    const jobs_config *cfg;
-};
 
 typedef struct {
     const char *kind;
@@ -157,25 +153,15 @@ uint64_t jobs_events_last(void)
 
 /* ---- job context ---------------------------------------------------------- */
 
-void job_progress(job_ctx *ctx, uint64_t rows, double percent, double eta_s)
+static void slot_progress(void *runner, uint64_t rows, double percent, double eta_s)
 {
-    slot *s = ctx->s;
+    slot *s = runner;
     pthread_mutex_lock(&s->lock);
     s->rows = rows;
     s->percent = percent;
     s->eta_s = eta_s;
     s->changed = true;
     pthread_mutex_unlock(&s->lock);
-}
-
-const _Atomic bool *job_stop_flag(job_ctx *ctx)
-{
-    return &ctx->s->stop;
-}
-
-const jobs_config *job_config(job_ctx *ctx)
-{
-    return ctx->cfg;
 }
 
 void jobs_cancel_running(int64_t id)
@@ -250,7 +236,13 @@ static void *worker_main(void *arg)
         oplog("isla: jobs: %s job %lld started (attempt %u of %u)", j.kind, (long long)j.id, j.attempts,
               j.max_attempts);
 
-        job_ctx ctx = {.s = s, .cfg = &R.cfg};
+        job_ctx ctx = {.cfg = &R.cfg,
+                       .stop = &s->stop,
+                       .runner = s,
+                       .progress = slot_progress,
+                       .db_acquire = jobs_db_acquire,
+                       .db_release = jobs_db_release,
+                       .wake = jobs_wake};
         buf_t result = {0};
         err[0] = '\0';
         job_fn fn = fn_of(j.kind);

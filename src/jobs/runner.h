@@ -31,31 +31,11 @@
 #include <stdint.h>
 
 #include "jobs/jobs.h"
-#include "store/store.h"
+#include "jobs/kinds.h"
 #include "util/buf.h"
 
 #define JOBS_EVENT_RING 256
 
-typedef struct {
-    const char *data_dir;
-    uint64_t lease_ms;
-    uint64_t backoff_base_ms, backoff_cap_ms;
-    uint64_t webhook_backoff_ms;  /* webhooks' own base: alerts are urgent */
-    uint64_t retention_ms;        /* ended jobs (and export files) are deleted after this; 0 = kept */
-    uint32_t import_attempts, export_attempts, webhook_attempts;
-    const char *schedule_at;      /* "HH:MM" (UTC) or NULL */
-    const char *schedule_offers, *schedule_hotels;
-    /* The host (the server): told of a new generation; lends the serving
-     * store (retained; the runner releases it). */
-    void (*published)(void *ud, uint64_t generation);
-    store_t *(*acquire_store)(void *ud);
-    /* Runs the bestOffersByHotel search of query string qs on s for an
-     * export, writing the answer's JSON to body; returns its HTTP status
-     * (body then holds the error). The host passes the API's: jobs sit
-     * below the API, whose admin endpoints queue them. */
-    int (*search)(store_t *s, const char *qs, size_t n, buf_t *body);
-    void *ud;
-} jobs_config;
 
 bool jobs_start(const jobs_config *cfg, char *err, size_t errlen);
 /* Stops the workers: running jobs are asked to stop and given back to the
@@ -86,33 +66,5 @@ uint64_t jobs_events_last(void);
  * second by the keeper. */
 void jobs_render_stats(buf_t *b);        /* a JSON object */
 void jobs_render_prometheus(buf_t *b);   /* Prometheus text lines */
-
-/* ---- for job functions -------------------------------------------------- */
-
-typedef struct job_ctx job_ctx;
-typedef job_outcome (*job_fn)(job_ctx *ctx, const job *j, buf_t *result, char *err, size_t errlen);
-
-void job_progress(job_ctx *ctx, uint64_t rows, double percent, double eta_s);
-/* Set when the job was cancelled or the server stops. */
-const _Atomic bool *job_stop_flag(job_ctx *ctx);
-const jobs_config *job_config(job_ctx *ctx);
-
-/* The kinds (kinds.c). */
-job_outcome job_run_import(job_ctx *ctx, const job *j, buf_t *result, char *err, size_t errlen);
-job_outcome job_run_export(job_ctx *ctx, const job *j, buf_t *result, char *err, size_t errlen);
-job_outcome job_run_webhook(job_ctx *ctx, const job *j, buf_t *result, char *err, size_t errlen);
-job_outcome job_run_schedule(job_ctx *ctx, const job *j, buf_t *result, char *err, size_t errlen);
-
-/* Submits the schedule job of the next HH:MM (idempotent per day). */
-bool jobs_schedule_next(jobs_db *db, const jobs_config *cfg, int64_t now_ms, char *err, size_t errlen);
-/* The next time HH:MM (UTC) after now_ms; false if at is not HH:MM. */
-bool jobs_next_slot(const char *at, int64_t now_ms, int64_t *slot_ms);
-
-/* Payload validation shared by the API and the kinds: true if fine, else
- * the message (err) and the offending field (field). */
-bool jobs_check_import(const char *payload, char *field, size_t fieldlen, char *err, size_t errlen);
-/* The shape of an export's payload ({"query", "format"}); the search
- * itself is checked by the API against the serving data. */
-bool jobs_check_export(const char *payload, char *field, size_t fieldlen, char *err, size_t errlen);
 
 #endif
