@@ -390,7 +390,8 @@ static size_t lex_number(toks_t *T, const unsigned char *s, size_t n, size_t i)
         a = a * 1000 + b;
         j += 4;
     }
-    if (j + 4 <= n && (s[j] == '.' || s[j] == ',') && j + 4 == n && digits(s, n, j + 1, 4, &b) == 3) {
+    if (j + 4 <= n && (s[j] == '.' || s[j] == ',') && j + 4 == n && digits(s, n, j + 1, 4, &b) == 3 &&
+        a < 1000000000) {
         a = a * 1000 + b;
         j += 4;
     }
@@ -398,7 +399,7 @@ static size_t lex_number(toks_t *T, const unsigned char *s, size_t n, size_t i)
     /* decimals: 4,5 / 3.5 */
     if (j + 1 < n && (s[j] == ',' || s[j] == '.') && is_digit(s[j + 1])) {
         unsigned lb = digits(s, n, j + 1, 3, &b);
-        if (lb <= 2) {
+        if (lb <= 2 && a < 100000000) { /* x10 fits num10 */
             t->flags |= TF_DECIMAL;
             t->num10 = (int32_t)(a * 10 + (lb == 1 ? b : b / 10));
             j += 1 + lb;

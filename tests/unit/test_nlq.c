@@ -278,6 +278,23 @@ static void test_binary_never_crashes(void **state)
     assert_int_equal(r.have, NLQ_AIRPORTS);
 }
 
+/* Numbers too long for any field: no overflow on the way (UBSan found
+ * 18-digit numbers with a decimal or a thousands group overflowing), and
+ * nothing read from them. */
+static void test_huge_numbers(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "999999999999999999,5 Euro", "999999999999999999.5", "999999999999999999.999",
+        "unter 999999999999999999,- Euro", "4,5 Sterne 999999999999999999,99", "123456789012345.678",
+    };
+    nlq_result r;
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        assert_int_equal(nlq_parse(P, texts[i], strlen(texts[i]), &r), 0);
+        check_spans(&r, strlen(texts[i]));
+    }
+}
+
 /* Other languages: nothing understood, every word reported. */
 static void test_other_languages(void **state)
 {
@@ -333,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_blank),
         cmocka_unit_test(test_too_long_is_refused),
         cmocka_unit_test(test_binary_never_crashes),
+        cmocka_unit_test(test_huge_numbers),
         cmocka_unit_test(test_other_languages),
         cmocka_unit_test(test_impossible_dates),
         cmocka_unit_test(test_defaults),
