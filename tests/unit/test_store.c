@@ -420,10 +420,17 @@ static void test_drop_cold_pages(void **state)
     store_release(s);
 }
 
+/* store_warm maps the sections searches read and not the offer details.
+ * The kernel maps some pages around every fault by itself (fault-around,
+ * and since Linux 6.x whole large folios of the page cache, up to 2 MiB),
+ * so the details are made large (400k offers, 6 MiB) and may be mapped up
+ * to one 2 MiB folio from each of their two edges: the bound still proves
+ * that most of them stay out. (64 KiB per edge was the bound before large
+ * folios; on 6.18 the test failed about one run in twelve with it.) */
 static void test_warm(void **state)
 {
     (void)state;
-    assert_int_equal(import_into("warm", 20000, 100), 1);
+    assert_int_equal(import_into("warm", 400000, 100), 1);
     char err[512] = "";
     store_t *s = store_open(tu_path(dir, "warm/data"), false, err, sizeof err);
     assert_non_null(s);
@@ -431,13 +438,15 @@ static void test_warm(void **state)
     long after = mapping_rss_kb(s->map);
     long detail_kb = (long)(s->n_offers * sizeof(store_detail) / 1024);
     long other_kb = (long)(s->map_len / 1024) - detail_kb;
+    long edges_kb = 2 * 2048;
     store_release(s);
-    /* everything but the details is mapped now (whatever was before: the
-     * kernel's fault-around may already have mapped some of it)... */
+    assert_true(detail_kb > edges_kb + 1024); /* so the bound below means something */
+    /* everything but the details is mapped now... */
     assert_true(after >= other_kb - 8);
-    /* ...and the details are not, save what fault-around maps next to the
-     * sections on either side of them (64 KiB each) */
-    assert_true(after <= other_kb + 2 * 64 + 8);
+    /* ...and the details are not, save what the kernel maps at their edges */
+    if (after > other_kb + edges_kb + 8)
+        fail_msg("%ld KiB mapped: more than the %ld KiB of hot sections and %ld KiB at the edges of %ld KiB of details",
+                 after, other_kb, edges_kb, detail_kb);
 }
 
 /* Imports into one directory run one at a time: a second lock (another
