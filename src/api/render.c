@@ -232,6 +232,43 @@ static inline void key(buf_t *b, bool *first, const char *k, size_t n)
 }
 #define KEY(lit) key(b, &first, "\"" lit "\":", sizeof(lit) + 2)
 
+/* The selected fields an offer's best row and an offer share, in the
+ * order both write them: its room, meal and sea view; its party. */
+static void sel_room(buf_t *b, bool *fp, const store_t *s, uint32_t o, uint32_t fields)
+{
+    bool first = *fp;
+    if (fields & FIELD_ROOM) {
+        KEY("roomType");
+        put_dict(b, s, STORE_DICT_ROOM, s->room_ocean[o] & 0x7F);
+    }
+    if (fields & FIELD_MEAL) {
+        KEY("mealType");
+        put_dict(b, s, STORE_DICT_MEAL, s->meal[o]);
+    }
+    if (fields & FIELD_OCEAN) {
+        KEY("oceanView");
+        if (s->room_ocean[o] & STORE_OCEAN_BIT)
+            BUF_LIT(b, "true");
+        else
+            BUF_LIT(b, "false");
+    }
+    *fp = first;
+}
+
+static void sel_party(buf_t *b, bool *fp, const store_group *g, uint32_t fields)
+{
+    bool first = *fp;
+    if (fields & FIELD_ADULTS) {
+        KEY("countAdults");
+        buf_put_u64(b, g->adults);
+    }
+    if (fields & FIELD_CHILDREN) {
+        KEY("countChildren");
+        buf_put_u64(b, g->children);
+    }
+    *fp = first;
+}
+
 void render_hotel_sel(buf_t *b, const store_t *s, uint32_t hotel, uint32_t fields)
 {
     const store_hotel *h = &s->hotels[hotel];
@@ -278,29 +315,8 @@ void render_best_sel(buf_t *b, const store_t *s, const hotel_best *h, uint32_t f
         KEY("returnDate");
         put_date(b, s->dep_day[o] + g->nights);
     }
-    if (fields & FIELD_ROOM) {
-        KEY("roomType");
-        put_dict(b, s, STORE_DICT_ROOM, s->room_ocean[o] & 0x7F);
-    }
-    if (fields & FIELD_MEAL) {
-        KEY("mealType");
-        put_dict(b, s, STORE_DICT_MEAL, s->meal[o]);
-    }
-    if (fields & FIELD_OCEAN) {
-        KEY("oceanView");
-        if (s->room_ocean[o] & STORE_OCEAN_BIT)
-            BUF_LIT(b, "true");
-        else
-            BUF_LIT(b, "false");
-    }
-    if (fields & FIELD_ADULTS) {
-        KEY("countAdults");
-        buf_put_u64(b, g->adults);
-    }
-    if (fields & FIELD_CHILDREN) {
-        KEY("countChildren");
-        buf_put_u64(b, g->children);
-    }
+    sel_room(b, &first, s, o, fields);
+    sel_party(b, &first, g, fields);
     if (fields & FIELD_DURATION) {
         KEY("duration");
         buf_put_u64(b, g->nights);
@@ -324,14 +340,7 @@ void render_offer_sel(buf_t *b, const store_t *s, const store_group *g, uint32_t
         KEY("price");
         buf_put_u64(b, s->price[o]);
     }
-    if (fields & FIELD_ADULTS) {
-        KEY("countAdults");
-        buf_put_u64(b, g->adults);
-    }
-    if (fields & FIELD_CHILDREN) {
-        KEY("countChildren");
-        buf_put_u64(b, g->children);
-    }
+    sel_party(b, &first, g, fields);
     if (fields & FIELD_IN_DEP_AIRPORT) {
         KEY("inboundDepartureAirport");
         put_dict(b, s, STORE_DICT_AIRPORT, d->in_dep_airport);
@@ -368,20 +377,6 @@ void render_offer_sel(buf_t *b, const store_t *s, const store_group *g, uint32_t
         KEY("outboundArrivalDatetime");
         put_datetime(b, s, out_day, (int64_t)out_sec + out_delta, DETAIL_ARR_ZONE(d->out_dep));
     }
-    if (fields & FIELD_ROOM) {
-        KEY("roomType");
-        put_dict(b, s, STORE_DICT_ROOM, s->room_ocean[o] & 0x7F);
-    }
-    if (fields & FIELD_MEAL) {
-        KEY("mealType");
-        put_dict(b, s, STORE_DICT_MEAL, s->meal[o]);
-    }
-    if (fields & FIELD_OCEAN) {
-        KEY("oceanView");
-        if (s->room_ocean[o] & STORE_OCEAN_BIT)
-            BUF_LIT(b, "true");
-        else
-            BUF_LIT(b, "false");
-    }
+    sel_room(b, &first, s, o, fields);
     buf_putc(b, '}');
 }
