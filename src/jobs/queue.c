@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/sqlfile.h"
+#include "util/xalloc.h"
 
 /* ---- states -------------------------------------------------------------- */
 
@@ -168,15 +170,6 @@ void job_free(job *j)
     memset(j, 0, sizeof *j);
 }
 
-static void put_ms(buf_t *b, const char *name, int64_t ms)
-{
-    buf_printf(b, ",\"%s\":", name);
-    if (ms > 0)
-        buf_put_i64(b, ms);
-    else
-        BUF_LIT(b, "null");
-}
-
 static void put_str_or_null(buf_t *b, const char *s)
 {
     if (s)
@@ -216,11 +209,11 @@ void job_to_json(const job *j, buf_t *b)
     buf_puts(b, j->payload ? j->payload : "null");
     BUF_LIT(b, ",\"idempotencyKey\":");
     put_str_or_null(b, j->idem);
-    put_ms(b, "createdMs", j->created_ms);
-    put_ms(b, "updatedMs", j->updated_ms);
-    put_ms(b, "runAtMs", j->status == JOB_QUEUED || j->status == JOB_RETRYING ? j->run_at_ms : 0);
-    put_ms(b, "startedMs", j->started_ms);
-    put_ms(b, "finishedMs", j->finished_ms);
+    buf_put_json_ms(b, "createdMs", j->created_ms);
+    buf_put_json_ms(b, "updatedMs", j->updated_ms);
+    buf_put_json_ms(b, "runAtMs", j->status == JOB_QUEUED || j->status == JOB_RETRYING ? j->run_at_ms : 0);
+    buf_put_json_ms(b, "startedMs", j->started_ms);
+    buf_put_json_ms(b, "finishedMs", j->finished_ms);
     BUF_LIT(b, ",\"history\":");
     buf_puts(b, j->history ? j->history : "[]");
     buf_putc(b, '}');
@@ -228,27 +221,11 @@ void job_to_json(const job *j, buf_t *b)
 
 jobs_db *jobs_db_open(const char *data_dir, char *err, size_t errlen)
 {
-    if (mkdir(data_dir, 0755) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "cannot create %s: %s", data_dir, strerror(errno));
+    sqlite3 *db = sqlfile_open(data_dir, "jobs.db", SCHEMA, err, errlen);
+    if (db == NULL)
         return NULL;
-    }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/jobs.db", data_dir);
-    jobs_db *d = calloc(1, sizeof *d);
-    if (sqlite3_open_v2(path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
-        snprintf(err, errlen, "cannot open %s: %s", path, d->db ? sqlite3_errmsg(d->db) : "out of memory");
-        jobs_db_close(d);
-        return NULL;
-    }
-    sqlite3_busy_timeout(d->db, 5000);
-    char *msg = NULL;
-    if (sqlite3_exec(d->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", path, msg ? msg : "cannot create the table");
-        sqlite3_free(msg);
-        jobs_db_close(d);
-        return NULL;
-    }
+    jobs_db *d = xcalloc(1, sizeof *d);
+    d->db = db;
     return d;
 }
 

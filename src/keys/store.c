@@ -12,6 +12,8 @@
 #include <time.h>
 
 #include "util/clock.h"
+#include "util/sqlfile.h"
+#include "util/xalloc.h"
 
 struct keys_db {
     sqlite3 *db;
@@ -73,41 +75,25 @@ static keys_rc sql_fail(keys_db *k, char *err, size_t errlen, const char *what)
     return KEYS_ERR;
 }
 
+static const char SCHEMA[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "CREATE TABLE IF NOT EXISTS api_keys("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " name TEXT NOT NULL UNIQUE,"
+    " tier TEXT NOT NULL,"
+    " hash BLOB NOT NULL UNIQUE,"
+    " created_ms INTEGER NOT NULL,"
+    " rotated_ms INTEGER NOT NULL DEFAULT 0,"
+    " revoked_ms INTEGER NOT NULL DEFAULT 0);";
+
 keys_db *keys_db_open(const char *data_dir, char *err, size_t errlen)
 {
-    if (mkdir(data_dir, 0755) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "cannot create %s: %s", data_dir, strerror(errno));
+    sqlite3 *db = sqlfile_open(data_dir, "keys.db", SCHEMA, err, errlen);
+    if (db == NULL)
         return NULL;
-    }
-    char path[4200];
-    snprintf(path, sizeof path, "%s/keys.db", data_dir);
-    keys_db *k = calloc(1, sizeof *k);
-    if (sqlite3_open_v2(path, &k->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
-        snprintf(err, errlen, "cannot open %s: %s", path, k->db ? sqlite3_errmsg(k->db) : "out of memory");
-        keys_db_close(k);
-        return NULL;
-    }
-    /* Writers (CLI, admin API) wait for each other instead of failing. */
-    sqlite3_busy_timeout(k->db, 5000);
-    char *msg = NULL;
-    if (sqlite3_exec(k->db,
-                     "PRAGMA journal_mode=WAL;"
-                     "PRAGMA synchronous=NORMAL;"
-                     "CREATE TABLE IF NOT EXISTS api_keys("
-                     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
-                     " name TEXT NOT NULL UNIQUE,"
-                     " tier TEXT NOT NULL,"
-                     " hash BLOB NOT NULL UNIQUE,"
-                     " created_ms INTEGER NOT NULL,"
-                     " rotated_ms INTEGER NOT NULL DEFAULT 0,"
-                     " revoked_ms INTEGER NOT NULL DEFAULT 0);",
-                     NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", path, msg ? msg : "cannot create the table");
-        sqlite3_free(msg);
-        keys_db_close(k);
-        return NULL;
-    }
+    keys_db *k = xcalloc(1, sizeof *k);
+    k->db = db;
     return k;
 }
 
@@ -159,6 +145,30 @@ static void rollback(keys_db *k)
     sqlite3_exec(k->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* A new key and its hash; false (err says why) without random bytes. */
+static bool fresh_key(char key_out[KEYS_KEY_LEN + 1], unsigned char h[32], char *err, size_t errlen)
+{
+    if (!new_key(key_out)) {
+        snprintf(err, errlen, "no random bytes from OpenSSL");
+        return false;
+    }
+    keys_hash(key_out, strlen(key_out), h);
+    return true;
+}
+
+/* The answer of a statement that changes the active key named name: n
+ * rows changed, or -1 after a SQL error in what. */
+static keys_rc one_changed(keys_db *k, int n, const char *name, const char *what, char *err, size_t errlen)
+{
+    if (n < 0)
+        return sql_fail(k, err, errlen, what);
+    if (n == 0) {
+        snprintf(err, errlen, "name: no active key named '%s'", name);
+        return KEYS_NOT_FOUND;
+    }
+    return KEYS_OK;
+}
+
 keys_rc keys_add(keys_db *k, const char *name, const char *tier, char key_out[KEYS_KEY_LEN + 1], char *err,
                  size_t errlen)
 {
@@ -170,12 +180,9 @@ keys_rc keys_add(keys_db *k, const char *name, const char *tier, char key_out[KE
         snprintf(err, errlen, "tier: must be 1 to %d characters of a-z 0-9 _ -", KEYS_TIER_MAX);
         return KEYS_BAD_INPUT;
     }
-    if (!new_key(key_out)) {
-        snprintf(err, errlen, "no random bytes from OpenSSL");
-        return KEYS_ERR;
-    }
     unsigned char h[32];
-    keys_hash(key_out, strlen(key_out), h);
+    if (!fresh_key(key_out, h, err, errlen))
+        return KEYS_ERR;
     if (in_tx(k, true, err, errlen) != KEYS_OK)
         return KEYS_ERR;
     /* The name of a revoked key is free again. */
@@ -207,13 +214,7 @@ keys_rc keys_revoke(keys_db *k, const char *name, char *err, size_t errlen)
     }
     int n = exec_changes(k, "UPDATE api_keys SET revoked_ms = :i1 WHERE name = :s1 AND revoked_ms = 0", name, NULL,
                          NULL, (int64_t)clock_unix_ms());
-    if (n < 0)
-        return sql_fail(k, err, errlen, "revoke");
-    if (n == 0) {
-        snprintf(err, errlen, "name: no active key named '%s'", name);
-        return KEYS_NOT_FOUND;
-    }
-    return KEYS_OK;
+    return one_changed(k, n, name, "revoke", err, errlen);
 }
 
 keys_rc keys_rotate(keys_db *k, const char *name, char key_out[KEYS_KEY_LEN + 1], char *err, size_t errlen)
@@ -222,21 +223,12 @@ keys_rc keys_rotate(keys_db *k, const char *name, char key_out[KEYS_KEY_LEN + 1]
         snprintf(err, errlen, "name: not a valid key name");
         return KEYS_BAD_INPUT;
     }
-    if (!new_key(key_out)) {
-        snprintf(err, errlen, "no random bytes from OpenSSL");
-        return KEYS_ERR;
-    }
     unsigned char h[32];
-    keys_hash(key_out, strlen(key_out), h);
+    if (!fresh_key(key_out, h, err, errlen))
+        return KEYS_ERR;
     int n = exec_changes(k, "UPDATE api_keys SET hash = :blob, rotated_ms = :i1 WHERE name = :s1 AND revoked_ms = 0",
                          name, NULL, h, (int64_t)clock_unix_ms());
-    if (n < 0)
-        return sql_fail(k, err, errlen, "rotate");
-    if (n == 0) {
-        snprintf(err, errlen, "name: no active key named '%s'", name);
-        return KEYS_NOT_FOUND;
-    }
-    return KEYS_OK;
+    return one_changed(k, n, name, "rotate", err, errlen);
 }
 
 keys_rc keys_list(keys_db *k, keys_info **out, size_t *n, char *err, size_t errlen)
