@@ -8,15 +8,6 @@
 #include "api/admin.h"
 #include "keys/keys.h"
 
-static void put_ms(buf_t *b, const char *name, int64_t ms)
-{
-    buf_printf(b, ",\"%s\":", name);
-    if (ms > 0)
-        buf_put_i64(b, ms);
-    else
-        BUF_LIT(b, "null");
-}
-
 void api_admin_keys(const api_call *c, api_response *res)
 {
     keys_db *db = admin_keys_open(c, res);
@@ -70,9 +61,9 @@ void api_admin_keys(const api_call *c, api_response *res)
         BUF_LIT(b, ",\"tier\":");
         buf_put_json_str(b, k[i].tier, strlen(k[i].tier));
         buf_printf(b, ",\"status\":\"%s\"", k[i].revoked_ms ? "revoked" : "active");
-        put_ms(b, "createdMs", k[i].created_ms);
-        put_ms(b, "rotatedMs", k[i].rotated_ms);
-        put_ms(b, "revokedMs", k[i].revoked_ms);
+        buf_put_json_ms(b, "createdMs", k[i].created_ms);
+        buf_put_json_ms(b, "rotatedMs", k[i].rotated_ms);
+        buf_put_json_ms(b, "revokedMs", k[i].revoked_ms);
         buf_putc(b, '}');
     }
     BUF_LIT(b, "],\"tiers\":[");

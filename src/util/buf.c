@@ -54,6 +54,15 @@ void buf_put_i64(buf_t *b, int64_t v)
     }
 }
 
+void buf_put_json_ms(buf_t *b, const char *name, int64_t ms)
+{
+    buf_printf(b, ",\"%s\":", name);
+    if (ms > 0)
+        buf_put_i64(b, ms);
+    else
+        BUF_LIT(b, "null");
+}
+
 void buf_printf(buf_t *b, const char *fmt, ...)
 {
     va_list ap;

@@ -47,6 +47,9 @@ void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2,
 /* Appends `s` as a JSON string literal, quotes included. Invalid UTF-8 is
  * replaced by U+FFFD so the output is always valid JSON. */
 void buf_put_json_str(buf_t *b, const char *s, size_t n);
+/* Appends ,"name":MS, or ,"name":null when ms is 0 or less (a time in
+ * milliseconds that has not happened: not started, never rotated). */
+void buf_put_json_ms(buf_t *b, const char *name, int64_t ms);
 
 /* Appends text for a human-readable report: invalid UTF-8 becomes U+FFFD
  * and control characters become spaces, so the report is always clean
