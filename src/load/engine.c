@@ -41,6 +41,7 @@
 #include <h2o.h>
 
 #include "load/sched.h"
+#include "util/buf.h"
 #include "util/clock.h"
 
 const char *const load_err_name[ERR_CLASSES] = {"connect refused", "connect error", "timeout",
@@ -55,11 +56,6 @@ const char *const load_err_name[ERR_CLASSES] = {"connect refused", "connect erro
 typedef struct engine engine;
 typedef struct conn conn;
 typedef struct vu vu;
-
-typedef struct {
-    char *s;
-    size_t len, cap;
-} buf;
 
 struct vu {
     engine *e;
@@ -77,7 +73,7 @@ struct vu {
     uint64_t intended;  /* ns: when the current request should have gone */
     uint64_t sent;      /* ns: when its first byte was written */
     int retried;
-    buf out;
+    buf_t out;
     conn *c;
     vu *next;           /* wait queue, free list */
     vu *cnext, *cprev;  /* closed-model users alive */
@@ -159,26 +155,6 @@ static uint64_t rnd(engine *e)
     return e->rng * 2685821657736338717ull;
 }
 
-static void buf_add(buf *b, const char *s, size_t n)
-{
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 512;
-        while (cap < b->len + n)
-            cap *= 2;
-        char *r = realloc(b->s, cap);
-        if (!r)
-            abort();
-        b->s = r;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-}
-
-static void buf_str(buf *b, const char *s)
-{
-    buf_add(b, s, strlen(s));
-}
 
 /* ---- statistics ---- */
 
@@ -366,27 +342,27 @@ static void vu_end(vu *v, int failed)
     vu_free(v);
 }
 
-static void tpl_render(buf *b, const load_tpl *t, const char **vals)
+static void tpl_render(buf_t *b, const load_tpl *t, const char **vals)
 {
     for (int i = 0; i < t->n; i++) {
         const tpl_seg *s = &t->segs[i];
         if (s->var < 0) {
-            buf_add(b, s->lit, s->len);
+            buf_put(b, s->lit, s->len);
             continue;
         }
         const char *v = vals[s->var] ? vals[s->var] : "";
         if (t->esc == ESC_NONE) {
-            buf_str(b, v);
+            buf_puts(b, v);
         } else if (t->esc == ESC_URL) {
             for (; *v; v++) {
                 unsigned char c = (unsigned char)*v;
                 if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
                     c == '_' || c == '.' || c == '~') {
-                    buf_add(b, (const char *)&c, 1);
+                    buf_put(b, (const char *)&c, 1);
                 } else {
                     char h[4];
                     snprintf(h, sizeof h, "%%%02X", c);
-                    buf_add(b, h, 3);
+                    buf_put(b, h, 3);
                 }
             }
         } else {
@@ -394,13 +370,13 @@ static void tpl_render(buf *b, const load_tpl *t, const char **vals)
                 unsigned char c = (unsigned char)*v;
                 if (c == '"' || c == '\\') {
                     char x[2] = {'\\', (char)c};
-                    buf_add(b, x, 2);
+                    buf_put(b, x, 2);
                 } else if (c < 0x20) {
                     char h[8];
                     snprintf(h, sizeof h, "\\u%04x", c);
-                    buf_add(b, h, 6);
+                    buf_put(b, h, 6);
                 } else {
-                    buf_add(b, (const char *)&c, 1);
+                    buf_put(b, (const char *)&c, 1);
                 }
             }
         }
@@ -410,63 +386,63 @@ static void tpl_render(buf *b, const load_tpl *t, const char **vals)
 /* Writes the request of v into v->out. */
 static void render(engine *e, vu *v, const load_request *q)
 {
-    buf *b = &v->out;
+    buf_t *b = &v->out;
     b->len = 0;
-    buf_str(b, q->method);
-    buf_add(b, " ", 1);
+    buf_puts(b, q->method);
+    buf_put(b, " ", 1);
     size_t path_at = b->len;
     tpl_render(b, &q->url, v->vals);
     /* an absolute URL on the target: keep its path */
-    if (b->len - path_at > 7 && !memcmp(b->s + path_at, "http://", 7)) {
-        char *slash = memchr(b->s + path_at + 7, '/', b->len - path_at - 7);
-        size_t cut = slash ? (size_t)(slash - (b->s + path_at)) : b->len - path_at;
-        memmove(b->s + path_at, b->s + path_at + cut, b->len - path_at - cut);
+    if (b->len - path_at > 7 && !memcmp(b->data + path_at, "http://", 7)) {
+        char *slash = memchr(b->data + path_at + 7, '/', b->len - path_at - 7);
+        size_t cut = slash ? (size_t)(slash - (b->data + path_at)) : b->len - path_at;
+        memmove(b->data + path_at, b->data + path_at + cut, b->len - path_at - cut);
         b->len -= cut;
         if (b->len == path_at)
-            buf_add(b, "/", 1);
+            buf_put(b, "/", 1);
     }
     if (q->nqs) {
-        int has_q = memchr(b->s + path_at, '?', b->len - path_at) != NULL;
+        int has_q = memchr(b->data + path_at, '?', b->len - path_at) != NULL;
         for (int i = 0; i < q->nqs; i++) {
-            buf_add(b, has_q || i ? "&" : "?", 1);
-            buf_str(b, q->qs_keys[i]);
-            buf_add(b, "=", 1);
+            buf_put(b, has_q || i ? "&" : "?", 1);
+            buf_puts(b, q->qs_keys[i]);
+            buf_put(b, "=", 1);
             tpl_render(b, &q->qs_values[i], v->vals);
         }
     }
-    buf_str(b, " HTTP/1.1\r\nHost: ");
-    buf_str(b, e->host);
-    buf_str(b, "\r\n");
+    buf_puts(b, " HTTP/1.1\r\nHost: ");
+    buf_puts(b, e->host);
+    buf_puts(b, "\r\n");
     int has_ua = 0;
     for (int i = 0; i < e->plan->nheaders; i++) {
-        buf_str(b, e->plan->headers[i].name);
-        buf_str(b, ": ");
+        buf_puts(b, e->plan->headers[i].name);
+        buf_puts(b, ": ");
         tpl_render(b, &e->plan->headers[i].value, v->vals);
-        buf_str(b, "\r\n");
+        buf_puts(b, "\r\n");
         has_ua |= !strcasecmp(e->plan->headers[i].name, "user-agent");
     }
     for (int i = 0; i < q->nheaders; i++) {
-        buf_str(b, q->headers[i].name);
-        buf_str(b, ": ");
+        buf_puts(b, q->headers[i].name);
+        buf_puts(b, ": ");
         tpl_render(b, &q->headers[i].value, v->vals);
-        buf_str(b, "\r\n");
+        buf_puts(b, "\r\n");
         has_ua |= !strcasecmp(q->headers[i].name, "user-agent");
     }
     if (!has_ua)
-        buf_str(b, "User-Agent: isla-load\r\n");
+        buf_puts(b, "User-Agent: isla-load\r\n");
     if (q->has_body) {
-        buf body = {0};
+        buf_t body = {0};
         tpl_render(&body, &q->body, v->vals);
         char h[96];
         snprintf(h, sizeof h, "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n", q->content_type, body.len);
-        buf_str(b, h);
+        buf_puts(b, h);
         if (body.len)
-            buf_add(b, body.s, body.len);
-        free(body.s);
+            buf_put(b, body.data, body.len);
+        buf_free(&body);
     } else if (strcmp(q->method, "GET") && strcmp(q->method, "DELETE")) {
-        buf_str(b, "Content-Length: 0\r\n\r\n");
+        buf_puts(b, "Content-Length: 0\r\n\r\n");
     } else {
-        buf_str(b, "\r\n");
+        buf_puts(b, "\r\n");
     }
 }
 
@@ -653,6 +629,32 @@ static int parse_head(conn *c, const char *s, size_t n)
     return 0;
 }
 
+/* Counts and drops k bytes the parser has used. */
+static void take(conn *c, h2o_buffer_t **in, size_t k)
+{
+    h2o_buffer_consume(in, k);
+    c->got += k;
+}
+
+/* Takes what is there of a body of c->remaining bytes (a Content-Length
+ * body or one chunk). */
+static void take_body(conn *c, h2o_buffer_t **in, size_t n)
+{
+    size_t k = n < c->remaining ? n : (size_t)c->remaining;
+    take(c, in, k);
+    c->remaining -= k;
+}
+
+/* The length of the line at s, its '\n' included; 0 while it is not all
+ * there yet, -1 once more than max bytes came without one. */
+static long line_len(const char *s, size_t n, size_t max)
+{
+    const char *nl = memchr(s, '\n', n);
+    if (!nl)
+        return n > max ? -1 : 0;
+    return (long)(nl - s) + 1;
+}
+
 /* Consumes what the socket has read. 1: response complete, 0: need more,
  * -1: malformed. */
 static int parse_input(conn *c)
@@ -672,8 +674,7 @@ static int parse_input(conn *c)
             size_t hl = (size_t)(e - s) + 4;
             if (parse_head(c, s, hl) < 0)
                 return -1;
-            c->got += hl;
-            h2o_buffer_consume(in, hl);
+            take(c, in, hl);
             if (c->status >= 100 && c->status < 200) { /* informational: the real head follows */
                 c->rstate = R_HEAD;
                 continue;
@@ -683,22 +684,19 @@ static int parse_input(conn *c)
             continue;
         }
         case R_LENGTH: {
-            size_t k = n < c->remaining ? n : (size_t)c->remaining;
-            h2o_buffer_consume(in, k);
-            c->got += k;
-            c->remaining -= k;
+            take_body(c, in, n);
             if (!c->remaining)
                 return 1;
             return 0;
         }
         case R_UNTIL_CLOSE:
-            c->got += n;
-            h2o_buffer_consume(in, n);
+            take(c, in, n);
             return 0;
         case R_CHUNK_SIZE: {
-            const char *nl = memchr(s, '\n', n);
-            if (!nl)
-                return n > 1024 ? -1 : 0;
+            long k = line_len(s, n, 1024);
+            if (k <= 0)
+                return (int)k;
+            const char *nl = s + k - 1;
             uint64_t x = 0;
             const char *p = s;
             int digits = 0;
@@ -714,42 +712,33 @@ static int parse_input(conn *c)
             }
             if (!digits)
                 return -1;
-            size_t k = (size_t)(nl - s) + 1;
-            h2o_buffer_consume(in, k);
-            c->got += k;
+            take(c, in, (size_t)k);
             c->remaining = x;
             c->rstate = x ? R_CHUNK_DATA : R_TRAILER;
             continue;
         }
         case R_CHUNK_DATA: {
-            size_t k = n < c->remaining ? n : (size_t)c->remaining;
-            h2o_buffer_consume(in, k);
-            c->got += k;
-            c->remaining -= k;
+            take_body(c, in, n);
             if (c->remaining)
                 return 0;
             c->rstate = R_CHUNK_CRLF;
             continue;
         }
         case R_CHUNK_CRLF: {
-            const char *nl = memchr(s, '\n', n);
-            if (!nl)
-                return n > 2 ? -1 : 0;
-            size_t k = (size_t)(nl - s) + 1;
+            long k = line_len(s, n, 2);
+            if (k <= 0)
+                return (int)k;
             if (k > 2)
                 return -1;
-            h2o_buffer_consume(in, k);
-            c->got += k;
+            take(c, in, (size_t)k);
             c->rstate = R_CHUNK_SIZE;
             continue;
         }
         case R_TRAILER: {
-            const char *nl = memchr(s, '\n', n);
-            if (!nl)
-                return n > 8192 ? -1 : 0;
-            size_t k = (size_t)(nl - s) + 1;
-            h2o_buffer_consume(in, k);
-            c->got += k;
+            long k = line_len(s, n, 8192);
+            if (k <= 0)
+                return (int)k;
+            take(c, in, (size_t)k);
             if (k <= 2)
                 return 1;
             continue;
@@ -830,7 +819,7 @@ static void start_write(conn *c)
     e->r->requests_sent++;
     e->cur.sent++;
     h2o_timeout_link(e->loop, &e->io_timeout, &c->timeout);
-    h2o_iovec_t iov = h2o_iovec_init(v->out.s, v->out.len);
+    h2o_iovec_t iov = h2o_iovec_init(v->out.data, v->out.len);
     h2o_socket_write(c->sock, &iov, 1, on_write);
 }
 
@@ -1561,7 +1550,7 @@ load_result *load_run(const load_plan_t *plan, const load_phase *phases, int nph
     while (e->free_vus) {
         vu *v = e->free_vus;
         e->free_vus = v->next;
-        free(v->out.s);
+        buf_free(&v->out);
         free(v->vals);
         free(v);
     }

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "util/buf.h"
+
 struct plan_arena {
     struct plan_arena *next;
     size_t used, cap;
@@ -274,26 +276,14 @@ static load_tpl tpl_compile(parser *ps, yaml_node_t *n, const char *s, tpl_escap
 /* ---- JSON bodies: the YAML subtree written as JSON text, then compiled as
  * a template whose substitutions are JSON-escaped (they sit in strings). */
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-} sbuf;
+/* util's buffer, kept NUL-terminated: the text goes to the CSV reader,
+ * the template compiler and the arena as a C string. */
+typedef buf_t sbuf;
 
 static void sb_add(sbuf *b, const char *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *r = realloc(b->s, cap);
-        if (!r)
-            abort();
-        b->s = r;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
+    buf_put(b, s, n);
+    *buf_reserve(b, 1) = 0;
 }
 
 static void sb_str(sbuf *b, const char *s)
@@ -412,7 +402,7 @@ static int csv_record(load_plan_t *p, const char *s, size_t len, size_t *pos, co
             sb_add(&f, s + a, b - a);
         }
         if (n < cap)
-            out[n++] = arena_strndup(p, f.s, f.len);
+            out[n++] = arena_strndup(p, f.data, f.len);
         (*nf)++;
         if (i < len && s[i] == ',') {
             i++;
@@ -422,7 +412,7 @@ static int csv_record(load_plan_t *p, const char *s, size_t len, size_t *pos, co
             i++; /* the newline */
         break;
     }
-    free(f.s);
+    buf_free(&f);
     *pos = i;
     return n;
 }
@@ -453,7 +443,7 @@ static void load_payload_file(parser *ps, yaml_node_t *at, load_payload *pl, int
     if (!cells || !row)
         abort();
     int nf, n, line = 0;
-    while ((n = csv_record(ps->p, b.s ? b.s : "", b.len, &pos, row, pl->nfields, &nf)) >= 0) {
+    while ((n = csv_record(ps->p, b.data ? b.data : "", b.len, &pos, row, pl->nfields, &nf)) >= 0) {
         line++;
         if (line == 1 && skip_header)
             continue;
@@ -462,7 +452,7 @@ static void load_payload_file(parser *ps, yaml_node_t *at, load_payload *pl, int
         if (nf < pl->nfields) {
             free(cells);
             free(row);
-            free(b.s);
+            buf_free(&b);
             fail_at(ps, at, "payload: %s line %d has %d fields, the plan names %d", path, line, nf, pl->nfields);
         }
         if (rows == cap) {
@@ -476,7 +466,7 @@ static void load_payload_file(parser *ps, yaml_node_t *at, load_payload *pl, int
         rows++;
     }
     free(row);
-    free(b.s);
+    buf_free(&b);
     if (!rows) {
         free(cells);
         fail_at(ps, at, "payload: %s has no rows", path);
@@ -627,8 +617,8 @@ static void parse_request(parser *ps, const char *method, yaml_node_t *n, load_r
                         sb_add(&e, h, 3);
                     }
                 }
-                r->qs_keys[i] = arena_strdup(ps->p, e.s ? e.s : "");
-                free(e.s);
+                r->qs_keys[i] = arena_strdup(ps->p, e.data ? e.data : "");
+                buf_free(&e);
                 r->qs_values[i] = tpl_compile(ps, qv, scalar(ps, qv, "qs"), ESC_URL, "qs");
                 i++;
             }
@@ -637,11 +627,11 @@ static void parse_request(parser *ps, const char *method, yaml_node_t *n, load_r
             parse_headers(ps, v, &r->nheaders, &r->headers, "headers");
         } else if (key_is(ps, k, "json")) {
             sbuf b = {0};
-            ps->scratch = &b.s;
+            ps->scratch = &b.data;
             json_of(ps, v, &b, 0);
-            r->body = tpl_compile(ps, v, b.s, ESC_JSON, "json");
+            r->body = tpl_compile(ps, v, b.data, ESC_JSON, "json");
             ps->scratch = NULL;
-            free(b.s);
+            buf_free(&b);
             r->has_body = 1;
             r->content_type = "application/json";
         } else if (key_is(ps, k, "capture")) {
@@ -1278,7 +1268,7 @@ load_plan_t *plan_load(const char *path, FILE *warn, char *err, size_t errcap)
         sb_add(&b, chunk, k);
         if (b.len > (64u << 20)) {
             fclose(f);
-            free(b.s);
+            buf_free(&b);
             snprintf(err, errcap, "%s: larger than 64 MB", path);
             return NULL;
         }
@@ -1291,7 +1281,7 @@ load_plan_t *plan_load(const char *path, FILE *warn, char *err, size_t errcap)
         *slash = 0;
     else
         strcpy(dir, ".");
-    load_plan_t *p = plan_parse(path, dir, b.s ? b.s : "", b.len, warn, err, errcap);
-    free(b.s);
+    load_plan_t *p = plan_parse(path, dir, b.data ? b.data : "", b.len, warn, err, errcap);
+    buf_free(&b);
     return p;
 }
