@@ -147,6 +147,19 @@ static bool range_sep(const ctx_t *c, unsigned i, bool between)
     return is_c(c, i, C_TO) || is_sym(c, i, '-') || (between && is_c(c, i, C_AND));
 }
 
+/* The word a window may start with: "ab"/"from", "bis"/"until",
+ * "zwischen"/"between" (at most one); returns the item after it. */
+static unsigned lead_word(const ctx_t *c, unsigned k, bool *from, bool *to, bool *between)
+{
+    if (is_c(c, k, C_FROM))
+        *from = true, k++;
+    else if (is_c(c, k, C_TO))
+        *to = true, k++;
+    else if (is_c(c, k, C_BETWEEN))
+        *between = true, k++;
+    return k;
+}
+
 /* Month windows: "Juli", "Anfang September", "Juli/August", "Juli bis
  * August", "zwischen Juni und August", "ab Juli", "bis August". */
 unsigned nlq_rule_months(ctx_t *c, unsigned i)
@@ -154,12 +167,7 @@ unsigned nlq_rule_months(ctx_t *c, unsigned i)
     unsigned k = i, m1, m2;
     int p1, p2, y = 0;
     bool from = false, to = false, between = false;
-    if (is_c(c, k, C_FROM))
-        from = true, k++;
-    else if (is_c(c, k, C_TO))
-        to = true, k++;
-    else if (is_c(c, k, C_BETWEEN))
-        between = true, k++;
+    k = lead_word(c, k, &from, &to, &between);
     unsigned u = month_at(c, k, &m1, &p1);
     bool parts = false;
     if (!u && is_c(c, k, C_PART) && range_sep(c, k + 1, true) && month_at(c, k + 2, &m2, &p2) == 2) {
@@ -207,12 +215,7 @@ unsigned nlq_rule_dates(ctx_t *c, unsigned i)
 {
     unsigned k = i;
     bool from = false, to = false, between = false;
-    if (is_c(c, k, C_FROM))
-        from = true, k++;
-    else if (is_c(c, k, C_TO))
-        to = true, k++;
-    else if (is_c(c, k, C_BETWEEN))
-        between = true, k++;
+    k = lead_word(c, k, &from, &to, &between);
     date_t a = {0}, b = {0};
     unsigned u = date_at(c, k, &a);
     bool partial = false;
