@@ -7,19 +7,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- Redis address ------------------------------------------------------ */
 
@@ -47,11 +37,11 @@ static bool parse_unix(const char *s, redis_url *u, char *err, size_t errlen)
     const char *q = strchr(s, '?');
     size_t plen = q ? (size_t)(q - s) : strlen(s);
     if (plen == 0 || s[0] != '/') {
-        set_err(err, errlen, "Unix socket path must be absolute (unix:/run/redis.sock)");
+        snprintf(err, errlen, "Unix socket path must be absolute (unix:/run/redis.sock)");
         return false;
     }
     if (!copy_part(u->path, sizeof u->path, s, plen)) {
-        set_err(err, errlen, "Unix socket path longer than %zu bytes", sizeof u->path - 1);
+        snprintf(err, errlen, "Unix socket path longer than %zu bytes", sizeof u->path - 1);
         return false;
     }
     while (q != NULL) {
@@ -61,17 +51,17 @@ static bool parse_unix(const char *s, redis_url *u, char *err, size_t errlen)
         long v;
         if (n > 3 && !memcmp(p, "db=", 3)) {
             if (!parse_int(p + 3, n - 3, 0, 1000000, &v)) {
-                set_err(err, errlen, "db must be a number 0..1000000, got '%.*s'", (int)(n - 3), p + 3);
+                snprintf(err, errlen, "db must be a number 0..1000000, got '%.*s'", (int)(n - 3), p + 3);
                 return false;
             }
             u->db = (int)v;
         } else if (n > 9 && !memcmp(p, "password=", 9)) {
             if (!copy_part(u->password, sizeof u->password, p + 9, n - 9)) {
-                set_err(err, errlen, "password longer than %zu bytes", sizeof u->password - 1);
+                snprintf(err, errlen, "password longer than %zu bytes", sizeof u->password - 1);
                 return false;
             }
         } else {
-            set_err(err, errlen, "unknown option '%.*s' (db=N or password=P)", (int)n, p);
+            snprintf(err, errlen, "unknown option '%.*s' (db=N or password=P)", (int)n, p);
             return false;
         }
     }
@@ -83,7 +73,7 @@ bool redis_url_parse(const char *s, redis_url *u, char *err, size_t errlen)
     memset(u, 0, sizeof *u);
     u->port = 6379;
     if (s == NULL || *s == '\0') {
-        set_err(err, errlen, "empty Redis address (redis://HOST:PORT[/DB] or unix:/PATH)");
+        snprintf(err, errlen, "empty Redis address (redis://HOST:PORT[/DB] or unix:/PATH)");
         return false;
     }
     if (!strncmp(s, "unix:", 5))
@@ -91,7 +81,7 @@ bool redis_url_parse(const char *s, redis_url *u, char *err, size_t errlen)
     if (s[0] == '/')
         return parse_unix(s, u, err, errlen);
     if (strncmp(s, "redis://", 8) != 0) {
-        set_err(err, errlen, "'%s' is not a Redis address: use redis://HOST:PORT[/DB], unix:/PATH or /PATH", s);
+        snprintf(err, errlen, "'%s' is not a Redis address: use redis://HOST:PORT[/DB], unix:/PATH or /PATH", s);
         return false;
     }
     const char *p = s + 8;
@@ -107,17 +97,17 @@ bool redis_url_parse(const char *s, redis_url *u, char *err, size_t errlen)
          * with one argument, so a user name must be empty or "default". */
         const char *colon = memchr(p, ':', (size_t)(at - p));
         if (colon == NULL) {
-            set_err(err, errlen, "credentials must be ':PASSWORD@' (no password after the user name)");
+            snprintf(err, errlen, "credentials must be ':PASSWORD@' (no password after the user name)");
             return false;
         }
         size_t ulen = (size_t)(colon - p);
         if (ulen != 0 && !(ulen == 7 && !memcmp(p, "default", 7))) {
-            set_err(err, errlen, "user '%.*s' not supported: only the default user (redis://:PASSWORD@HOST)", (int)ulen,
-                    p);
+            snprintf(err, errlen, "user '%.*s' not supported: only the default user (redis://:PASSWORD@HOST)", (int)ulen,
+                     p);
             return false;
         }
         if (!copy_part(u->password, sizeof u->password, colon + 1, (size_t)(at - colon - 1)) || at == colon + 1) {
-            set_err(err, errlen, "password empty or longer than %zu bytes", sizeof u->password - 1);
+            snprintf(err, errlen, "password empty or longer than %zu bytes", sizeof u->password - 1);
             return false;
         }
         auth_end = at + 1;
@@ -129,14 +119,14 @@ bool redis_url_parse(const char *s, redis_url *u, char *err, size_t errlen)
     if (host < hend && *host == '[') {
         const char *rb = memchr(host, ']', (size_t)(hend - host));
         if (rb == NULL) {
-            set_err(err, errlen, "IPv6 host without ']'");
+            snprintf(err, errlen, "IPv6 host without ']'");
             return false;
         }
         hlen = (size_t)(rb - host - 1);
         host++;
         if (rb + 1 < hend) {
             if (rb[1] != ':') {
-                set_err(err, errlen, "expected ':PORT' after ']'");
+                snprintf(err, errlen, "expected ':PORT' after ']'");
                 return false;
             }
             port = rb + 2;
@@ -148,24 +138,24 @@ bool redis_url_parse(const char *s, redis_url *u, char *err, size_t errlen)
             port = colon + 1;
     }
     if (hlen == 0) {
-        set_err(err, errlen, "no host in '%s'", s);
+        snprintf(err, errlen, "no host in '%s'", s);
         return false;
     }
     if (!copy_part(u->host, sizeof u->host, host, hlen)) {
-        set_err(err, errlen, "host longer than %zu bytes", sizeof u->host - 1);
+        snprintf(err, errlen, "host longer than %zu bytes", sizeof u->host - 1);
         return false;
     }
     long v;
     if (port != NULL) {
         if (!parse_int(port, (size_t)(hend - port), 1, 65535, &v)) {
-            set_err(err, errlen, "port must be 1..65535, got '%.*s'", (int)(hend - port), port);
+            snprintf(err, errlen, "port must be 1..65535, got '%.*s'", (int)(hend - port), port);
             return false;
         }
         u->port = (int)v;
     }
     if (slash != NULL && slash + 1 < end) {
         if (!parse_int(slash + 1, (size_t)(end - slash - 1), 0, 1000000, &v)) {
-            set_err(err, errlen, "database must be a number 0..1000000, got '%s'", slash + 1);
+            snprintf(err, errlen, "database must be a number 0..1000000, got '%s'", slash + 1);
             return false;
         }
         u->db = (int)v;

@@ -211,12 +211,12 @@ bool ship_manifest_parse(const char *json, size_t n, ship_manifest *m, char *err
             !lit(&c, ",") || !lit(&c, "\"size\"") || !lit(&c, ":") || !num(&c, &f->size) || !lit(&c, ",") ||
             !lit(&c, "\"sha256\"") || !lit(&c, ":") || !str(&c, f->sha256, sizeof f->sha256) || !lit(&c, "}")) {
             snprintf(err, errlen, "manifest: file %u: expected {\"name\":...,\"size\":N,\"sha256\":...} at byte %zu",
-                    m->n_files + 1, (size_t)(c.p - json));
+                     m->n_files + 1, (size_t)(c.p - json));
             return false;
         }
         if (!name_ok(f->name, strlen(f->name))) {
             snprintf(err, errlen, "manifest: file name '%s' refused (letters, digits, . _ - only; no leading .)",
-                    f->name);
+                     f->name);
             return false;
         }
         bool hex = strlen(f->sha256) == 64;

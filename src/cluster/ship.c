@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,15 +24,6 @@
 #include "util/clock.h"
 
 #define RETRY_MIN_MS 1000
-
-static void set_err(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- the builder's shipping slots ---------------------------------------- */
 
@@ -261,7 +251,7 @@ static bool fetch_manifest(const ship_options *o, ship_manifest *m, char *err, s
     buf_t body = {0};
     bool ok = false;
     if (c == NULL) {
-        set_err(err, errlen, "curl_easy_init failed");
+        snprintf(err, errlen, "curl_easy_init failed");
         goto out;
     }
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, to_buf);
@@ -271,12 +261,12 @@ static bool fetch_manifest(const ship_options *o, ship_manifest *m, char *err, s
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK) {
-        set_err(err, errlen, "GET %s: %s", url, curl_easy_strerror(rc));
+        snprintf(err, errlen, "GET %s: %s", url, curl_easy_strerror(rc));
         goto out;
     }
     if (status != 200) {
-        set_err(err, errlen, "GET %s: HTTP %ld: %.*s", url, status, (int)(body.len < 300 ? body.len : 300),
-                body.len ? body.data : "");
+        snprintf(err, errlen, "GET %s: HTTP %ld: %.*s", url, status, (int)(body.len < 300 ? body.len : 300),
+                 body.len ? body.data : "");
         goto out;
     }
     ok = ship_manifest_parse(body.data, body.len, m, err, errlen);
@@ -338,7 +328,7 @@ static bool download(const ship_options *o, const ship_manifest *m, const ship_f
         return true; /* complete; the checksum decides */
     FILE *f = fopen(path, have ? "ab" : "wb");
     if (f == NULL) {
-        set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         return false;
     }
     char url[1200];
@@ -366,18 +356,18 @@ static bool download(const ship_options *o, const ship_manifest *m, const ship_f
         if (rc == CURLE_OK && (status == 200 || status == 206))
             ok = true;
         else if (rc == CURLE_OK || rc == CURLE_WRITE_ERROR)
-            set_err(err, errlen, "GET %s: HTTP %ld%s", url, status,
-                    rc == CURLE_WRITE_ERROR ? " (or more bytes than the manifest says)" : "");
+            snprintf(err, errlen, "GET %s: HTTP %ld%s", url, status,
+                     rc == CURLE_WRITE_ERROR ? " (or more bytes than the manifest says)" : "");
         else
-            set_err(err, errlen, "GET %s: %s (kept %" PRIu64 " bytes to resume)", url, curl_easy_strerror(rc),
-                    d.offset + d.written);
+            snprintf(err, errlen, "GET %s: %s (kept %" PRIu64 " bytes to resume)", url, curl_easy_strerror(rc),
+                     d.offset + d.written);
         curl_easy_cleanup(c);
     } else {
-        set_err(err, errlen, "curl_easy_init failed");
+        snprintf(err, errlen, "curl_easy_init failed");
     }
     curl_slist_free_all(h);
     if (fclose(f) != 0 && ok) {
-        set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         ok = false;
     }
     return ok;
@@ -439,7 +429,7 @@ pull_result ship_pull_once(const ship_options *o, uint64_t *generation, char *er
     atomic_store(&F.builder_generation, m.generation);
     *generation = m.generation;
     if (!mkdir_p(o->data_dir)) {
-        set_err(err, errlen, "cannot create %s: %s", o->data_dir, strerror(errno));
+        snprintf(err, errlen, "cannot create %s: %s", o->data_dir, strerror(errno));
         return PULL_FAILED;
     }
     uint64_t local = store_current_generation(o->data_dir);
@@ -452,7 +442,7 @@ pull_result ship_pull_once(const ship_options *o, uint64_t *generation, char *er
     snprintf(tmp, sizeof tmp, "%s/%s", o->data_dir, name);
     remove_other_tmp(o->data_dir, name);
     if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
-        set_err(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
         return PULL_FAILED;
     }
     for (unsigned i = 0; i < m.n_files; i++) {
@@ -462,7 +452,7 @@ pull_result ship_pull_once(const ship_options *o, uint64_t *generation, char *er
         if (!download(o, &m, f, path, &busy, err, errlen)) {
             if (busy) {
                 atomic_fetch_add(&F.busy, 1);
-                set_err(err, errlen, "the builder is shipping generation %" PRIu64 " to another replica", m.generation);
+                snprintf(err, errlen, "the builder is shipping generation %" PRIu64 " to another replica", m.generation);
                 return PULL_BUSY;
             }
             return PULL_FAILED; /* what arrived stays, to resume from */
@@ -474,7 +464,7 @@ pull_result ship_pull_once(const ship_options *o, uint64_t *generation, char *er
             /* Not resumable: which byte is wrong is unknown. */
             unlink(path);
             atomic_fetch_add(&F.mismatches, 1);
-            set_err(err, errlen, "%s of generation %" PRIu64 ": SHA-256 %s, the builder says %s; deleted, "
+            snprintf(err, errlen, "%s of generation %" PRIu64 ": SHA-256 %s, the builder says %s; deleted, "
                     "downloading again", f->name, m.generation, sum, f->sha256);
             return PULL_FAILED;
         }
@@ -486,7 +476,7 @@ pull_result ship_pull_once(const ship_options *o, uint64_t *generation, char *er
         char why[600];
         snprintf(why, sizeof why, "%s", err);
         remove_dir(tmp);
-        set_err(err, errlen, "generation %" PRIu64 " refused after download: %s", m.generation, why);
+        snprintf(err, errlen, "generation %" PRIu64 " refused after download: %s", m.generation, why);
         return PULL_FAILED;
     }
     store_release(s);
