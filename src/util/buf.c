@@ -107,6 +107,19 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
+/* Appends the UTF-8 character at s (n bytes left), or U+FFFD for a byte
+ * that starts none; returns the bytes used. */
+static size_t put_utf8_char(buf_t *b, const char *s, size_t n)
+{
+    size_t len = utf8_seq((const unsigned char *)s, n);
+    if (len) {
+        buf_put(b, s, len);
+        return len;
+    }
+    BUF_LIT(b, "\xEF\xBF\xBD");
+    return 1;
+}
+
 void buf_put_json_str(buf_t *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -133,14 +146,7 @@ void buf_put_json_str(buf_t *b, const char *s, size_t n)
                 buf_put(b, esc, 6);
             i++;
         } else {
-            size_t len = utf8_seq(u + i, n - i);
-            if (len) {
-                buf_put(b, s + i, len);
-                i += len;
-            } else {
-                BUF_LIT(b, "\xEF\xBF\xBD");
-                i++;
-            }
+            i += put_utf8_char(b, s + i, n - i);
         }
     }
     buf_putc(b, '"');
@@ -155,14 +161,7 @@ void buf_put_clean_text(buf_t *b, const char *s, size_t n)
             i++;
             continue;
         }
-        size_t len = utf8_seq(u + i, n - i);
-        if (len) {
-            buf_put(b, s + i, len);
-            i += len;
-        } else {
-            BUF_LIT(b, "\xEF\xBF\xBD");
-            i++;
-        }
+        i += put_utf8_char(b, s + i, n - i);
     }
 }
 
