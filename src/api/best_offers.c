@@ -5,20 +5,28 @@
 #include "api/render.h"
 #include "query/query.h"
 
+void api_best_offers_page(const api_call *c, api_response *res, hotel_best_vec *v, size_t *from, size_t *to)
+{
+    store_t *s = c->store;
+    const api_params *p = &c->params;
+    query_best_offers(s, &p->q, v);
+    if (c->nlq.present) /* hotels a sentence (q=) names */
+        api_nlq_filter_hotels(&c->nlq, s, v);
+    query_sort_best(s, v->items, v->len, p->sort);
+    *from = p->offset < v->len ? p->offset : v->len;
+    *to = p->limit && p->limit < v->len - *from ? *from + p->limit : v->len;
+    api_ok_json(res);
+    res->has_total = true;
+    res->total = v->len;
+}
+
 void api_best_offers(const api_call *c, api_response *res)
 {
     store_t *s = c->store;
     const api_params *p = &c->params;
     hotel_best_vec v = {0};
-    query_best_offers(s, &p->q, &v);
-    if (c->nlq.present) /* hotels a sentence (q=) names */
-        api_nlq_filter_hotels(&c->nlq, s, &v);
-    query_sort_best(s, v.items, v.len, p->sort);
-    size_t from = p->offset < v.len ? p->offset : v.len;
-    size_t to = p->limit && p->limit < v.len - from ? from + p->limit : v.len;
-    api_ok_json(res);
-    res->has_total = true;
-    res->total = v.len;
+    size_t from, to;
+    api_best_offers_page(c, res, &v, &from, &to);
     render_best_array(&res->body, s, &p->q, v.len ? v.items + from : NULL, to - from, p->fields); /* items is NULL when empty */
     hotel_best_vec_free(&v);
 }

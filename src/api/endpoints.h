@@ -7,6 +7,7 @@
 
 #include "api/call.h"
 #include "api/response.h"
+#include "query/query.h"
 
 typedef void api_handler(const api_call *c, api_response *res);
 
@@ -15,5 +16,11 @@ typedef void api_handler(const api_call *c, api_response *res);
 ISLA_ROUTES(ISLA_HANDLER_DECL_, ISLA_HANDLER_SKIP_, ISLA_HANDLER_SKIP_)
 #undef ISLA_HANDLER_DECL_
 #undef ISLA_HANDLER_SKIP_
+
+/* The hotels of a bestOffersByHotel search (best_offers.c; /api/search
+ * answers the same): found, narrowed to the hotels a sentence (q=) names,
+ * sorted; [*from, *to) is the requested page. Starts a 200 JSON answer
+ * with the total (X-Total-Count) before paging. */
+void api_best_offers_page(const api_call *c, api_response *res, hotel_best_vec *v, size_t *from, size_t *to);
 
 #endif

@@ -13,14 +13,8 @@ void api_search(const api_call *c, api_response *res)
     store_t *s = c->store;
     const api_params *p = &c->params;
     hotel_best_vec v = {0};
-    query_best_offers(s, &p->q, &v);
-    api_nlq_filter_hotels(&c->nlq, s, &v);
-    query_sort_best(s, v.items, v.len, p->sort);
-    size_t from = p->offset < v.len ? p->offset : v.len;
-    size_t to = p->limit && p->limit < v.len - from ? from + p->limit : v.len;
-    api_ok_json(res);
-    res->has_total = true;
-    res->total = v.len;
+    size_t from, to;
+    api_best_offers_page(c, res, &v, &from, &to);
     buf_t *b = &res->body;
     buf_putc(b, '{');
     api_nlq_render(&c->nlq, s, b);
