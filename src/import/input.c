@@ -61,14 +61,12 @@ int input_open(input *in, const char *path, char *err, size_t errlen)
     return 0;
 }
 
-/* Appends what read(2) gives to the unconsumed bytes; sets eof at the end. */
-static int fill(input *in, char *err, size_t errlen)
+/* One read(2) of the file (again after a signal), counted in raw_bytes;
+ * sets eof at the end. -1 after a read error (err says which file). */
+static ssize_t read_raw(input *in, char *buf, size_t n, char *err, size_t errlen)
 {
-    if (in->zs.avail_in && in->zs.next_in != in->raw)
-        memmove(in->raw, in->zs.next_in, in->zs.avail_in);
-    in->zs.next_in = in->raw;
     for (;;) {
-        ssize_t r = read(in->fd, in->raw + in->zs.avail_in, in->raw_cap - in->zs.avail_in);
+        ssize_t r = read(in->fd, buf, n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -77,10 +75,22 @@ static int fill(input *in, char *err, size_t errlen)
         }
         if (r == 0)
             in->eof = true;
-        in->zs.avail_in += (uInt)r;
         in->raw_bytes += (uint64_t)r;
-        return 0;
+        return r;
     }
+}
+
+/* Appends what read(2) gives to the unconsumed bytes; sets eof at the end. */
+static int fill(input *in, char *err, size_t errlen)
+{
+    if (in->zs.avail_in && in->zs.next_in != in->raw)
+        memmove(in->raw, in->zs.next_in, in->zs.avail_in);
+    in->zs.next_in = in->raw;
+    ssize_t r = read_raw(in, (char *)in->raw + in->zs.avail_in, in->raw_cap - in->zs.avail_in, err, errlen);
+    if (r < 0)
+        return -1;
+    in->zs.avail_in += (uInt)r;
+    return 0;
 }
 
 /* The first call decides: gzip if the input starts with its magic bytes. */
@@ -106,17 +116,10 @@ static ssize_t read_plain(input *in, char *buf, size_t n, char *err, size_t errl
     in->zs.next_in += got;
     in->zs.avail_in -= (uInt)got;
     while (got < n && !in->eof) { /* large reads go straight into buf */
-        ssize_t r = read(in->fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            snprintf(err, errlen, "read error on %s: %s", shown(in), strerror(errno));
+        ssize_t r = read_raw(in, buf + got, n - got, err, errlen);
+        if (r < 0)
             return -1;
-        }
-        if (r == 0)
-            in->eof = true;
         got += (size_t)r;
-        in->raw_bytes += (uint64_t)r;
     }
     return (ssize_t)got;
 }
