@@ -329,6 +329,18 @@ static void public_job(const job *j, buf_t *b)
     buf_printf(b, ",\"createdMs\":%lld,\"finishedMs\":%lld}", (long long)j->created_ms, (long long)j->finished_ms);
 }
 
+/* A JSON array of jobs, as public_job writes each. */
+static void public_jobs(const job *j, size_t n, buf_t *b)
+{
+    buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            buf_putc(b, ',');
+        public_job(&j[i], b);
+    }
+    buf_putc(b, ']');
+}
+
 static void snapshot(jobs_db *db)
 {
     jobs_kind_counts *c = NULL;
@@ -381,25 +393,13 @@ static void snapshot(jobs_db *db)
     for (size_t k = 0; k < 4; k++)
         buf_printf(&pm, "isla_job_duration_seconds_sum{kind=\"%s\"} %.3f\nisla_job_duration_seconds_count{kind=\"%s\"} %llu\n",
                    kinds[k], kc[k].seconds_done, kinds[k], (unsigned long long)kc[k].count_done);
-    BUF_LIT(&js, "},\"running\":[");
-    for (size_t i = 0; i < nrun; i++) {
-        if (i)
-            buf_putc(&js, ',');
-        public_job(&run[i], &js);
-    }
-    BUF_LIT(&js, "],\"queued\":[");
-    for (size_t i = 0; i < nqueued; i++) {
-        if (i)
-            buf_putc(&js, ',');
-        public_job(&queued[i], &js);
-    }
-    BUF_LIT(&js, "],\"dead\":[");
-    for (size_t i = 0; i < ndead; i++) {
-        if (i)
-            buf_putc(&js, ',');
-        public_job(&dead[i], &js);
-    }
-    BUF_LIT(&js, "]}");
+    BUF_LIT(&js, "},\"running\":");
+    public_jobs(run, nrun, &js);
+    BUF_LIT(&js, ",\"queued\":");
+    public_jobs(queued, nqueued, &js);
+    BUF_LIT(&js, ",\"dead\":");
+    public_jobs(dead, ndead, &js);
+    buf_putc(&js, '}');
     pthread_mutex_lock(&R.snap_lock);
     buf_t oj = R.snap_json, op = R.snap_prom;
     R.snap_json = js;
