@@ -493,6 +493,17 @@ void keys_counts_read(keys_counts *c)
 
 /* ---- rendering ----------------------------------------------------------- */
 
+/* One Prometheus line a configured tier and one for anonymous traffic:
+ * the requests, or (limited) the ones refused with 429. */
+static void put_by_tier(buf_t *b, const char *metric, const keys_counts *c, bool limited)
+{
+    for (unsigned i = 0; i < K.tiers.n; i++)
+        buf_printf(b, "%s{tier=\"%s\"} %llu\n", metric, K.tiers.t[i].name,
+                   (unsigned long long)(limited ? c->tier[i].limited : c->tier[i].requests));
+    buf_printf(b, "%s{tier=\"anonymous\"} %llu\n", metric,
+               (unsigned long long)(limited ? c->anonymous.limited : c->anonymous.requests));
+}
+
 void keys_render_prometheus(buf_t *b)
 {
     if (!K.on)
@@ -501,16 +512,10 @@ void keys_render_prometheus(buf_t *b)
     keys_counts_read(&c);
     BUF_LIT(b, "# HELP isla_tier_requests_total Requests by API key tier (anonymous: no key).\n"
                "# TYPE isla_tier_requests_total counter\n");
-    for (unsigned i = 0; i < K.tiers.n; i++)
-        buf_printf(b, "isla_tier_requests_total{tier=\"%s\"} %llu\n", K.tiers.t[i].name,
-                   (unsigned long long)c.tier[i].requests);
-    buf_printf(b, "isla_tier_requests_total{tier=\"anonymous\"} %llu\n", (unsigned long long)c.anonymous.requests);
+    put_by_tier(b, "isla_tier_requests_total", &c, false);
     BUF_LIT(b, "# HELP isla_tier_rate_limited_total Requests refused with 429, by API key tier.\n"
                "# TYPE isla_tier_rate_limited_total counter\n");
-    for (unsigned i = 0; i < K.tiers.n; i++)
-        buf_printf(b, "isla_tier_rate_limited_total{tier=\"%s\"} %llu\n", K.tiers.t[i].name,
-                   (unsigned long long)c.tier[i].limited);
-    buf_printf(b, "isla_tier_rate_limited_total{tier=\"anonymous\"} %llu\n", (unsigned long long)c.anonymous.limited);
+    put_by_tier(b, "isla_tier_rate_limited_total", &c, true);
     BUF_LIT(b, "# HELP isla_api_key_rejected_total Requests refused with 401, by reason.\n"
                "# TYPE isla_api_key_rejected_total counter\n");
     buf_printf(b,
