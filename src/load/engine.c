@@ -62,6 +62,19 @@ const char *const load_err_name[ERR_CLASSES] = {"connect refused", "connect erro
 #define PUMP_MAX_NS 200000ull  /* longest stay in pump() before the sockets get a turn */
 #define BATCH_MAX 512          /* most arrivals started per turn */ /* an arrival started > 1 ms late counts as late */
 
+/* Takes x out of the doubly linked list at head whose links are x->next
+ * and x->prev (the engine keeps three: closed users, idle connections,
+ * all connections). */
+#define UNLINK(head, x, next, prev)            \
+    do {                                       \
+        if ((x)->prev)                         \
+            (x)->prev->next = (x)->next;       \
+        else                                   \
+            (head) = (x)->next;                \
+        if ((x)->next)                         \
+            (x)->next->prev = (x)->prev;       \
+    } while (0)
+
 typedef struct engine engine;
 typedef struct conn conn;
 typedef struct vu vu;
@@ -335,12 +348,7 @@ static void vu_end(vu *v, int failed)
     if (v->closed) {
         if (!v->stop)
             e->nclosed--;
-        if (v->cprev)
-            v->cprev->cnext = v->cnext;
-        else
-            e->closed_list = v->cnext;
-        if (v->cnext)
-            v->cnext->cprev = v->cprev;
+        UNLINK(e->closed_list, v, cnext, cprev);
     }
     vu_free(v);
 }
@@ -455,20 +463,10 @@ static void conn_close(conn *c)
 {
     engine *e = c->e;
     if (c->idle) {
-        if (c->prev)
-            c->prev->next = c->next;
-        else
-            e->idle = c->next;
-        if (c->next)
-            c->next->prev = c->prev;
+        UNLINK(e->idle, c, next, prev);
         c->idle = 0;
     }
-    if (c->aprev)
-        c->aprev->anext = c->anext;
-    else
-        e->all = c->anext;
-    if (c->anext)
-        c->anext->aprev = c->aprev;
+    UNLINK(e->all, c, anext, aprev);
     if (h2o_timeout_is_linked(&c->timeout))
         h2o_timeout_unlink(&c->timeout);
     if (c->sock) {
@@ -682,21 +680,27 @@ static void conn_open(engine *e, vu *v)
     h2o_socket_notify_write(c->sock, on_connect);
 }
 
+/* Gives v the first idle connection (there is one) and sends its request. */
+static void take_idle(engine *e, vu *v)
+{
+    conn *c = e->idle;
+    e->idle = c->next;
+    if (e->idle)
+        e->idle->prev = NULL;
+    c->idle = 0;
+    c->next = c->prev = NULL;
+    c->v = v;
+    v->c = c;
+    start_write(c);
+}
+
 /* Gives v a connection: an idle one, a new one, or a place in the queue. */
 static void acquire(engine *e, vu *v)
 {
     v->in_flight = 1;
     e->inflight++;
     if (e->idle) {
-        conn *c = e->idle;
-        e->idle = c->next;
-        if (e->idle)
-            e->idle->prev = NULL;
-        c->idle = 0;
-        c->next = c->prev = NULL;
-        c->v = v;
-        v->c = c;
-        start_write(c);
+        take_idle(e, v);
     } else if (e->nconns < e->pool_max) {
         conn_open(e, v);
     } else {
@@ -746,14 +750,7 @@ static void service_waiters(engine *e)
             e->wait_tail = NULL;
         if (e->idle) {
             /* cannot happen with waiters, but take it if it does */
-            conn *c = e->idle;
-            e->idle = c->next;
-            if (e->idle)
-                e->idle->prev = NULL;
-            c->idle = 0;
-            c->v = v;
-            v->c = c;
-            start_write(c);
+            take_idle(e, v);
         } else {
             conn_open(e, v);
         }
