@@ -16,6 +16,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "webclient/webclient.h"
 
 #define QUEUE_CAP 64
 #define MAX_KINDS 16
@@ -70,18 +71,8 @@ static bool post(CURL *c, const char *body, char *err, size_t errlen)
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
     CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(hdr);
-    if (rc != CURLE_OK) {
-        snprintf(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
-        return false;
-    }
-    if (status < 200 || status >= 300) {
-        snprintf(err, errlen, "HTTP status %ld", status);
-        return false;
-    }
-    return true;
+    return webclient_status(c, rc, ebuf, err, errlen);
 }
 
 /* Waits up to ms, returning early when stopping. Lock held. */

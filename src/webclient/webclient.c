@@ -39,7 +39,7 @@ static void common(CURL *c, const char *url, char *ebuf)
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
 }
 
-static bool finish(CURL *c, CURLcode rc, const char *ebuf, char *err, size_t errlen)
+bool webclient_status(CURL *c, CURLcode rc, const char *ebuf, char *err, size_t errlen)
 {
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -72,7 +72,7 @@ bool webclient_post_json(const char *url, const char *body, long connect_timeout
     curl_easy_setopt(c, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     CURLcode rc = curl_easy_perform(c);
-    bool ok = finish(c, rc, ebuf, err, errlen);
+    bool ok = webclient_status(c, rc, ebuf, err, errlen);
     curl_slist_free_all(hdr);
     curl_easy_cleanup(c);
     return ok;
@@ -148,7 +148,7 @@ bool webclient_download(const char *url, const char *path, void (*progress)(void
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         ok = false;
     } else {
-        ok = finish(c, rc, ebuf, err, errlen);
+        ok = webclient_status(c, rc, ebuf, err, errlen);
         if (!ok && rc == CURLE_HTTP_RETURNED_ERROR) {
             long status = 0;
             curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <curl/curl.h>
+
 void webclient_init(void);
 void webclient_cleanup(void);
 
@@ -31,5 +33,11 @@ bool webclient_post_json(const char *url, const char *body, long connect_timeout
  * (-1 when the server did not say). */
 bool webclient_download(const char *url, const char *path, void (*progress)(void *ud, uint64_t got, int64_t total),
                         void *ud, const _Atomic bool *stop, char *err, size_t errlen);
+
+/* The outcome of a transfer on c that curl_easy_perform answered with rc
+ * (ebuf: its CURLOPT_ERRORBUFFER): true for a 2xx status; else false and
+ * err says why (curl's message, or "HTTP status N"). For callers that
+ * drive a handle of their own (the alert sender). */
+bool webclient_status(CURL *c, CURLcode rc, const char *ebuf, char *err, size_t errlen);
 
 #endif
