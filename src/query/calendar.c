@@ -104,6 +104,23 @@ static bool stars_ok(const store_t *s, const search_t *q, uint32_t hotel)
     return !q->min_stars_x10 || s->hotels[hotel].stars_x10 >= q->min_stars_x10;
 }
 
+/* The runs of group g that the calendar reads: every hotel's, or the one
+ * hotel's; false when the search skips the group or the hotel has none. */
+static bool group_runs(const store_t *s, const search_t *q, const store_group *g, int64_t hotel, uint32_t *r0,
+                       uint32_t *r1)
+{
+    if (!query_group_selected(s, q, g))
+        return false;
+    *r0 = g->first_run, *r1 = g->first_run + g->run_count;
+    if (hotel >= 0) {
+        int64_t r = query_find_run(s, g, (uint32_t)hotel);
+        if (r < 0)
+            return false;
+        *r0 = (uint32_t)r, *r1 = (uint32_t)r + 1;
+    }
+    return true;
+}
+
 void query_price_calendar(const store_t *s, const search_t *q, int64_t hotel, calendar_vec *out)
 {
     out->len = 0;
@@ -118,15 +135,9 @@ void query_price_calendar(const store_t *s, const search_t *q, int64_t hotel, ca
     int32_t lo = INT32_MAX, hi = INT32_MIN, last = INT32_MIN;
     for (uint32_t gi = glo; gi < ghi; gi++) {
         const store_group *g = &s->groups[gi];
-        if (!query_group_selected(s, q, g))
+        uint32_t r0, r1;
+        if (!group_runs(s, q, g, hotel, &r0, &r1))
             continue;
-        uint32_t r0 = g->first_run, r1 = g->first_run + g->run_count;
-        if (hotel >= 0) {
-            int64_t r = query_find_run(s, g, (uint32_t)hotel);
-            if (r < 0)
-                continue;
-            r0 = (uint32_t)r, r1 = (uint32_t)r + 1;
-        }
         for (uint32_t r = r0; r < r1; r++)
             fit_run(&s->runs[r], &lo, &hi);
         if (q->latest - (int32_t)g->nights > last)
@@ -139,19 +150,11 @@ void query_price_calendar(const store_t *s, const search_t *q, int64_t hotel, ca
         return;
     day_table t = {.first = first, .span = (uint32_t)(last - first + 1), .lo = UINT32_MAX, .hi = 0};
     t.acc = xcalloc(t.span, sizeof *t.acc);
-    if (!t.acc)
-        abort(); /* as buf_t does: every caller would have to */
     for (uint32_t gi = glo; gi < ghi; gi++) {
         const store_group *g = &s->groups[gi];
-        if (!query_group_selected(s, q, g))
+        uint32_t r0, r1;
+        if (!group_runs(s, q, g, hotel, &r0, &r1))
             continue;
-        uint32_t r0 = g->first_run, r1 = g->first_run + g->run_count;
-        if (hotel >= 0) {
-            int64_t r = query_find_run(s, g, (uint32_t)hotel);
-            if (r < 0)
-                continue;
-            r0 = (uint32_t)r, r1 = (uint32_t)r + 1;
-        }
         t.last = q->latest - (int32_t)g->nights;
         if (t.last > last)
             t.last = last;
