@@ -27,6 +27,8 @@ static inline char *buf_reserve(buf_t *b, size_t extra)
 
 static inline void buf_put(buf_t *b, const void *p, size_t n)
 {
+    if (n == 0) /* an empty buffer has no data yet, and memcpy(NULL, p, 0) is undefined */
+        return;
     memcpy(buf_reserve(b, n), p, n);
     b->len += n;
 }
