@@ -147,13 +147,10 @@ int api_nlq_compose(store_t *s, const char *qs, size_t n, bool only_q, api_nlq *
     buf_t buf = {0}, *composed = &buf;
     size_t kept_from = 0;
     int rc = -1;
-    for (size_t i = 0; i < n;) {
-        size_t amp = i;
-        while (amp < n && qs[amp] != '&')
-            amp++;
-        size_t eq = i;
-        while (eq < amp && qs[eq] != '=')
-            eq++;
+    size_t pos = 0;
+    params_item it;
+    while (params_next_item(qs, n, &pos, &it)) {
+        size_t i = it.start, eq = it.eq, amp = it.end;
         char key[64];
         size_t kl = 0;
         bool key_ok = params_url_decode(qs + i, eq - i, key, sizeof key - 1, &kl);
@@ -161,10 +158,6 @@ int api_nlq_compose(store_t *s, const char *qs, size_t n, bool only_q, api_nlq *
             kl -= 2;
         if (key_ok)
             key[kl] = 0;
-        if (amp == i) {
-            i = amp + 1;
-            continue;
-        }
         if (key_ok && kl == 1 && key[0] == 'q') {
             if (out->present) {
                 api_error(res, 400, "invalid_parameter", "q", "q is given more than once");
@@ -194,7 +187,6 @@ int api_nlq_compose(store_t *s, const char *qs, size_t n, bool only_q, api_nlq *
                 buf_putc(composed, '&');
             buf_put(composed, qs + i, amp - i);
         }
-        i = amp + 1;
     }
     if (!out->present) {
         rc = 0;

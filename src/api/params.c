@@ -23,6 +23,24 @@ static int hexval(int c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+bool params_next_item(const char *qs, size_t n, size_t *pos, params_item *it)
+{
+    size_t i = *pos;
+    while (i < n && qs[i] == '&') /* "&&" */
+        i++;
+    if (i >= n)
+        return false;
+    size_t amp = i;
+    while (amp < n && qs[amp] != '&')
+        amp++;
+    size_t eq = i;
+    while (eq < amp && qs[eq] != '=')
+        eq++;
+    *it = (params_item){.start = i, .eq = eq, .end = amp};
+    *pos = amp;
+    return true;
+}
+
 bool params_url_decode(const char *src, size_t n, char *out, size_t cap, size_t *out_len)
 {
     size_t o = 0;
@@ -246,21 +264,13 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
     bool alias_used[2] = {false, false}; /* departureDate, returnDate */
     int32_t earliest = 0, latest = 0;
 
-    size_t i = 0;
-    while (i < n) {
-        size_t amp = i;
-        while (amp < n && qs[amp] != '&')
-            amp++;
-        size_t eq = i;
-        while (eq < amp && qs[eq] != '=')
-            eq++;
+    size_t pos = 0;
+    params_item it;
+    while (params_next_item(qs, n, &pos, &it)) {
+        size_t eq = it.eq, amp = it.end;
         char key[MAX_VALUE], val[MAX_VALUE];
         size_t kl, vl = 0;
-        if (amp == i) { /* "&&" */
-            i = amp + 1;
-            continue;
-        }
-        if (!params_url_decode(qs + i, eq - i, key, sizeof key - 1, &kl)) {
+        if (!params_url_decode(qs + it.start, eq - it.start, key, sizeof key - 1, &kl)) {
             api_error(res, 400, "invalid_query", NULL, "malformed or oversized parameter name");
             return -1;
         }
@@ -270,7 +280,6 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
             return -1;
         }
         val[vl] = 0; /* error messages print it with %s */
-        i = amp + 1;
         if (kl >= 2 && key[kl - 2] == '[' && key[kl - 1] == ']')
             kl -= 2;
         key[kl] = 0;

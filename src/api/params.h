@@ -58,6 +58,15 @@ int cursor_decode(const store_t *s, uint32_t hotel, const search_t *q, const cha
  * after writing a 400 invalid_cursor (param "cursor") into res. */
 int params_bind_cursor(const store_t *s, uint32_t hotel, api_params *p, api_response *res);
 
+/* One name=value item of a query string, as raw (still percent-encoded)
+ * spans: the name is qs[start, eq), the value qs[eq + 1, end) when
+ * eq < end (no '=': no value). params_next_item steps over empty items
+ * ("&&") and returns false at the end; *pos starts at 0. */
+typedef struct {
+    size_t start, eq, end;
+} params_item;
+bool params_next_item(const char *qs, size_t n, size_t *pos, params_item *it);
+
 /* Percent-decodes src[0..n) into out (at most cap bytes; '+' is a space).
  * False on a malformed escape or when out is too small. */
 bool params_url_decode(const char *src, size_t n, char *out, size_t cap, size_t *out_len);
