@@ -140,6 +140,17 @@ static void serve_first(const char *d)
     buf_free(&b);
 }
 
+/* The start of most tests here: a data directory that already serves a
+ * generation (so a failed import can be seen to leave it untouched), and
+ * a dump of n rows in b. */
+static const char *served_with_dump(const char *name, buf_t *b, unsigned n)
+{
+    const char *d = subdir(name);
+    serve_first(d);
+    dump(b, n);
+    return d;
+}
+
 /* Nothing new was published: CURRENT still names generation 1 and no
  * generation 2 exists. */
 static void expect_untouched(const char *d, int rc, const char *err, const char *want)
@@ -156,10 +167,8 @@ static void expect_untouched(const char *d, int rc, const char *err, const char 
 static void test_truncated_gzip_file(void **state)
 {
     (void)state;
-    const char *d = subdir("gz_half");
-    serve_first(d);
     buf_t b = {0};
-    dump(&b, 3000);
+    const char *d = served_with_dump("gz_half", &b, 3000);
     size_t zl;
     unsigned char *z = gzip_of(b.data, b.len, &zl);
     import_result res;
@@ -176,10 +185,8 @@ static void test_truncated_gzip_file(void **state)
 static void test_truncated_gzip_stdin(void **state)
 {
     (void)state;
-    const char *d = subdir("gz_stdin");
-    serve_first(d);
     buf_t b = {0};
-    dump(&b, 3000);
+    const char *d = served_with_dump("gz_stdin", &b, 3000);
     size_t zl;
     unsigned char *z = gzip_of(b.data, b.len, &zl);
     import_result res;
@@ -198,10 +205,8 @@ static void test_truncated_gzip_stdin(void **state)
 static void test_gzip_bad_trailer(void **state)
 {
     (void)state;
-    const char *d = subdir("gz_crc");
-    serve_first(d);
     buf_t b = {0};
-    dump(&b, 500);
+    const char *d = served_with_dump("gz_crc", &b, 500);
     size_t zl;
     unsigned char *z = gzip_of(b.data, b.len, &zl);
     z[zl - 6] ^= 0x55; /* CRC-32 */
@@ -221,10 +226,8 @@ static void test_gzip_bad_trailer(void **state)
 static void test_gzip_trailing_garbage(void **state)
 {
     (void)state;
-    const char *d = subdir("gz_garbage");
-    serve_first(d);
     buf_t b = {0};
-    dump(&b, 500);
+    const char *d = served_with_dump("gz_garbage", &b, 500);
     size_t zl;
     unsigned char *z = gzip_of(b.data, b.len, &zl);
     buf_t all = {0};
@@ -272,10 +275,8 @@ static void test_gzip_members(void **state)
 static void test_cut_in_quoted_field(void **state)
 {
     (void)state;
-    const char *d = subdir("cut_quoted");
-    serve_first(d);
     buf_t b = {0};
-    dump(&b, 300);
+    const char *d = served_with_dump("cut_quoted", &b, 300);
     size_t cut = b.len - 20; /* inside "...+00:00","BREAKFAST","false","DOUBLE" */
     import_result res;
     char err[1024];
@@ -314,10 +315,8 @@ static void test_cut_short_row(void **state)
 static void test_shrink_guard(void **state)
 {
     (void)state;
-    const char *d = subdir("shrink");
-    serve_first(d);
     buf_t b = {0};
-    dump(&b, 150);
+    const char *d = served_with_dump("shrink", &b, 150);
     import_result res;
     char err[1024];
     import_options guard = {.max_shrink_pct = 50};
