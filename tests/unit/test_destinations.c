@@ -59,28 +59,8 @@ static int setup(void **state)
     offer(&b, 5, "IBZ", "2023-07-10", "2023-07-17", 2, 650, "STR");
     offer(&b, 5, "PMI", "2023-07-10", "2023-07-17", 1, 200, "HAM");
     offer(&b, 6, "AYT", "2023-07-10", "2023-07-17", 2, 550, "HAM");
-    tu_write(tu_path(dir, "offers.csv"), b.data, b.len);
+    S = tu_build_store_with(dir, b.data, b.len, tu_path(dir, "hotels.csv"));
     buf_free(&b);
-    char offers[4400], hotels[4400], data[4400];
-    snprintf(offers, sizeof offers, "%s/offers.csv", dir);
-    snprintf(hotels, sizeof hotels, "%s/hotels.csv", dir);
-    snprintf(data, sizeof data, "%s/data", dir);
-    import_options opt = {.offers_path = offers, .hotels_path = hotels, .data_dir = data, .max_rejects = -1,
-                          .threads = 2};
-    import_result res;
-    char err[1024] = "";
-    int q = tu_quiet_begin();
-    int rc = import_run(&opt, &res, err, sizeof err);
-    tu_quiet_end(q);
-    if (rc != 0) {
-        fprintf(stderr, "fixture import failed: %s\n", err);
-        abort();
-    }
-    S = store_open(data, true, err, sizeof err);
-    if (!S) {
-        fprintf(stderr, "fixture open failed: %s\n", err);
-        abort();
-    }
     return 0;
 }
 
@@ -372,21 +352,12 @@ static void test_names_from_the_data(void **state)
     offer(&b, 1, "CUN", "2023-07-10", "2023-07-17", 2, 900, "FRA");
     offer(&b, 2, "PMI", "2023-07-10", "2023-07-17", 2, 400, "FRA");
     offer(&b, 3, "PMI", "2023-07-10", "2023-07-17", 2, 500, "FRA");
-    tu_write(tu_path(d2, "offers.csv"), b.data, b.len);
-    buf_free(&b);
-    char offers[4400], hotels[4400], data[4400];
-    snprintf(offers, sizeof offers, "%s/offers.csv", d2);
-    snprintf(hotels, sizeof hotels, "%s/hotels.csv", d2);
-    snprintf(data, sizeof data, "%s/data", d2);
-    import_options opt = {.offers_path = offers, .hotels_path = hotels, .data_dir = data, .max_rejects = -1,
-                          .threads = 2};
     import_result res;
     char err[1024] = "";
-    int q = tu_quiet_begin();
-    int rc = import_run(&opt, &res, err, sizeof err);
-    tu_quiet_end(q);
+    int rc = tu_import_csv_with(d2, b.data, b.len, tu_path(d2, "hotels.csv"), -1, &res, err, sizeof err);
+    buf_free(&b);
     assert_int_equal(rc, 0);
-    store_t *named = store_open(data, true, err, sizeof err);
+    store_t *named = store_open(tu_path(d2, "data"), true, err, sizeof err);
     assert_non_null(named);
     /* 4 (a region without a code) and 5 (too long) were rejected */
     assert_true(store_find_hotel(named, 4) < 0 || !named->hotels[store_find_hotel(named, 4)].known);

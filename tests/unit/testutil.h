@@ -164,10 +164,10 @@ static inline void tu_offer(buf_t *b, unsigned hotel, const char *dep, const cha
                dh + 2, dm, meal, ocean ? "true" : "false", room);
 }
 
-/* Imports `csv` (written to dir/offers.csv) with the real hotels.csv into
- * dir/data. Returns import_run's result. */
-static inline int tu_import_csv(const char *dir, const char *csv, size_t len, int64_t max_rejects,
-                                import_result *res, char *err, size_t errlen)
+/* Imports `csv` (written to dir/offers.csv) with the hotels file `hotels`
+ * into dir/data. Returns import_run's result. */
+static inline int tu_import_csv_with(const char *dir, const char *csv, size_t len, const char *hotels,
+                                     int64_t max_rejects, import_result *res, char *err, size_t errlen)
 {
     char offers[4400], data[4400];
     if (snprintf(offers, sizeof offers, "%s/offers.csv", dir) >= (int)sizeof offers ||
@@ -176,7 +176,7 @@ static inline int tu_import_csv(const char *dir, const char *csv, size_t len, in
     tu_write(offers, csv, len);
     import_options opt = {
         .offers_path = offers,
-        .hotels_path = tu_data("hotels.csv"),
+        .hotels_path = hotels,
         .data_dir = data,
         .max_rejects = max_rejects,
         .threads = 2,
@@ -188,13 +188,21 @@ static inline int tu_import_csv(const char *dir, const char *csv, size_t len, in
     return rc;
 }
 
-/* Imports the fixture and opens the published store (verified). Aborts the
- * test binary on failure: every test of it needs the store. */
-static inline store_t *tu_build_store(const char *dir, const char *csv, size_t len)
+/* The same with the real hotels.csv. */
+static inline int tu_import_csv(const char *dir, const char *csv, size_t len, int64_t max_rejects,
+                                import_result *res, char *err, size_t errlen)
+{
+    return tu_import_csv_with(dir, csv, len, tu_data("hotels.csv"), max_rejects, res, err, errlen);
+}
+
+/* Imports the fixture with the hotels file `hotels` and opens the published
+ * store (verified). Aborts the test binary on failure: every test of it
+ * needs the store. */
+static inline store_t *tu_build_store_with(const char *dir, const char *csv, size_t len, const char *hotels)
 {
     import_result res;
     char err[1024] = "";
-    if (tu_import_csv(dir, csv, len, -1, &res, err, sizeof err) != 0) {
+    if (tu_import_csv_with(dir, csv, len, hotels, -1, &res, err, sizeof err) != 0) {
         fprintf(stderr, "fixture import failed: %s\n", err);
         abort();
     }
@@ -204,6 +212,12 @@ static inline store_t *tu_build_store(const char *dir, const char *csv, size_t l
         abort();
     }
     return s;
+}
+
+/* The same with the real hotels.csv. */
+static inline store_t *tu_build_store(const char *dir, const char *csv, size_t len)
+{
+    return tu_build_store_with(dir, csv, len, tu_data("hotels.csv"));
 }
 
 /* ---- API without HTTP ---- */
