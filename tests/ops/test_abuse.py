@@ -443,25 +443,31 @@ def t_h2_unread_socket(tmp, data):
         check(held == 0, f"{held} bytes of answers still held")
         check(srv.metric("isla_http_stalled_total") >= 5, "stalled streams not counted")
         for i, s in enumerate(socks):
-            s.settimeout(2)
-            got, ended = 0, False
-            try:
-                while got < 64 << 20:
-                    b = s.recv(1 << 20)
-                    if not b:
-                        ended = True
-                        break
-                    got += len(b)
-            except ConnectionResetError:
-                ended = True
-            except socket.timeout:
-                pass
+            ended, got = drains_to_end(s)
             check(ended, f"connection {i}: still open ({got} bytes read)")
         check(srv.request("GET", "/api/health")[0] == 200, "health after")
     finally:
         for s in socks:
             s.close()
         srv.stop()
+
+
+def drains_to_end(s):
+    """Reads what the kernel buffered: (True, bytes) when the server closed or
+    reset the connection, (False, bytes) when it is still open after 2 s."""
+    s.settimeout(2)
+    got = 0
+    try:
+        while got < 64 << 20:
+            b = s.recv(1 << 20)
+            if not b:
+                return True, got
+            got += len(b)
+    except ConnectionResetError:
+        return True, got
+    except socket.timeout:
+        pass
+    return False, got
 
 
 def t_h1_unread_pipeline(tmp, data):
@@ -487,19 +493,7 @@ def t_h1_unread_pipeline(tmp, data):
         # every connection was cut: reading it ends (EOF or reset) within
         # what the kernel buffered
         for i, s in enumerate(socks):
-            s.settimeout(2)
-            got, ended = 0, False
-            try:
-                while got < 64 << 20:
-                    b = s.recv(1 << 20)
-                    if not b:
-                        ended = True
-                        break
-                    got += len(b)
-            except ConnectionResetError:
-                ended = True
-            except socket.timeout:
-                pass
+            ended, got = drains_to_end(s)
             check(ended, f"connection {i}: still open after --send-timeout ({got} bytes read)")
         s, _, _ = srv.request("GET", "/api/health")
         check(s == 200, f"health after: {s}")
