@@ -3,6 +3,7 @@
  * number of hotels before paging. */
 #include "api/endpoints.h"
 #include "api/render.h"
+#include "query/order.h"
 #include "query/query.h"
 
 void api_best_offers_page(const api_call *c, api_response *res, hotel_best_vec *v, size_t *from, size_t *to)

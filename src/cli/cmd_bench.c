@@ -15,6 +15,7 @@
 #include "bench/mix.h"
 #include "cli/args.h"
 #include "cli/cli.h"
+#include "query/order.h"
 #include "query/query.h"
 #include "util/clock.h"
 #include "util/parallel.h"

@@ -68,9 +68,7 @@ typedef enum { SORT_PRICE, SORT_STARS, SORT_NAME } best_sort;
  * hotel-index order. Over several groups a hotel's count is the sum and its
  * best offer the cheapest (then earliest departing) of all. */
 void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out);
-/* Orders results: PRICE = min price asc, hotel id; STARS = stars desc,
- * min price, id; NAME = name asc (bytewise), id. */
-void query_sort_best(const store_t *s, hotel_best *v, size_t n, best_sort by);
+/* The orders of best_sort and query_sort_best() are in query/order.h. */
 
 /* Position of an offer in the hotel-offers order: price asc, outbound
  * departure datetime asc, offer index asc (a total order). */

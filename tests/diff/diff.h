@@ -85,6 +85,8 @@
 
 #include "import/import.h"
 
+#include "query/order.h"
+
 #include "query/query.h"
 
 #include "store/store.h"

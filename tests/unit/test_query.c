@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "query/order.h"
 #include "query/query.h"
 #include "store/store.h"
 #include "util/days.h"
