@@ -2,6 +2,9 @@
  * matching offer of every hotel, sorted and paged; X-Total-Count is the
  * number of hotels before paging. */
 #include "api/endpoints.h"
+
+#include <stdint.h>
+
 #include "api/render.h"
 #include "query/order.h"
 #include "query/query.h"
@@ -13,7 +16,9 @@ void api_best_offers_page(const api_call *c, api_response *res, hotel_best_vec *
     query_best_offers(s, &p->q, v);
     if (c->nlq.present) /* hotels a sentence (q=) names */
         api_nlq_filter_hotels(&c->nlq, s, v);
-    query_sort_best(s, v->items, v->len, p->sort);
+    /* a page needs only its first offset + limit items in order */
+    size_t first = p->limit && p->offset < SIZE_MAX - p->limit ? p->offset + p->limit : SIZE_MAX;
+    query_sort_best_first(s, v->items, v->len, first, p->sort);
     *from = p->offset < v->len ? p->offset : v->len;
     *to = p->limit && p->limit < v->len - *from ? *from + p->limit : v->len;
     api_ok_json(res);

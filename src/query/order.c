@@ -79,6 +79,8 @@ static void sort_u64(uint64_t *k, size_t n)
     }
 }
 
+static inline uint64_t price_key(const hotel_best *h) { return (uint64_t)h->min_price << 32 | h->hotel; }
+
 void query_sort_best(const store_t *s, hotel_best *v, size_t n, best_sort by)
 {
     if (n < 2) /* v is NULL when nothing matched */
@@ -89,21 +91,153 @@ void query_sort_best(const store_t *s, hotel_best *v, size_t n, best_sort by)
         return;
     }
     /* The default order is one 64-bit key: price high, hotel index low
-     * (hotel indexes follow hotel ids), so a plain integer sort does it. */
+     * (hotel indexes follow hotel ids), so a plain integer sort does it.
+     * When v is in hotel order (query_best_offers' output, the usual case)
+     * an item's position orders as its hotel does, so the key's low half
+     * can be the position and name the item directly; otherwise each key's
+     * item is found through a hotel -> position map built on the fly. */
+    bool hotel_order = true;
+    for (size_t i = 1; i < n && hotel_order; i++)
+        hotel_order = v[i - 1].hotel < v[i].hotel;
     uint64_t *keys = xmalloc(n * sizeof *keys);
     hotel_best *tmp = xmalloc(n * sizeof *tmp);
     for (size_t i = 0; i < n; i++)
-        keys[i] = (uint64_t)v[i].min_price << 32 | v[i].hotel;
+        keys[i] = (uint64_t)v[i].min_price << 32 | (hotel_order ? (uint32_t)i : v[i].hotel);
     sort_u64(keys, n);
-    /* v is in hotel order (query_best_offers' output) or arbitrary: find
-     * each key's item through a hotel -> position map built on the fly */
     memcpy(tmp, v, n * sizeof *tmp);
-    uint32_t *pos = xmalloc((size_t)s->n_hotels * sizeof *pos);
-    for (size_t i = 0; i < n; i++)
-        pos[tmp[i].hotel] = (uint32_t)i;
-    for (size_t i = 0; i < n; i++)
-        v[i] = tmp[pos[(uint32_t)keys[i]]];
-    free(pos);
+    if (hotel_order) {
+        for (size_t i = 0; i < n; i++)
+            v[i] = tmp[(uint32_t)keys[i]];
+    } else {
+        uint32_t *pos = xmalloc((size_t)s->n_hotels * sizeof *pos);
+        for (size_t i = 0; i < n; i++)
+            pos[tmp[i].hotel] = (uint32_t)i;
+        for (size_t i = 0; i < n; i++)
+            v[i] = tmp[pos[(uint32_t)keys[i]]];
+        free(pos);
+    }
     free(tmp);
     free(keys);
+}
+
+/* ---- the first k: selection, then a sort of k items ----------------------
+ * A page of 20 out of 1,000 hotels needs the 20 smallest, not a sorted
+ * 1,000. One pass keeps the k best seen so far in a max-heap (its top is
+ * the worst of them; a later item enters only if it beats the top, which
+ * after the first few hundred items is rare), so the pass is n compares
+ * against one value. The top is then the k-th item of the order; moving
+ * every item that does not come after it to the front gives exactly the k
+ * first (the orders are total), which are sorted by query_sort_best. */
+
+static void sift_down_u64(uint64_t *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && h[c + 1] > h[c])
+            c++;
+        if (h[i] >= h[c])
+            return;
+        uint64_t t = h[i];
+        h[i] = h[c];
+        h[c] = t;
+        i = c;
+    }
+}
+
+/* The k-th smallest price key of v[0, n), 0 < k < n. */
+static uint64_t kth_price_key(const hotel_best *v, size_t n, size_t k, uint64_t *h)
+{
+    for (size_t i = 0; i < k; i++)
+        h[i] = price_key(&v[i]);
+    for (size_t i = k / 2; i-- > 0;)
+        sift_down_u64(h, k, i);
+    for (size_t i = k; i < n; i++) {
+        uint64_t key = price_key(&v[i]);
+        if (key < h[0]) {
+            h[0] = key;
+            sift_down_u64(h, k, 0);
+        }
+    }
+    return h[0];
+}
+
+typedef int (*cmp_fn)(const void *, const void *);
+
+/* The same over positions in v for the orders that need a comparator. */
+static void sift_down_pos(const hotel_best *v, cmp_fn cmp, uint32_t *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && cmp(&v[h[c + 1]], &v[h[c]]) > 0)
+            c++;
+        if (cmp(&v[h[i]], &v[h[c]]) >= 0)
+            return;
+        uint32_t t = h[i];
+        h[i] = h[c];
+        h[c] = t;
+        i = c;
+    }
+}
+
+static hotel_best kth_by_cmp(const hotel_best *v, size_t n, size_t k, cmp_fn cmp, uint32_t *h)
+{
+    for (size_t i = 0; i < k; i++)
+        h[i] = (uint32_t)i;
+    for (size_t i = k / 2; i-- > 0;)
+        sift_down_pos(v, cmp, h, k, i);
+    for (size_t i = k; i < n; i++) {
+        if (cmp(&v[i], &v[h[0]]) < 0) {
+            h[0] = (uint32_t)i;
+            sift_down_pos(v, cmp, h, k, 0);
+        }
+    }
+    return v[h[0]];
+}
+
+void query_sort_best_first(const store_t *s, hotel_best *v, size_t n, size_t k, best_sort by)
+{
+    /* a selection pays off while k is small next to n; past that, and for
+     * a page that takes everything, a full sort */
+    if (k >= n / 4) {
+        query_sort_best(s, v, n, by);
+        return;
+    }
+    if (k == 0)
+        return;
+    enum { ON_STACK = 128 };
+    size_t front = 0;
+    if (by == SORT_PRICE) {
+        uint64_t small[ON_STACK];
+        uint64_t *heap = k <= ON_STACK ? small : xmalloc(k * sizeof *heap);
+        uint64_t last = kth_price_key(v, n, k, heap);
+        for (size_t i = 0; i < n; i++) {
+            if (price_key(&v[i]) <= last) {
+                hotel_best t = v[i];
+                v[i] = v[front];
+                v[front++] = t;
+            }
+        }
+        if (heap != small)
+            free(heap);
+    } else {
+        uint32_t small[ON_STACK];
+        uint32_t *heap = k <= ON_STACK ? small : xmalloc(k * sizeof *heap);
+        tl_store = s;
+        cmp_fn cmp = by == SORT_STARS ? by_stars : by_name;
+        hotel_best last = kth_by_cmp(v, n, k, cmp, heap);
+        for (size_t i = 0; i < n; i++) {
+            if (cmp(&v[i], &last) <= 0) {
+                hotel_best t = v[i];
+                v[i] = v[front];
+                v[front++] = t;
+            }
+        }
+        if (heap != small)
+            free(heap);
+    }
+    query_sort_best(s, v, front, by); /* front == k: the orders are total */
 }

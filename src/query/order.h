@@ -17,4 +17,11 @@
 /* Sorts v[0, n) in the order `by`. */
 void query_sort_best(const store_t *s, hotel_best *v, size_t n, best_sort by);
 
+/* Puts the first k items of v[0, n) in the order `by` into v[0, k), sorted,
+ * exactly as query_sort_best would have them; v[k, n) holds the others in
+ * no particular order (v stays a permutation of its items). For a page
+ * (offset + limit = k) of a larger answer: it costs about n compares
+ * instead of a sort of n. k >= n sorts everything. */
+void query_sort_best_first(const store_t *s, hotel_best *v, size_t n, size_t k, best_sort by);
+
 #endif
