@@ -228,6 +228,66 @@ static void test_best_offers_paging_and_sort(void **state)
     api_response_free(&r);
 }
 
+/* Offsets of the items of a bestOffersByHotel body: each starts with
+ * {"hotel": (a name cannot hold that unescaped). */
+static size_t item_starts(const char *body, const char **at, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = strstr(body, "{\"hotel\":"); p && n < cap; p = strstr(p + 1, "{\"hotel\":"))
+        at[n++] = p;
+    return n;
+}
+
+/* A page (limit, offset) of an answer far larger than the page is the same
+ * slice of the full answer, in every order: with prices drawn from a few
+ * values and real hotels' stars and names there are ties for every order
+ * to break. The answer has 120 hotels, so pages take the selection path
+ * of query/order.c, and the full answer the sort. */
+static void test_best_offers_pages_are_slices(void **state)
+{
+    (void)state;
+    char *d = tu_mkdtemp("api-pages");
+    buf_t b = {0};
+    BUF_LIT(&b, TU_HEADER_2023);
+    for (unsigned h = 1; h <= 120; h++)
+        tu_offer(&b, h, "2023-07-10", "10:00", "2023-07-17", "12:00", 2, 0, 100 + h * 7919 % 5 * 10, "HAM", "NONE",
+                 false, "DOUBLE");
+    store_t *s = tu_build_store(d, b.data, b.len);
+    buf_free(&b);
+    static const char *sorts[] = {"", "&sort=price", "&sort=stars", "&sort=name"};
+    static const size_t limits[] = {1, 3, 7, 20};
+    for (size_t si = 0; si < 4; si++) {
+        char qs[512];
+        api_response full, page;
+        snprintf(qs, sizeof qs, SEARCH "%s", sorts[si]);
+        tu_api(s, "GET", "/bestOffersByHotel", qs, &full);
+        char *fb = tu_body(&full);
+        assert_int_equal(full.total, 120);
+        const char *at[130];
+        assert_int_equal(item_starts(fb, at, 130), 120);
+        at[120] = fb + strlen(fb) - 1; /* the closing ] */
+        for (size_t li = 0; li < 4; li++)
+            for (size_t off = 0; off <= 121; off += 1 + off / 8) {
+                snprintf(qs, sizeof qs, SEARCH "%s&limit=%zu&offset=%zu", sorts[si], limits[li], off);
+                tu_api(s, "GET", "/bestOffersByHotel", qs, &page);
+                char *pb = tu_body(&page);
+                assert_int_equal(page.status, 200);
+                assert_int_equal(page.total, 120);
+                size_t from = off < 120 ? off : 120, to = from + limits[li] < 120 ? from + limits[li] : 120;
+                size_t len = from < to ? (size_t)(at[to] - at[from]) - (to < 120) : 0; /* without the comma */
+                if (strlen(pb) != len + 2 || strncmp(pb + 1, at[from], len) != 0)
+                    fail_msg("%s: page differs from items [%zu, %zu) of the full answer", qs, from, to);
+                free(pb);
+                api_response_free(&page);
+            }
+        free(fb);
+        api_response_free(&full);
+    }
+    store_release(s);
+    tu_rmtree(d);
+    free(d);
+}
+
 static void test_hotel_offers_route_and_keys(void **state)
 {
     (void)state;
@@ -644,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_best_offers_both_prefixes),
         cmocka_unit_test(test_best_offer_fields),
         cmocka_unit_test(test_best_offers_paging_and_sort),
+        cmocka_unit_test(test_best_offers_pages_are_slices),
         cmocka_unit_test(test_hotel_offers_route_and_keys),
         cmocka_unit_test(test_hotel_offers_order_and_datetimes),
         cmocka_unit_test(test_hotel_offers_cursor_paging),
