@@ -21,27 +21,11 @@ static uint32_t below(uint64_t *x, uint32_t n)
     return (uint32_t)(splitmix(x) % n);
 }
 
-/* The group and run an offer belongs to (binary searches over the directory). */
+/* The group and run an offer belongs to. */
 static void locate(const store_t *s, uint32_t offer, const store_group **g, const store_run **r)
 {
-    uint32_t lo = 0, hi = s->n_runs;
-    while (hi - lo > 1) {
-        uint32_t mid = (lo + hi) / 2;
-        if (s->runs[mid].start <= offer)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    *r = &s->runs[lo];
-    uint32_t glo = 0, ghi = s->n_groups;
-    while (ghi - glo > 1) {
-        uint32_t mid = (glo + ghi) / 2;
-        if (s->groups[mid].first_run <= lo)
-            glo = mid;
-        else
-            ghi = mid;
-    }
-    *g = &s->groups[glo];
+    *g = &s->groups[query_group_of_offer(s, offer)];
+    *r = &s->runs[(*g)->first_run + s->slot[offer]];
 }
 
 void mix_search(const store_t *s, mix_class c, uint64_t seed, uint64_t i, search_t *q)

@@ -134,11 +134,25 @@ typedef struct {
     store_far_detail **far;   /* per thread */
     size_t *n_far, *cap_far;
     uint32_t *out_start;
-    uint32_t *lane_count, *day_count;   /* per bucket */
-    uint32_t *lane_start, *day_start;   /* per bucket, after prefix sums */
+    uint32_t *lane_count;     /* per bucket */
+    uint32_t *lane_start;     /* per bucket, after prefix sums */
+    uint32_t *bucket_slot;    /* per bucket: its run's index inside its group */
     store_lane *lanes;
-    uint16_t *day_day;
-    uint32_t *day_min, *day_best, *day_cum;
+    /* cell order (see store.h): per store group its segments and cells */
+    store_group *sgroups;
+    size_t n_sgroups;
+    const store_run *runs;
+    store_run *runs_w;        /* the same, for pass_columns to fill in */
+    uint32_t *run_bucket;     /* run -> bucket */
+    uint32_t *bucket_run;     /* bucket -> run */
+    uint32_t *g_segs, *g_cells;   /* per store group: counts, then first index */
+    bool cells_fill;
+    atomic_size_t next_group;
+    store_seg *segs;
+    uint16_t *cell_day;
+    uint32_t *cell_start;
+    uint32_t *perm;           /* run-order position -> offer (cell order) */
+    uint16_t *run_day, *slot;
 } build_ctx;
 
 static void block_range(const build_ctx *c, int t, size_t *lo, size_t *hi)
@@ -356,13 +370,11 @@ static void pass_sort(void *arg, int t)
     }
 }
 
-/* Counts lanes (distinct airports) and, for runs that get a day index,
- * distinct departure days per bucket. */
+/* Counts lanes (distinct airports) per bucket. */
 static void pass_count_index(void *arg, int t)
 {
     build_ctx *c = arg;
     (void)t;
-    uint64_t *seen = xcalloc(65536 / 64, sizeof *seen);
     for (;;) {
         size_t b0 = atomic_fetch_add(&c->next_bucket, 256);
         if (b0 >= c->n_buckets)
@@ -370,30 +382,113 @@ static void pass_count_index(void *arg, int t)
         size_t b1 = b0 + 256 < c->n_buckets ? b0 + 256 : c->n_buckets;
         for (size_t b = b0; b < b1; b++) {
             const offer_row *r = c->sorted + c->bucket_start[b];
-            uint32_t n = c->bucket_keep[b], lanes = 0, days = 0;
+            uint32_t n = c->bucket_keep[b], lanes = 0;
             for (uint32_t i = 0; i < n; i++)
                 lanes += i == 0 || r[i].airport != r[i - 1].airport;
-            if (n >= STORE_DAY_INDEX_MIN) {
-                for (uint32_t i = 0; i < n; i++) {
-                    uint16_t d = r[i].dep_day;
-                    if (!(seen[d >> 6] >> (d & 63) & 1)) {
-                        seen[d >> 6] |= 1ull << (d & 63);
-                        days++;
-                    }
-                }
-                for (uint32_t i = 0; i < n; i++)
-                    seen[r[i].dep_day >> 6] = 0;
-            }
             c->lane_count[b] = lanes;
-            c->day_count[b] = days;
         }
     }
-    free(seen);
 }
 
-static int cmp_u16(const void *a, const void *b)
+/* The cell order of one store group (store.h): a counting sort of its
+ * offers by (airport, departure day), stable, so inside a cell offers stay
+ * in run order: by hotel slot, then price. The first call per group
+ * (cells_fill false) counts its segments and cells; the second writes
+ * them and the permutation from run order to cell order. */
+static void group_cells(build_ctx *c, size_t g, uint32_t **hist, size_t *hist_cap)
 {
-    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+    store_group *G = &c->sgroups[g];
+    int32_t amin[256], amax[256];
+    for (int a = 0; a < 256; a++)
+        amin[a] = INT32_MAX, amax[a] = -1;
+    for (uint32_t r = G->first_run; r < G->first_run + G->run_count; r++) {
+        const offer_row *rows = c->sorted + c->bucket_start[c->run_bucket[r]];
+        uint32_t n = c->bucket_keep[c->run_bucket[r]];
+        for (uint32_t i = 0; i < n; i++) {
+            unsigned a = rows[i].airport;
+            int32_t d = rows[i].dep_day;
+            amin[a] = d < amin[a] ? d : amin[a];
+            amax[a] = d > amax[a] ? d : amax[a];
+        }
+    }
+    size_t base[256], k = 0;
+    for (int a = 0; a < 256; a++) {
+        base[a] = k;
+        if (amax[a] >= 0)
+            k += (size_t)(amax[a] - amin[a] + 1);
+    }
+    if (*hist_cap < k) {
+        *hist_cap = k;
+        *hist = xrealloc(*hist, k * sizeof **hist);
+    }
+    uint32_t *h = *hist;
+    memset(h, 0, k * sizeof *h);
+    for (uint32_t r = G->first_run; r < G->first_run + G->run_count; r++) {
+        const offer_row *rows = c->sorted + c->bucket_start[c->run_bucket[r]];
+        uint32_t n = c->bucket_keep[c->run_bucket[r]];
+        for (uint32_t i = 0; i < n; i++)
+            h[base[rows[i].airport] + (size_t)(rows[i].dep_day - amin[rows[i].airport])]++;
+    }
+    if (!c->cells_fill) {
+        uint32_t segs = 0, cells = 0;
+        for (int a = 0; a < 256; a++)
+            segs += amax[a] >= 0;
+        for (size_t i = 0; i < k; i++)
+            cells += h[i] != 0;
+        c->g_segs[g] = segs;
+        c->g_cells[g] = cells;
+        return;
+    }
+    uint32_t pos = c->runs[G->first_run].start, seg = c->g_segs[g], cell = c->g_cells[g];
+    G->start = pos;
+    G->first_seg = seg;
+    G->min_day = UINT16_MAX;
+    G->max_day = 0;
+    for (int a = 0; a < 256; a++) {
+        if (amax[a] < 0)
+            continue;
+        store_seg *sg = &c->segs[seg++];
+        *sg = (store_seg){.start = pos, .first_cell = cell, .airport = (uint8_t)a};
+        for (int32_t d = 0; d <= amax[a] - amin[a]; d++) {
+            uint32_t n = h[base[a] + (size_t)d];
+            if (n) {
+                c->cell_day[cell] = (uint16_t)(amin[a] + d);
+                c->cell_start[cell] = pos;
+                cell++;
+            }
+            h[base[a] + (size_t)d] = pos;
+            pos += n;
+        }
+        sg->count = pos - sg->start;
+        sg->n_cells = cell - sg->first_cell;
+        if (amin[a] < G->min_day)
+            G->min_day = (uint16_t)amin[a];
+        if (amax[a] > G->max_day)
+            G->max_day = (uint16_t)amax[a];
+    }
+    G->n_segs = seg - G->first_seg;
+    G->count = pos - G->start;
+    for (uint32_t r = G->first_run; r < G->first_run + G->run_count; r++) {
+        const offer_row *rows = c->sorted + c->bucket_start[c->run_bucket[r]];
+        uint32_t n = c->bucket_keep[c->run_bucket[r]], o = c->runs[r].start;
+        for (uint32_t i = 0; i < n; i++)
+            c->perm[o + i] = h[base[rows[i].airport] + (size_t)(rows[i].dep_day - amin[rows[i].airport])]++;
+    }
+}
+
+static void pass_cells(void *arg, int t)
+{
+    build_ctx *c = arg;
+    (void)t;
+    uint32_t *hist = NULL;
+    size_t cap = 0;
+    for (;;) {
+        size_t g = atomic_fetch_add(&c->next_group, 1);
+        if (g >= c->n_sgroups)
+            break;
+        group_cells(c, g, &hist, &cap);
+    }
+    free(hist);
 }
 
 static inline bool fits_minutes(int32_t seconds)
@@ -407,13 +502,11 @@ static int cmp_far(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Writes the columns, the lanes and the day index of each bucket. */
+/* Writes the columns (in cell order, through perm), the run-order day
+ * column and the lanes of each bucket. */
 static void pass_columns(void *arg, int t)
 {
     build_ctx *c = arg;
-    uint32_t *dmin = xmalloc(65536 * sizeof *dmin), *dbest = xmalloc(65536 * sizeof *dbest);
-    uint32_t *dcnt = xcalloc(65536, sizeof *dcnt);
-    uint16_t *touched = xmalloc(65536 * sizeof *touched);
     for (;;) {
         size_t b0 = atomic_fetch_add(&c->next_bucket, 256);
         if (b0 >= c->n_buckets)
@@ -422,14 +515,18 @@ static void pass_columns(void *arg, int t)
         for (size_t b = b0; b < b1; b++) {
             const offer_row *r = c->sorted + c->bucket_start[b];
             uint32_t n = c->bucket_keep[b], o = c->out_start[b], l = c->lane_start[b];
+            uint16_t slot = (uint16_t)c->bucket_slot[b];
             for (uint32_t i = 0; i < n; i++, o++) {
-                c->dep_day[o] = r[i].dep_day;
-                c->airport[o] = r[i].airport;
-                c->price[o] = r[i].price;
-                c->meal[o] = r[i].meal;
-                c->room_ocean[o] = r[i].room_ocean;
+                uint32_t x = c->perm[o];
+                c->run_day[o] = r[i].dep_day;
+                c->dep_day[x] = r[i].dep_day;
+                c->airport[x] = r[i].airport;
+                c->price[x] = r[i].price;
+                c->meal[x] = r[i].meal;
+                c->room_ocean[x] = r[i].room_ocean;
+                c->slot[x] = slot;
                 const row_detail *rd = &r[i].detail;
-                store_detail *d = &c->detail[o];
+                store_detail *d = &c->detail[x];
                 *d = (store_detail){rd->out_dep, rd->in_dep, 0, 0, rd->out_arr_airport, rd->in_dep_airport,
                                     rd->in_arr_airport, 0};
                 if (fits_minutes(rd->out_arr_delta) && fits_minutes(rd->in_arr_delta)) {
@@ -441,43 +538,32 @@ static void pass_columns(void *arg, int t)
                         c->cap_far[t] = c->cap_far[t] ? c->cap_far[t] * 2 : 64;
                         c->far[t] = xrealloc(c->far[t], c->cap_far[t] * sizeof **c->far);
                     }
-                    c->far[t][c->n_far[t]++] = (store_far_detail){o, rd->out_arr_delta, rd->in_arr_delta};
+                    c->far[t][c->n_far[t]++] = (store_far_detail){x, rd->out_arr_delta, rd->in_arr_delta};
                 }
                 if (i == 0 || r[i].airport != r[i - 1].airport)
                     c->lanes[l++] = (store_lane){o, 0, r[i].airport, {0}};
                 c->lanes[l - 1].count++;
             }
-            if (!c->day_count[b])
+            if (!n)
                 continue;
-            /* day index: cheapest offer and count per departure day */
-            size_t nt = 0;
-            o = c->out_start[b];
-            for (uint32_t i = 0; i < n; i++, o++) {
-                uint16_t d = r[i].dep_day;
-                if (dcnt[d]++ == 0) {
-                    touched[nt++] = d;
-                    dmin[d] = UINT32_MAX;
-                }
-                if (r[i].price < dmin[d])
-                    dmin[d] = r[i].price, dbest[d] = o;
+            /* the run's summary: its airport mask (the query's quick lane
+             * selection), day span and cheapest offer (a search covering
+             * the whole span needs nothing else) */
+            store_run *run = &c->runs_w[c->bucket_run[b]];
+            uint32_t best = 0;
+            run->min_day = UINT16_MAX;
+            for (uint32_t i = 0; i < n; i++) {
+                if (r[i].airport < 64)
+                    run->airports |= 1ull << r[i].airport;
+                run->min_day = r[i].dep_day < run->min_day ? r[i].dep_day : run->min_day;
+                run->max_day = r[i].dep_day > run->max_day ? r[i].dep_day : run->max_day;
+                if (r[i].price < r[best].price || (r[i].price == r[best].price && r[i].dep_day < r[best].dep_day))
+                    best = i; /* ties: earliest departure */
             }
-            qsort(touched, nt, sizeof *touched, cmp_u16);
-            uint32_t e = c->day_start[b], cum = 0;
-            for (size_t k = 0; k < nt; k++, e++) {
-                uint16_t d = touched[k];
-                cum += dcnt[d];
-                c->day_day[e] = d;
-                c->day_min[e] = dmin[d];
-                c->day_best[e] = dbest[d];
-                c->day_cum[e] = cum;
-                dcnt[d] = 0;
-            }
+            run->min_price = r[best].price;
+            run->best = c->perm[c->out_start[b] + best];
         }
     }
-    free(dmin);
-    free(dbest);
-    free(dcnt);
-    free(touched);
 }
 
 static void *own(build_output *out, void *p)
@@ -682,7 +768,8 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
             uint32_t key = pair << 9 | nights;
             if (c.group_bits[0][key >> 6] >> (key & 63) & 1) {
                 c.group_of[c.pair_base[pair] + (int32_t)nights] = (uint32_t)n_groups;
-                groups[n_groups++] = (store_group){(uint8_t)(pair >> 8), (uint8_t)pair, (uint16_t)nights, 0, {0}, 0, 0};
+                groups[n_groups++] = (store_group){.adults = (uint8_t)(pair >> 8), .children = (uint8_t)pair,
+                                                   .nights = (uint16_t)nights};
             }
         }
     }
@@ -742,30 +829,29 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
         free(c.dups[t]);
     }
 
-    /* 5. directory: one run per non-empty bucket, its lanes and day index */
+    /* 5. directory: one run per non-empty bucket and its lanes */
     c.lane_count = xcalloc(c.n_buckets + 1, sizeof(uint32_t));
-    c.day_count = xcalloc(c.n_buckets + 1, sizeof(uint32_t));
     atomic_store(&c.next_bucket, 0);
     parallel_run(T, pass_count_index, &c);
     c.out_start = xmalloc((c.n_buckets + 1) * sizeof(uint32_t));
     c.lane_start = xmalloc((c.n_buckets + 1) * sizeof(uint32_t));
-    c.day_start = xmalloc((c.n_buckets + 1) * sizeof(uint32_t));
     size_t n_runs = 0;
-    uint64_t n_offers = 0, n_lanes = 0, n_days = 0;
+    uint64_t n_offers = 0, n_lanes = 0;
     for (size_t b = 0; b < c.n_buckets; b++) {
         c.out_start[b] = (uint32_t)n_offers;
         c.lane_start[b] = (uint32_t)n_lanes;
-        c.day_start[b] = (uint32_t)n_days;
         n_offers += c.bucket_keep[b];
         n_lanes += c.lane_count[b];
-        n_days += c.day_count[b];
         n_runs += c.bucket_keep[b] > 0;
     }
-    if (n_lanes >= UINT32_MAX || n_days >= UINT32_MAX) {
+    if (n_lanes >= UINT32_MAX) {
         snprintf(err, errlen, "index too large for one generation");
         goto out;
     }
     store_run *runs = own(out, xcalloc(n_runs + 1, sizeof *runs));
+    c.run_bucket = xmalloc((n_runs + 1) * sizeof *c.run_bucket);
+    c.bucket_slot = xcalloc(c.n_buckets + 1, sizeof *c.bucket_slot);
+    c.bucket_run = xcalloc(c.n_buckets + 1, sizeof *c.bucket_run);
     /* (adults, children, nights) groups split into one store group per
      * destination: units are in destination order, so a destination's
      * runs are contiguous and in hotel order. */
@@ -781,14 +867,22 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
                 continue;
             if (c.unit_dest[un] != cur) {
                 cur = c.unit_dest[un];
-                dgroups[n_dgroups++] = (store_group){groups[g].adults, groups[g].children, groups[g].nights,
-                                                     (uint8_t)cur, {0}, (uint32_t)r, 0};
+                dgroups[n_dgroups++] = (store_group){.adults = groups[g].adults, .children = groups[g].children,
+                                                     .nights = groups[g].nights, .dest = (uint8_t)cur,
+                                                     .first_run = (uint32_t)r};
             }
-            dgroups[n_dgroups - 1].run_count++;
+            if (dgroups[n_dgroups - 1].run_count == STORE_MAX_GROUP_RUNS) {
+                snprintf(err, errlen,
+                         "more than %u hotels share one (adults %u, children %u, nights %u, destination) group",
+                         STORE_MAX_GROUP_RUNS, groups[g].adults, groups[g].children, groups[g].nights);
+                goto out;
+            }
+            c.bucket_slot[b] = dgroups[n_dgroups - 1].run_count++;
+            c.run_bucket[r] = (uint32_t)b;
+            c.bucket_run[b] = (uint32_t)r;
             unit_offers[un] += c.bucket_keep[b];
             runs[r++] = (store_run){.hotel = c.unit_hotel[un], .start = c.out_start[b], .count = c.bucket_keep[b],
-                                    .first_lane = c.lane_start[b], .n_lanes = c.lane_count[b],
-                                    .first_day = c.day_start[b], .n_days = c.day_count[b]};
+                                    .first_lane = c.lane_start[b], .n_lanes = c.lane_count[b]};
         }
     }
     /* hotels without a destination in hotels.csv: where most offers go */
@@ -820,18 +914,45 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
         free(at);
     }
 
-    /* 6. columns */
+    /* 6. cell order: segments and cells per group, and the permutation */
+    c.sgroups = groups;
+    c.n_sgroups = n_groups;
+    c.runs = runs;
+    c.runs_w = runs;
+    c.g_segs = xcalloc(n_groups + 1, sizeof *c.g_segs);
+    c.g_cells = xcalloc(n_groups + 1, sizeof *c.g_cells);
+    atomic_init(&c.next_group, 0);
+    parallel_run(T, pass_cells, &c);
+    uint64_t n_segs = 0, n_cells = 0;
+    for (size_t g = 0; g < n_groups; g++) {
+        uint32_t ns = c.g_segs[g], nc = c.g_cells[g];
+        c.g_segs[g] = (uint32_t)n_segs;
+        c.g_cells[g] = (uint32_t)n_cells;
+        n_segs += ns;
+        n_cells += nc;
+    }
+    if (n_cells >= UINT32_MAX) {
+        snprintf(err, errlen, "index too large for one generation");
+        goto out;
+    }
+    c.segs = own(out, xcalloc(n_segs + 1, sizeof *c.segs));
+    c.cell_day = own(out, xmalloc(n_cells * 2 + 2));
+    c.cell_start = own(out, xmalloc(n_cells * 4 + 4));
+    c.perm = own(out, xalloc_big((size_t)n_offers * 4 + 4));
+    c.cells_fill = true;
+    atomic_store(&c.next_group, 0);
+    parallel_run(T, pass_cells, &c);
+
+    /* 7. columns */
     c.dep_day = own(out, xalloc_big((size_t)n_offers * 2 + 1));
     c.airport = own(out, xalloc_big((size_t)n_offers + 1));
     c.meal = own(out, xalloc_big((size_t)n_offers + 1));
     c.room_ocean = own(out, xalloc_big((size_t)n_offers + 1));
     c.price = own(out, xalloc_big((size_t)n_offers * 4 + 1));
     c.detail = own(out, xalloc_big((size_t)n_offers * sizeof(store_detail) + 1));
+    c.slot = own(out, xalloc_big((size_t)n_offers * 2 + 1));
+    c.run_day = own(out, xalloc_big((size_t)n_offers * 2 + 1));
     c.lanes = own(out, xcalloc(n_lanes + 1, sizeof *c.lanes));
-    c.day_day = own(out, xmalloc(n_days * 2 + 1));
-    c.day_min = own(out, xmalloc(n_days * 4 + 1));
-    c.day_best = own(out, xmalloc(n_days * 4 + 1));
-    c.day_cum = own(out, xmalloc(n_days * 4 + 1));
     c.far = xcalloc((size_t)T, sizeof *c.far);
     c.n_far = xcalloc((size_t)T, sizeof *c.n_far);
     c.cap_far = xcalloc((size_t)T, sizeof *c.cap_far);
@@ -847,37 +968,18 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
         free(c.far[t]);
     }
     qsort(far, n_far, sizeof *far, cmp_far);
-    /* Per run: its airport mask (the query's quick lane selection) and its
-     * day span and cheapest offer (a search covering the whole span needs
-     * nothing else: count, minimum and best offer are known). */
-    for (size_t k = 0; k < n_runs; k++) {
-        store_run *run = &runs[k];
-        run->min_day = UINT16_MAX;
-        run->min_price = UINT32_MAX;
-        for (uint32_t l = run->first_lane; l < run->first_lane + run->n_lanes; l++) {
-            const store_lane *lane = &c.lanes[l];
-            if (lane->airport < 64)
-                run->airports |= 1ull << lane->airport;
-            if (c.dep_day[lane->start] < run->min_day)
-                run->min_day = c.dep_day[lane->start];
-            if (c.dep_day[lane->start + lane->count - 1] > run->max_day)
-                run->max_day = c.dep_day[lane->start + lane->count - 1];
-            for (uint32_t i = lane->start; i < lane->start + lane->count; i++)
-                if (c.price[i] < run->min_price ||
-                    (c.price[i] == run->min_price && c.dep_day[i] < c.dep_day[run->best]))
-                    run->min_price = c.price[i], run->best = i; /* ties: earliest departure */
-        }
-    }
-
     store_image *img = &out->img;
     img->n_offers = (uint32_t)n_offers;
     img->n_lanes = (uint32_t)n_lanes;
-    img->n_days = (uint32_t)n_days;
     img->lanes = c.lanes;
-    img->day_day = c.day_day;
-    img->day_min = c.day_min;
-    img->day_best = c.day_best;
-    img->day_cum = c.day_cum;
+    img->n_segs = (uint32_t)n_segs;
+    img->segs = c.segs;
+    img->n_cells = (uint32_t)n_cells;
+    img->cell_day = c.cell_day;
+    img->cell_start = c.cell_start;
+    img->run_offers = c.perm;
+    img->run_day = c.run_day;
+    img->slot = c.slot;
     img->far = far;
     img->n_far = (uint32_t)n_far;
     img->n_hotels = (uint32_t)n_hotels;
@@ -934,9 +1036,12 @@ out:
     free(c.n_far);
     free(c.cap_far);
     free(c.lane_count);
-    free(c.day_count);
+    free(c.run_bucket);
+    free(c.bucket_run);
+    free(c.bucket_slot);
+    free(c.g_segs);
+    free(c.g_cells);
     free(c.lane_start);
-    free(c.day_start);
     if (rc < 0) {
         for (size_t b = 0; b < n_blocks; b++) {
             free(blocks[b].rows);

@@ -1,17 +1,16 @@
 /* The price calendar, straight on the store's columns.
  *
  * A search's offers live in one group (adults, children, nights,
- * destination) per destination it accepts, as one run per hotel; a run is split into lanes, one per departure airport, and in a
- * lane departure days ascend. The calendar keeps, per departure day, the
- * cheapest matching price and a count in an array indexed by day, and fills
- * it per run in the cheapest way the search allows:
+ * destination) per destination it accepts. The calendar keeps, per
+ * departure day, the cheapest matching price and a count in an array
+ * indexed by day, and fills it in the cheapest way the search allows:
  *
- *  - no offer-level filter (any airport, meal, room, ocean view and price):
- *    the run's day index already holds each day's cheapest price and a
- *    running count, so a run costs one step per departure day, not per offer;
- *  - otherwise each lane that can match (its airport is searched for) is
- *    binary-searched to the date window and only the offers inside it are
- *    tested.
+ *  - every hotel: per accepted airport, the cells of the window (a cell is
+ *    one departure day of one airport, store.h), so each offer read is one
+ *    that departs in the window; without filters a cell is a min and its
+ *    length;
+ *  - one hotel: its run's lanes, each binary-searched to the window, and
+ *    only the offers inside are tested.
  *
  * The day array spans the departure days the searched runs can have
  * (their min_day..max_day, clipped to the window), at most a few hundred
@@ -47,78 +46,74 @@ static inline void add(day_table *t, uint32_t d, uint32_t min, uint32_t n)
         t->hi = d;
 }
 
-static bool unfiltered(const search_t *q)
-{
-    return q->any_airport && q->any_meal && q->any_room && q->ocean_view < 0 && q->max_price == UINT32_MAX;
-}
-
-/* Offers [from, to) sorted by day: those departing in the table's window. */
-static void scan_sorted(const store_t *s, const search_t *q, uint32_t from, uint32_t to, day_table *t)
-{
-    const uint16_t *dep = s->dep_day;
-    int32_t last = t->last;
-    for (uint32_t i = query_lower_day(dep, from, to, t->first); i < to && (int32_t)dep[i] <= last; i++)
-        if (query_offer_passes_filters(s, q, i))
-            add(t, (uint32_t)(dep[i] - t->first), s->price[i], 1);
-}
-
-typedef struct {
-    const store_t *s;
-    const search_t *q;
-    day_table *t;
-} lane_scan;
-
-static void scan_lane(void *ctx, const store_lane *lane)
-{
-    lane_scan *ls = ctx;
-    scan_sorted(ls->s, ls->q, lane->start, lane->start + lane->count, ls->t);
-}
-
-static void scan_run(const store_t *s, const search_t *q, const store_run *run, day_table *t)
-{
-    if (run->n_days && unfiltered(q)) {
-        uint32_t prev = 0;
-        for (uint32_t k = run->first_day; k < run->first_day + run->n_days; k++) {
-            uint32_t d = (uint32_t)((int32_t)s->day_day[k] - t->first);
-            if (d < t->span && (int32_t)s->day_day[k] <= t->last)
-                add(t, d, s->day_min[k], s->day_cum[k] - prev);
-            prev = s->day_cum[k];
-        }
-        return;
-    }
-    lane_scan ls = {s, q, t};
-    query_for_each_lane(s, q, run, scan_lane, &ls);
-}
-
-/* Narrows the table's day range to what the runs can hold. */
-static void fit_run(const store_run *run, int32_t *lo, int32_t *hi)
-{
-    if (run->min_day < *lo)
-        *lo = run->min_day;
-    if (run->max_day > *hi)
-        *hi = run->max_day;
-}
-
 static bool stars_ok(const store_t *s, const search_t *q, uint32_t hotel)
 {
     return !q->min_stars_x10 || s->hotels[hotel].stars_x10 >= q->min_stars_x10;
 }
 
-/* The runs of group g that the calendar reads: every hotel's, or the one
- * hotel's; false when the search skips the group or the hotel has none. */
-static bool group_runs(const store_t *s, const search_t *q, const store_group *g, int64_t hotel, uint32_t *r0,
-                       uint32_t *r1)
+/* One hotel: the run's lanes, each binary-searched to the window over the
+ * run-order day column; only the offers inside are looked at. */
+static void scan_run(const store_t *s, const search_t *q, const store_run *run, day_table *t)
+{
+    for (uint32_t l = run->first_lane; l < run->first_lane + run->n_lanes; l++) {
+        const store_lane *lane = &s->lanes[l];
+        if (!q->any_airport && !bitset_has(&q->airports, lane->airport))
+            continue;
+        uint32_t end = lane->start + lane->count;
+        for (uint32_t p = query_lower_day(s->run_day, lane->start, end, t->first);
+             p < end && (int32_t)s->run_day[p] <= t->last; p++) {
+            uint32_t i = s->run_offers[p];
+            if (query_offer_passes_filters(s, q, i))
+                add(t, (uint32_t)(s->run_day[p] - t->first), s->price[i], 1);
+        }
+    }
+}
+
+/* Every hotel of a group: per accepted airport, the cells of the window,
+ * each a day; without filters a cell's count is its length. */
+static void scan_group(const store_t *s, const search_t *q, const store_group *g, day_table *t)
+{
+    bool filtered = !q->any_meal || !q->any_room || q->ocean_view >= 0 || q->max_price != UINT32_MAX;
+    const store_run *runs = s->runs + g->first_run;
+    for (uint32_t k = g->first_seg; k < g->first_seg + g->n_segs; k++) {
+        const store_seg *sg = &s->segs[k];
+        if (!query_seg_selected(s, q, sg))
+            continue;
+        uint32_t c1 = sg->first_cell + sg->n_cells, end = sg->start + sg->count;
+        for (uint32_t c = query_lower_day(s->cell_day, sg->first_cell, c1, t->first);
+             c < c1 && (int32_t)s->cell_day[c] <= t->last; c++) {
+            uint32_t d = (uint32_t)(s->cell_day[c] - t->first);
+            uint32_t from = s->cell_start[c], to = c + 1 < c1 ? s->cell_start[c + 1] : end;
+            if (!filtered && !q->min_stars_x10) {
+                uint32_t m = UINT32_MAX;
+                for (uint32_t i = from; i < to; i++)
+                    m = s->price[i] < m ? s->price[i] : m;
+                add(t, d, m, to - from);
+                continue;
+            }
+            for (uint32_t i = from; i < to; i++)
+                if (stars_ok(s, q, runs[s->slot[i]].hotel) && query_offer_passes_filters(s, q, i))
+                    add(t, d, s->price[i], 1);
+        }
+    }
+}
+
+/* Narrows the table's day range to what the runs can hold. */
+static void fit_days(uint16_t min_day, uint16_t max_day, int32_t *lo, int32_t *hi)
+{
+    if (min_day < *lo)
+        *lo = min_day;
+    if (max_day > *hi)
+        *hi = max_day;
+}
+
+/* The run of the one hotel in group g, or -1 (also when the search skips
+ * the group). */
+static int64_t hotel_run(const store_t *s, const search_t *q, const store_group *g, int64_t hotel)
 {
     if (!query_group_selected(s, q, g))
-        return false;
-    *r0 = g->first_run, *r1 = g->first_run + g->run_count;
-    if (hotel >= 0) {
-        int64_t r = query_find_run(s, g, (uint32_t)hotel);
-        if (r < 0)
-            return false;
-        *r0 = (uint32_t)r, *r1 = (uint32_t)r + 1;
-    }
-    return true;
+        return -1;
+    return query_find_run(s, g, (uint32_t)hotel);
 }
 
 void query_price_calendar(const store_t *s, const search_t *q, int64_t hotel, calendar_vec *out)
@@ -135,11 +130,16 @@ void query_price_calendar(const store_t *s, const search_t *q, int64_t hotel, ca
     int32_t lo = INT32_MAX, hi = INT32_MIN, last = INT32_MIN;
     for (uint32_t gi = glo; gi < ghi; gi++) {
         const store_group *g = &s->groups[gi];
-        uint32_t r0, r1;
-        if (!group_runs(s, q, g, hotel, &r0, &r1))
-            continue;
-        for (uint32_t r = r0; r < r1; r++)
-            fit_run(&s->runs[r], &lo, &hi);
+        if (hotel >= 0) {
+            int64_t r = hotel_run(s, q, g, hotel);
+            if (r < 0)
+                continue;
+            fit_days(s->runs[r].min_day, s->runs[r].max_day, &lo, &hi);
+        } else {
+            if (!query_group_selected(s, q, g))
+                continue;
+            fit_days(g->min_day, g->max_day, &lo, &hi);
+        }
         if (q->latest - (int32_t)g->nights > last)
             last = q->latest - (int32_t)g->nights;
     }
@@ -152,15 +152,16 @@ void query_price_calendar(const store_t *s, const search_t *q, int64_t hotel, ca
     t.acc = xcalloc(t.span, sizeof *t.acc);
     for (uint32_t gi = glo; gi < ghi; gi++) {
         const store_group *g = &s->groups[gi];
-        uint32_t r0, r1;
-        if (!group_runs(s, q, g, hotel, &r0, &r1))
-            continue;
         t.last = q->latest - (int32_t)g->nights;
         if (t.last > last)
             t.last = last;
-        for (uint32_t r = r0; r < r1; r++)
-            if (stars_ok(s, q, s->runs[r].hotel))
+        if (hotel >= 0) {
+            int64_t r = hotel_run(s, q, g, hotel);
+            if (r >= 0)
                 scan_run(s, q, &s->runs[r], &t);
+        } else if (query_group_selected(s, q, g)) {
+            scan_group(s, q, g, &t);
+        }
     }
 
     if (t.lo != UINT32_MAX) {

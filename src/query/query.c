@@ -107,15 +107,15 @@ uint32_t query_group_of_run(const store_t *s, uint32_t run)
 
 uint32_t query_group_of_offer(const store_t *s, uint32_t offer)
 {
-    uint32_t lo = 0, hi = s->n_runs; /* last run whose start <= offer */
+    uint32_t lo = 0, hi = s->n_groups; /* last group whose start <= offer */
     while (hi - lo > 1) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (s->runs[mid].start <= offer)
+        if (s->groups[mid].start <= offer)
             lo = mid;
         else
             hi = mid;
     }
-    return query_group_of_run(s, lo);
+    return lo;
 }
 
 /* First index in [lo, hi) whose departure day is >= day. Branch-free
@@ -210,138 +210,91 @@ void query_for_each_lane(const store_t *s, const search_t *q, const store_run *r
     }
 }
 
-typedef struct {
-    const store_t *s;
-    const search_t *q;
-    uint32_t count, min_price, best;
-} run_acc;
-
-/* One lane range: without per-offer filters, the count is the range length
- * (or a vectorised count of prices <= max) and the cheapest a SIMD min. */
-static void acc_range(void *ctx, uint32_t from, uint32_t to)
-{
-    run_acc *a = ctx;
-    const store_t *s = a->s;
-    const search_t *q = a->q;
-    if (per_offer_filters(q)) {
-        for (uint32_t i = from; i < to; i++) {
-            if (!query_offer_passes_filters(s, q, i))
-                continue;
-            a->count++;
-            if (s->price[i] < a->min_price ||
-                (s->price[i] == a->min_price && s->dep_day[i] < s->dep_day[a->best]))
-                a->min_price = s->price[i], a->best = i;
-        }
-        return;
-    }
-    uint32_t m = min_u32(s->price + from, to - from);
-    if (m > q->max_price)
-        return;
-    a->count += q->max_price == UINT32_MAX ? to - from : count_le(s->price + from, to - from, q->max_price);
-    /* on equal prices the earliest departure wins (a lane's first
-     * occurrence of its minimum is its earliest day) */
-    uint32_t at = from + first_equal(s->price + from, m);
-    if (m < a->min_price || (m == a->min_price && s->dep_day[at] < s->dep_day[a->best])) {
-        a->min_price = m;
-        a->best = at;
-    }
-}
-
-/* True if every airport of the run is accepted, so the day index (which
- * merges all airports) answers the search exactly. */
-static inline bool covers_run(const store_t *s, const search_t *q, const store_run *run)
-{
-    if (q->any_airport)
-        return true;
-    return s->dict_len[STORE_DICT_AIRPORT] <= 64 && (run->airports & ~q->airports.w[0]) == 0;
-}
-
-/* Best offers run in three phases so that memory latency overlaps:
- *  1. per run, choose the path; runs whose summary answers are done, the
- *     others queue "window jobs" (a day range to find in a lane, or in the
- *     run's day index);
- *  2. all jobs' binary searches run interleaved, BATCH at a time, each step
- *     prefetching every search's next probe: the cache misses of a batch
- *     are in flight together instead of one after another (at 100M offers
- *     the searches are what a narrow search spends its time on);
- *  3. each job's range is reduced: count and SIMD min. */
-enum { JOB_LANE, JOB_DAYS };
+/* Best offers: the access path per group (a planner with two plans).
+ *
+ *  - Summary: any airport, no offer-level filter, and a window that covers
+ *    every departure day of the group. Each run's summary is its answer:
+ *    one 48-byte record per hotel, whatever the number of offers.
+ *  - Scan: otherwise. Per accepted airport, the window is one contiguous
+ *    range of the group's segment (two binary searches over its cells),
+ *    and the range is read front to back: per offer its slot and price
+ *    (6 bytes), plus meal and room when filtered. The cost is the number
+ *    of offers the search matches on airport and dates - nothing else is
+ *    read, and the reads are sequential, so the hardware prefetcher keeps
+ *    ahead of them.
+ *
+ * The planner's cost model and its check against measurements are in
+ * docs/ARCHITECTURE.md ("The search planner"). */
 
 typedef struct {
-    const uint16_t *days;     /* dep_day (lanes) or day_day (day index) */
-    uint32_t lo, hi;          /* the lane or day-index range */
-    uint32_t from, to;        /* the departure window inside it */
-    uint32_t slot;            /* accumulator (run within the group) */
-    uint32_t kind;
-} window_job;
-
-#define BATCH 16
-
-/* For every job, the first index in [start, hi) whose day is >= key,
- * where start is lo (first pass) or the already found `from`. */
-static void lower_bound_batch(window_job *jobs, size_t n, int32_t key, bool second)
-{
-    for (size_t b = 0; b < n; b += BATCH) {
-        size_t m = n - b < BATCH ? n - b : BATCH;
-        const uint16_t *base[BATCH];
-        uint32_t len[BATCH];
-        for (size_t k = 0; k < m; k++) {
-            const window_job *j = &jobs[b + k];
-            uint32_t start = second ? j->from : j->lo;
-            base[k] = j->days + start;
-            len[k] = j->hi - start;
-            if (len[k] > 1)
-                __builtin_prefetch(base[k] + len[k] / 2 - 1);
-        }
-        for (bool more = true; more;) {
-            more = false;
-            for (size_t k = 0; k < m; k++) {
-                if (len[k] <= 1)
-                    continue;
-                uint32_t half = len[k] / 2;
-                base[k] = (int32_t)base[k][half - 1] < key ? base[k] + half : base[k];
-                len[k] -= half;
-                if (len[k] > 1)
-                    __builtin_prefetch(base[k] + len[k] / 2 - 1);
-                more = true;
-            }
-        }
-        for (size_t k = 0; k < m; k++) {
-            window_job *j = &jobs[b + k];
-            uint32_t at = (uint32_t)(base[k] - j->days) + (len[k] == 1 && (int32_t)*base[k] < key);
-            if (second)
-                j->to = at;
-            else
-                j->from = at;
-        }
-    }
-}
+    uint32_t min, count, best;
+} slot_acc;
 
 /* Per-thread scratch, reused from search to search (no malloc per search). */
-static _Thread_local window_job *tl_jobs;
-static _Thread_local size_t tl_jobs_cap;
-static _Thread_local run_acc *tl_acc;
+static _Thread_local slot_acc *tl_acc;
 static _Thread_local size_t tl_acc_cap;
 
-static window_job *push_job(size_t *n)
+/* Filters that need a look at each offer besides its price. */
+static inline bool offer_filters(const search_t *q)
 {
-    if (*n == tl_jobs_cap) {
-        tl_jobs_cap = tl_jobs_cap ? tl_jobs_cap * 2 : 1024;
-        tl_jobs = xrealloc(tl_jobs, tl_jobs_cap * sizeof *tl_jobs);
-    }
-    return &tl_jobs[(*n)++];
+    return per_offer_filters(q) || q->max_price != UINT32_MAX;
 }
 
-typedef struct {
-    size_t *n_jobs;
-    const uint16_t *dep_day;
-    uint32_t slot;
-} lane_jobs;
-
-static void push_lane_job(void *ctx, const store_lane *lane)
+void query_seg_window(const store_t *s, const store_seg *sg, int32_t first, int32_t last, uint32_t *from,
+                      uint32_t *to)
 {
-    lane_jobs *lj = ctx;
-    *push_job(lj->n_jobs) = (window_job){lj->dep_day, lane->start, lane->start + lane->count, 0, 0, lj->slot, JOB_LANE};
+    uint32_t c0 = sg->first_cell, c1 = c0 + sg->n_cells, end = sg->start + sg->count;
+    if (last < first) {
+        *from = *to = end;
+        return;
+    }
+    uint32_t a = query_lower_day(s->cell_day, c0, c1, first);
+    uint32_t b = query_lower_day(s->cell_day, a, c1, last + 1);
+    *from = a < c1 ? s->cell_start[a] : end;
+    *to = b < c1 ? s->cell_start[b] : end;
+}
+
+/* On equal prices the earliest departure wins; inside one segment days
+ * ascend, so only a tie across airports reads the day column. */
+static inline void acc_offer(const store_t *s, slot_acc *a, uint32_t i, uint32_t p)
+{
+    a->count++;
+    if (p < a->min) {
+        a->min = p;
+        a->best = i;
+    } else if (p == a->min && s->dep_day[i] < s->dep_day[a->best]) {
+        a->best = i;
+    }
+}
+
+static void scan_range(const store_t *s, uint32_t from, uint32_t to, slot_acc *acc)
+{
+    const uint16_t *slot = s->slot;
+    const uint32_t *price = s->price;
+    for (uint32_t i = from; i < to; i++)
+        acc_offer(s, &acc[slot[i]], i, price[i]);
+}
+
+static void scan_range_filtered(const store_t *s, const search_t *q, uint32_t from, uint32_t to, slot_acc *acc)
+{
+    const uint16_t *slot = s->slot;
+    const uint32_t *price = s->price;
+    if (!per_offer_filters(q)) {
+        uint32_t max = q->max_price;
+        for (uint32_t i = from; i < to; i++)
+            if (price[i] <= max)
+                acc_offer(s, &acc[slot[i]], i, price[i]);
+        return;
+    }
+    for (uint32_t i = from; i < to; i++)
+        if (query_offer_passes_filters(s, q, i))
+            acc_offer(s, &acc[slot[i]], i, price[i]);
+}
+
+bool query_seg_selected(const store_t *s, const search_t *q, const store_seg *sg)
+{
+    (void)s;
+    return q->any_airport || bitset_has(&q->airports, sg->airport);
 }
 
 /* The best offers of one group, appended to out in hotel order. */
@@ -349,81 +302,50 @@ static void best_in_group(const store_t *s, const search_t *q, uint32_t gi, hote
 {
     const store_group *g = &s->groups[gi];
     int32_t last_day = q->latest - g->nights;
-    if (last_day < q->earliest || !g->run_count)
+    if (last_day < q->earliest || last_day < g->min_day || q->earliest > g->max_day)
         return;
+    if (out->cap - out->len < g->run_count) {
+        out->cap = out->len + g->run_count + (out->cap > 256 ? out->cap : 256);
+        out->items = xrealloc(out->items, out->cap * sizeof *out->items);
+    }
+    const store_run *runs = s->runs + g->first_run;
+    if (q->any_airport && !offer_filters(q) && q->earliest <= g->min_day && g->max_day <= last_day) {
+        /* summary: the window covers every run */
+        for (uint32_t k = 0; k < g->run_count; k++) {
+            const store_run *run = &runs[k];
+            if (q->min_stars_x10 && s->hotels[run->hotel].stars_x10 < q->min_stars_x10)
+                continue;
+            out->items[out->len++] = (hotel_best){run->hotel, run->min_price, run->count, run->best, gi};
+        }
+        return;
+    }
+    /* scan */
     if (tl_acc_cap < g->run_count) {
         tl_acc_cap = g->run_count;
         tl_acc = xrealloc(tl_acc, tl_acc_cap * sizeof *tl_acc);
     }
-    run_acc *acc = tl_acc;
-    size_t n_jobs = 0;
-    bool day_index_ok = !per_offer_filters(q) && q->max_price == UINT32_MAX;
-    bool mask_lanes = !q->any_airport && s->dict_len[STORE_DICT_AIRPORT] <= 64;
-
-    /* 1. choose each run's path */
-    enum { AHEAD = 8 };
-    for (uint32_t k = 0; k < g->run_count; k++) {
-        const store_run *run = &s->runs[g->first_run + k];
-        if (mask_lanes && k + AHEAD < g->run_count) {
-            /* the lane a later run will read: its miss overlaps this run's work */
-            const store_run *later = run + AHEAD;
-            uint64_t want = later->airports & q->airports.w[0];
-            if (want)
-                __builtin_prefetch(&s->lanes[later->first_lane + (uint32_t)__builtin_popcountll(
-                                                                     later->airports & ((want & -want) - 1))]);
-        }
-        acc[k] = (run_acc){s, q, 0, UINT32_MAX, 0};
-        if (q->min_stars_x10 && s->hotels[run->hotel].stars_x10 < q->min_stars_x10)
+    slot_acc *acc = tl_acc;
+    for (uint32_t k = 0; k < g->run_count; k++)
+        acc[k] = (slot_acc){UINT32_MAX, 0, 0};
+    bool filtered = offer_filters(q);
+    for (uint32_t k = g->first_seg; k < g->first_seg + g->n_segs; k++) {
+        const store_seg *sg = &s->segs[k];
+        if (!query_seg_selected(s, q, sg))
             continue;
-        /* no departure of the run in the window: nothing to search (common
-         * in the long-stay groups a search without duration reads) */
-        if (run->max_day < q->earliest || run->min_day > last_day)
-            continue;
-        bool covers = day_index_ok && covers_run(s, q, run);
-        if (covers && q->earliest <= run->min_day && run->max_day <= last_day) {
-            acc[k] = (run_acc){s, q, run->count, run->min_price, run->best}; /* the whole run matches */
-        } else if (covers && run->n_days) {
-            *push_job(&n_jobs) = (window_job){s->day_day, run->first_day, run->first_day + run->n_days, 0, 0, k,
-                                              JOB_DAYS};
-        } else {
-            lane_jobs lj = {&n_jobs, s->dep_day, k};
-            query_for_each_lane(s, q, run, push_lane_job, &lj);
-        }
-    }
-
-    /* 2. all binary searches, interleaved */
-    window_job *jobs = tl_jobs;
-    lower_bound_batch(jobs, n_jobs, q->earliest, false);
-    lower_bound_batch(jobs, n_jobs, last_day + 1, true);
-
-    /* 3. reduce each window, prefetching the prices of a later one */
-    for (size_t i = 0; i < n_jobs; i++) {
-        const window_job *j = &jobs[i];
-        if (i + AHEAD < n_jobs) {
-            const window_job *later = &jobs[i + AHEAD];
-            __builtin_prefetch(later->kind == JOB_LANE ? (const void *)&s->price[later->from]
-                                                       : (const void *)&s->day_min[later->from]);
-        }
-        if (j->from >= j->to)
-            continue;
-        run_acc *a = &acc[j->slot];
-        if (j->kind == JOB_LANE) {
-            acc_range(a, j->from, j->to);
-        } else {
-            a->count = s->day_cum[j->to - 1] - (j->from > j->lo ? s->day_cum[j->from - 1] : 0);
-            a->min_price = min_u32(s->day_min + j->from, j->to - j->from);
-            a->best = s->day_best[j->from + first_equal(s->day_min + j->from, a->min_price)];
-        }
+        uint32_t from, to;
+        query_seg_window(s, sg, q->earliest, last_day, &from, &to);
+        if (filtered)
+            scan_range_filtered(s, q, from, to, acc);
+        else
+            scan_range(s, from, to, acc);
     }
     for (uint32_t k = 0; k < g->run_count; k++) {
         if (!acc[k].count)
             continue;
-        if (out->len == out->cap) {
-            out->cap = out->cap ? out->cap * 2 : 256;
-            out->items = xrealloc(out->items, out->cap * sizeof *out->items);
-        }
-        out->items[out->len++] = (hotel_best){s->runs[g->first_run + k].hotel, acc[k].min_price, acc[k].count,
-                                              acc[k].best, gi};
+        uint32_t hotel = runs[k].hotel;
+        if (q->min_stars_x10 && s->hotels[hotel].stars_x10 < q->min_stars_x10)
+            continue;
+        out->items[out->len++] = (hotel_best){hotel, acc[k].min, acc[k].count, acc[k].best, gi};
     }
 }
 
@@ -495,13 +417,11 @@ void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
 
 void query_thread_done(void)
 {
-    free(tl_jobs);
     free(tl_acc);
     free(tl_slot);
-    tl_jobs = NULL;
     tl_acc = NULL;
     tl_slot = NULL;
-    tl_jobs_cap = tl_acc_cap = tl_slot_cap = 0;
+    tl_acc_cap = tl_slot_cap = 0;
 }
 
 int64_t query_find_run(const store_t *s, const store_group *g, uint32_t hotel)
@@ -572,13 +492,21 @@ static void page_lane(void *ctx, const store_lane *lane)
 {
     page_acc *a = ctx;
     uint32_t end = lane->start + lane->count;
-    uint32_t from = query_lower_day(a->s->dep_day, lane->start, end, a->q->earliest);
-    uint32_t to = query_lower_day(a->s->dep_day, from, end, a->last_day + 1);
-    bool filters = per_offer_filters(a->q) || a->q->max_price != UINT32_MAX;
-    for (uint32_t i = from; i < to; i++) {
-        if (filters && !query_offer_passes_filters(a->s, a->q, i))
-            continue;
-        a->total++;
+    uint32_t from = query_lower_day(a->s->run_day, lane->start, end, a->q->earliest);
+    uint32_t to = query_lower_day(a->s->run_day, from, end, a->last_day + 1);
+    bool filters = offer_filters(a->q);
+    const uint32_t *run_offers = a->s->run_offers;
+    if (!filters)
+        a->total += to - from;
+    for (uint32_t p = from; p < to; p++) {
+        uint32_t i = run_offers[p];
+        if (p + 8 < to)
+            __builtin_prefetch(&a->s->price[run_offers[p + 8]]);
+        if (filters) {
+            if (!query_offer_passes_filters(a->s, a->q, i))
+                continue;
+            a->total++;
+        }
         /* Decide on the price column alone where it can (most offers): only
          * candidates for the page read their detail record. */
         uint32_t price = a->s->price[i];

@@ -105,15 +105,21 @@ const store_group *query_find_group(const store_t *s, const search_t *q);
  * the group table), query_group_selected() says which of those apply. */
 void query_group_range(const store_t *s, const search_t *q, uint32_t *lo, uint32_t *hi);
 bool query_group_selected(const store_t *s, const search_t *q, const store_group *g);
-/* The group a run / an offer belongs to (binary searches over groups, and
- * runs). */
+/* The group a run / an offer belongs to (binary searches over groups). */
 uint32_t query_group_of_run(const store_t *s, uint32_t run);
 uint32_t query_group_of_offer(const store_t *s, uint32_t offer);
 /* Index of hotel's run in group g, or -1 (runs are in hotel order). */
 int64_t query_find_run(const store_t *s, const store_group *g, uint32_t hotel);
 /* First index in [lo, hi) of an ascending day column whose day >= day. */
 uint32_t query_lower_day(const uint16_t *days, uint32_t lo, uint32_t hi, int32_t day);
-/* Calls fn(ctx, lane) for each lane of run whose airport q accepts. */
+/* The offers [*from, *to) of segment sg departing on days first..last
+ * (cell order; an empty range when none). */
+void query_seg_window(const store_t *s, const store_seg *sg, int32_t first, int32_t last, uint32_t *from,
+                      uint32_t *to);
+/* True if the search accepts the segment's departure airport. */
+bool query_seg_selected(const store_t *s, const search_t *q, const store_seg *sg);
+/* Calls fn(ctx, lane) for each lane of run whose airport q accepts (lanes
+ * hold run-order positions: s->run_offers[p] is the offer). */
 typedef void (*lane_fn)(void *ctx, const store_lane *lane);
 void query_for_each_lane(const store_t *s, const search_t *q, const store_run *run, lane_fn fn, void *ctx);
 /* The offer-level filters (price, meal, room, ocean view); airports, group

@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #define STORE_MAGIC "ISLAGEN1"
-#define STORE_VERSION 5
+#define STORE_VERSION 6
 #define HEADER_SIZE 4096
 #define SECTION_ALIGN 64
 
@@ -565,17 +565,16 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
             }
         next_run += gr->run_count;
     }
-    uint64_t next_offer = 0, next_lane = 0, next_day = 0;
+    /* runs: their lanes tile their run-order positions, which tile [0, n_offers) */
+    uint64_t next_pos = 0, next_lane = 0;
     for (uint32_t r = 0; r < s->n_runs; r++) {
         const store_run *run = &s->runs[r];
-        if (run->start != next_offer || run->hotel >= s->n_hotels || run->count == 0 ||
+        if (run->start != next_pos || run->hotel >= s->n_hotels || run->count == 0 ||
             run->first_lane != next_lane || run->n_lanes == 0 || run->n_lanes > s->n_lanes - next_lane ||
-            run->first_day != next_day || run->n_days > s->n_days - next_day || run->best < run->start ||
-            run->best - run->start >= run->count) {
+            run->best >= s->n_offers || run->min_day > run->max_day) {
             set_err(err, errlen, "run table corrupt at entry %u", r);
             return -1;
         }
-        /* lanes tile the run exactly, so every offer index they yield is in range */
         uint64_t at = run->start;
         for (uint32_t l = run->first_lane; l < run->first_lane + run->n_lanes; l++) {
             if (s->lanes[l].start != at || s->lanes[l].count == 0) {
@@ -584,19 +583,68 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
             }
             at += s->lanes[l].count;
         }
-        for (uint32_t d = run->first_day; d < run->first_day + run->n_days; d++)
-            if (s->day_best[d] < run->start || s->day_best[d] - run->start >= run->count ||
-                s->day_cum[d] > run->count) {
-                set_err(err, errlen, "day index corrupt at entry %u", d);
-                return -1;
-            }
         if (at != (uint64_t)run->start + run->count) {
             set_err(err, errlen, "lanes of run %u do not cover it", r);
             return -1;
         }
-        next_offer += run->count;
+        next_pos += run->count;
         next_lane += run->n_lanes;
-        next_day += run->n_days;
+    }
+    /* groups: their segments tile their offers, which tile [0, n_offers);
+     * a segment's cells tile it; every slot names a run of its group */
+    uint64_t next_offer = 0, next_seg = 0, next_cell = 0;
+    for (uint32_t g = 0; g < s->n_groups; g++) {
+        const store_group *gr = &s->groups[g];
+        if (gr->start != next_offer || gr->first_seg != next_seg || gr->n_segs == 0 ||
+            gr->n_segs > s->n_segs - next_seg || gr->run_count > STORE_MAX_GROUP_RUNS) {
+            set_err(err, errlen, "group table corrupt at entry %u", g);
+            return -1;
+        }
+        uint64_t at = gr->start;
+        for (uint32_t k = gr->first_seg; k < gr->first_seg + gr->n_segs; k++) {
+            const store_seg *sg = &s->segs[k];
+            if (sg->start != at || sg->count == 0 || sg->first_cell != next_cell || sg->n_cells == 0 ||
+                sg->n_cells > s->n_cells - next_cell || (k > gr->first_seg && sg->airport <= sg[-1].airport)) {
+                set_err(err, errlen, "segment table corrupt at entry %u", k);
+                return -1;
+            }
+            for (uint32_t c = sg->first_cell; c < sg->first_cell + sg->n_cells; c++)
+                if (s->cell_start[c] < (c == sg->first_cell ? sg->start : s->cell_start[c - 1] + 1) ||
+                    s->cell_start[c] >= (uint64_t)sg->start + sg->count ||
+                    (c > sg->first_cell && s->cell_day[c] <= s->cell_day[c - 1]) ||
+                    (c == sg->first_cell && s->cell_start[c] != sg->start)) {
+                    set_err(err, errlen, "cell index corrupt at entry %u", c);
+                    return -1;
+                }
+            at += sg->count;
+            next_cell += sg->n_cells;
+        }
+        if (at != (uint64_t)gr->start + gr->count || at > s->n_offers) {
+            set_err(err, errlen, "segments of group %u do not cover it", g);
+            return -1;
+        }
+        uint16_t top = 0;
+        for (uint64_t i = gr->start; i < at; i++)
+            top = s->slot[i] > top ? s->slot[i] : top;
+        if (top >= gr->run_count) {
+            set_err(err, errlen, "offer slot out of range in group %u", g);
+            return -1;
+        }
+        next_offer = at;
+        next_seg += gr->n_segs;
+    }
+    if (next_seg != s->n_segs || next_cell != s->n_cells || next_pos != s->n_offers) {
+        set_err(err, errlen, "segment, cell or run index does not match the offers");
+        return -1;
+    }
+    {
+        uint32_t top = 0;
+        for (uint64_t k = 0; k < s->n_offers; k++)
+            top = s->run_offers[k] > top ? s->run_offers[k] : top;
+        if (s->n_offers && top >= s->n_offers) {
+            set_err(err, errlen, "run order names an offer out of range");
+            return -1;
+        }
     }
     for (uint32_t k = 0; k < s->n_dest_names; k++)
         if (s->dest_names[k].dest >= s->dict_len[STORE_DICT_AIRPORT] ||
@@ -622,8 +670,8 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
                 return -1;
             }
     }
-    if (next_lane != s->n_lanes || next_day != s->n_days) {
-        set_err(err, errlen, "lane or day index does not match the runs");
+    if (next_lane != s->n_lanes) {
+        set_err(err, errlen, "lane index does not match the runs");
         return -1;
     }
     if (next_run != s->n_runs || next_offer != s->n_offers) {

@@ -6,21 +6,31 @@
  * a reader sees the old generation or the new one, never half of one.
  *
  * Layout of offers.isla: a 4 KiB header with a section table, then sections
- * aligned to 64 bytes, each with its own CRC-32. Offers are stored column-wise
- * and sorted by (adults, children, nights, destination, hotel, airport,
- * departure day, price, ...). The "group" directory maps (adults, children, nights) to a
- * list of "runs", one per hotel; a run is split into "lanes", one per
- * departure airport, and inside a lane departure days ascend. So a search
- * with airports reads, per hotel, one contiguous day range per airport: a
- * binary search, then count = range length and min = a vectorised min.
+ * aligned to 64 bytes, each with its own CRC-32. Offers are stored column-wise.
  *
- * Searches over any airport would have to read every lane; for those each
- * large run also has a day index: per departure day the cheapest price, its
- * offer and a running count, so a window is two binary searches and a min
- * over at most a few hundred entries, whatever the number of offers.
+ * Two orders, one copy. The offer columns are in "cell order": sorted by
+ * group (adults, children, nights, destination), then departure airport,
+ * departure day, hotel and price. The offers of one (group, airport) are a
+ * "segment"; inside it the offers of one departure day are a "cell", and a
+ * segment's cells are listed (day, first offer) so that a date window over
+ * one airport is one contiguous range of offers, found by two binary
+ * searches over at most a few hundred days. A search with airports reads
+ * exactly the offers it matches, in address order, with no per-hotel
+ * lookup: each offer carries its hotel's slot (its run's index inside the
+ * group), and the search keeps the cheapest offer and a count per slot.
  *
- * The hot columns a search reads are 9 bytes an offer (day, airport, price,
- * meal, room|ocean); the 16-byte detail record is read only to print offers.
+ * The "run order" serves the searches of one hotel (hotel offers, a hotel's
+ * calendar): per group, one run per hotel, split into lanes (one per
+ * departure airport) with days ascending. RUN_OFFERS maps a run-order
+ * position to its offer, RUN_DAY holds that offer's departure day, so a
+ * lane's date window is a binary search over a contiguous day column.
+ * Each run also carries its summary (count, cheapest offer, day span,
+ * airports): a search whose window covers the whole run over any airport
+ * reads the summary alone.
+ *
+ * The columns a search scans are 8 bytes an offer (slot, price, meal,
+ * room|ocean); departure day, airport and the 16-byte detail record are read
+ * only to print an offer and to break ties between equal prices.
  *
  * Destinations (the outbound arrival airport) partition the store: a group
  * is (adults, children, nights, destination), so a one-destination search
@@ -55,23 +65,36 @@ typedef struct {
 
 typedef struct {
     uint32_t hotel;       /* hotel index (hotels are sorted by id) */
-    uint32_t start;       /* first offer index */
+    uint32_t start;       /* first run-order position (RUN_OFFERS, RUN_DAY) */
     uint32_t count;
     uint32_t first_lane;  /* lanes of this run: [first_lane, first_lane + n_lanes) */
     uint32_t n_lanes;
-    uint32_t first_day;   /* day index entries: [first_day, first_day + n_days) */
-    uint32_t n_days;      /* 0: run too small to need a day index */
     uint16_t min_day, max_day;  /* departure days of the run span [min_day, max_day] */
     uint32_t min_price;   /* cheapest offer of the whole run ... */
-    uint32_t best;        /* ... and one offer with that price */
+    uint32_t best;        /* ... and one offer with that price (an offer index) */
+    uint32_t pad;
     uint64_t airports;    /* bit a set if the run has a lane for airport id a < 64 */
 } store_run;
 
-/* The offers of one run and one departure airport, sorted by day. */
+/* The offers of one run and one departure airport: run-order positions
+ * [start, start + count), days ascending. */
 typedef struct {
     uint32_t start, count;
     uint8_t airport, pad[3];
 } store_lane;
+
+/* The offers of one group and one departure airport: offers [start,
+ * start + count), cells [first_cell, first_cell + n_cells). Cell c holds
+ * the offers departing on CELL_DAY[c], from CELL_START[c] to the next
+ * cell's start (or the segment's end), in hotel-slot order. */
+typedef struct {
+    uint32_t start, count;
+    uint32_t first_cell, n_cells;
+    uint8_t airport, pad[3];
+} store_seg;
+
+/* A group has at most this many hotels (slots are 16 bits). */
+#define STORE_MAX_GROUP_RUNS 65535u
 
 /* Groups are sorted by (adults, children, nights, dest): the groups of one
  * party and length of stay sit together, one per destination, and inside a
@@ -82,10 +105,11 @@ typedef struct {
     uint8_t dest;         /* AIRPORT id of the arrival airport */
     uint8_t pad[3];
     uint32_t first_run, run_count;
+    uint32_t first_seg, n_segs;   /* segments, in airport order */
+    uint32_t start, count;        /* its offers (cell order), = its segments' */
+    uint16_t min_day, max_day;    /* departure days of its offers */
+    uint32_t pad2;
 } store_group;
-
-/* Runs with at least this many offers get a day index. */
-#define STORE_DAY_INDEX_MIN 32
 
 /* Everything about an offer that only printing needs. Datetimes are kept
  * as written: the departure days come from the hot columns (inbound =
@@ -139,24 +163,28 @@ typedef struct {
     char name[31];            /* NUL-terminated UTF-8 */
 } store_dest_name;
 
-#define STORE_COUNTS(X) X(n_offers) X(n_hotels) X(n_groups) X(n_runs) X(n_lanes) X(n_days) X(n_far) X(n_dest_names)
+#define STORE_COUNTS(X) X(n_offers) X(n_hotels) X(n_groups) X(n_runs) X(n_lanes) X(n_segs) X(n_cells) X(n_far) X(n_dest_names)
 
 /* The sections of offers.isla, in file order, one line each:
  *   X(NAME, field, element type, element count, HOT or COLD)
  * The count is an expression over `c`, the store_columns being sized.
+ * The per-offer COLD sections sit next to each other, so what a search
+ * never reads is one stretch of the file.
  * HOT sections are read by searches (store_warm maps them); COLD ones only
- * to print offers (store_drop_cold_pages lets them go).
+ * to print offers and to break ties between equal prices
+ * (store_drop_cold_pages lets them go).
  *
  * Adding a column is one line here (then fill it in import/build.c and
  * bump STORE_VERSION): its pointer in store_t and store_image, its length,
  * writing, checksum, opening, length validation and warming all follow
  * from this line. A new count is one word in STORE_COUNTS. */
 #define STORE_SECTIONS(X) \
-    X(DEP_DAY,    dep_day,    uint16_t,         c->n_offers, HOT)  /* days since 1970-01-01 */ \
-    X(AIRPORT,    airport,    uint8_t,          c->n_offers, HOT)  /* outbound departure airport id */ \
     X(PRICE,      price,      uint32_t,         c->n_offers, HOT) \
     X(MEAL,       meal,       uint8_t,          c->n_offers, HOT) \
     X(ROOM_OCEAN, room_ocean, uint8_t,          c->n_offers, HOT) \
+    X(SLOT,       slot,       uint16_t,         c->n_offers, HOT)  /* run index inside its group */ \
+    X(DEP_DAY,    dep_day,    uint16_t,         c->n_offers, COLD) /* days since 1970-01-01 */ \
+    X(AIRPORT,    airport,    uint8_t,          c->n_offers, COLD) /* outbound departure airport id */ \
     X(DETAIL,     detail,     store_detail,     c->n_offers, COLD) \
     X(HOTELS,     hotels,     store_hotel,      c->n_hotels, HOT) \
     X(NAMES,      names,      char,             c->names_len, HOT) \
@@ -164,10 +192,11 @@ typedef struct {
     X(RUNS,       runs,       store_run,        c->n_runs,   HOT) \
     X(DICTS,      dicts,      store_dict_table, 1,           HOT) \
     X(LANES,      lanes,      store_lane,       c->n_lanes,  HOT) \
-    X(DAY_DAY,    day_day,    uint16_t,         c->n_days,   HOT)  /* day index: departure day */ \
-    X(DAY_MIN,    day_min,    uint32_t,         c->n_days,   HOT)  /* cheapest price that day */ \
-    X(DAY_BEST,   day_best,   uint32_t,         c->n_days,   HOT)  /* an offer with that price */ \
-    X(DAY_CUM,    day_cum,    uint32_t,         c->n_days,   HOT)  /* offers of the run up to that day */ \
+    X(SEGS,       segs,       store_seg,        c->n_segs,   HOT) \
+    X(CELL_DAY,   cell_day,   uint16_t,         c->n_cells,  HOT)  /* departure day of a cell */ \
+    X(CELL_START, cell_start, uint32_t,         c->n_cells,  HOT)  /* its first offer */ \
+    X(RUN_OFFERS, run_offers, uint32_t,         c->n_offers, HOT)  /* run-order position -> offer */ \
+    X(RUN_DAY,    run_day,    uint16_t,         c->n_offers, HOT)  /* run-order position -> departure day */ \
     X(FAR,        far,        store_far_detail, c->n_far,    COLD) /* sorted by offer */ \
     X(HOTEL_RUN_FIRST, hotel_run_first, uint32_t, (uint64_t)c->n_hotels + 1, HOT) /* hotel h's runs are */ \
     X(HOTEL_RUNS, hotel_runs, uint32_t,         c->n_runs,   HOT)  /* hotel_runs[first[h] .. first[h + 1]), ascending */ \

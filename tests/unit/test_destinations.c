@@ -143,7 +143,7 @@ static void test_store_groups_and_hotels(void **state)
         for (uint32_t r = S->groups[g].first_run; r < S->groups[g].first_run + S->groups[g].run_count; r++) {
             /* each run's offers fly to its group's destination */
             for (uint32_t o = S->runs[r].start; o < S->runs[r].start + S->runs[r].count; o++)
-                assert_int_equal(S->detail[o].out_arr_airport, S->groups[g].dest);
+                assert_int_equal(S->detail[S->run_offers[o]].out_arr_airport, S->groups[g].dest);
         }
     int pmi = store_dict_find(S, STORE_DICT_AIRPORT, "PMI", 3), ibz = store_dict_find(S, STORE_DICT_AIRPORT, "IBZ", 3),
         her = store_dict_find(S, STORE_DICT_AIRPORT, "HER", 3);

@@ -229,7 +229,7 @@ static void test_crlf_bom_and_no_final_newline(void **state)
     bool found = false;
     for (uint32_t r = 0; r < s->n_runs; r++)
         if (s->runs[r].hotel == h)
-            found = s->price[s->runs[r].start] == 999;
+            found = s->price[s->run_offers[s->runs[r].start]] == 999;
     assert_true(found);
     store_release(s);
 }
