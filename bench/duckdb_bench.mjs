@@ -11,7 +11,8 @@
 // most favourable layout we know for these searches.
 //
 // query: runs every line of the emitted mix (`class<TAB>/path?query`) as
-// one SQL statement, per thread setting (1 = `SET threads=1`, 0 = DuckDB's
+// one SQL statement (no `duration`: any length of stay; `destination`: the
+// outbound arrival airport), per thread setting (1 = `SET threads=1`, 0 = DuckDB's
 // default), and reports p50/p90/p99 per class. Timing covers the statement
 // from submission until DuckDB has materialised the whole result (not the
 // conversion to JavaScript values). Literal SQL is used (not prepared
@@ -73,12 +74,17 @@ function toSql(line) {
   const [path, qs] = target.split('?');
   const p = new URLSearchParams(qs);
   const E = p.get('earliestDepartureDate'), L = p.get('latestReturnDate');
-  const d = Number(p.get('duration')), ad = Number(p.get('countAdults')), ch = Number(p.get('countChildren'));
+  const ad = Number(p.get('countAdults')), ch = Number(p.get('countChildren'));
   for (const v of [E, L]) if (!/^\d{4}-\d\d-\d\d$/.test(v)) throw new Error('bad date ' + v);
-  const w = [`countadults=${ad}`, `countchildren=${ch}`, `nights=${d}`,
-    `departure_date>=DATE '${E}'`, `return_date<=DATE '${L}'`,
-    // implied by nights = return - departure; lets zone maps prune
-    `departure_date<=DATE '${L}' - INTERVAL ${d} DAY`];
+  const w = [`countadults=${ad}`, `countchildren=${ch}`, `departure_date>=DATE '${E}'`, `return_date<=DATE '${L}'`];
+  if (p.has('duration')) {
+    const d = Number(p.get('duration'));
+    // the last is implied by nights = return - departure; lets zone maps prune
+    w.push(`nights=${d}`, `departure_date<=DATE '${L}' - INTERVAL ${d} DAY`);
+  } else {
+    // any length of stay (class no-duration): implied by return >= departure
+    w.push(`departure_date<=DATE '${L}'`);
+  }
   const list = (k) => p.getAll(k).flatMap((x) => x.split(',')).map((x) => x.trim().toUpperCase()).filter(Boolean);
   const inList = (col, k) => {
     const v = list(k);
@@ -88,6 +94,7 @@ function toSql(line) {
     }
   };
   inList('outbounddepartureairport', 'departureAirports');
+  inList('outboundarrivalairport', 'destination'); // an offer's destination (codes only: the mix emits codes)
   inList('mealtype', 'mealType');
   inList('roomtype', 'roomType');
   if (p.has('oceanView')) w.push(`oceanview=${p.get('oceanView') === 'true'}`);

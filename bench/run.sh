@@ -1,30 +1,36 @@
 #!/usr/bin/env bash
-# bench/run.sh — reproduces the benchmark table of docs/BENCHMARKS.md.
+# bench/run.sh — reproduces the benchmark tables of docs/BENCHMARKS.md.
 #
-#   bench/run.sh [--sizes 1M,10M,100M] [--skip-duckdb] [--skip-sqlite] [--skip-http]
-#                [--sqlite-100m] [--keep] [--no-doc]
+#   bench/run.sh [--sizes 1M,10M,100M] [--dests K] [--dests-full] [--skip-duckdb]
+#                [--skip-sqlite] [--skip-http] [--sqlite-100m] [--keep] [--no-doc]
 #
 # For each size N (default 1M,10M; 100M only when asked: it takes long):
 #   1. isla gen --offers N --seed 1 | isla import --offers -   (no CSV on disk)
 #      -> import wall time, rows/s (wall and per CPU second of the importer),
 #         store bytes on disk per offer
-#   2. isla bench --searches $SEARCHES (engine figures, in-process), and
-#      isla bench --emit: the same mix as API requests, $FOREIGN_SEARCHES per class
+#   2. isla bench --searches $SEARCHES --threads 1,2 (engine figures,
+#      in-process; throughput with one and with two search threads), and
+#      isla bench --emit: the same mix as API requests, $FOREIGN_SEARCHES per
+#      class (every bestOffersByHotel class, then hotel offers)
 #   3. isla serve on one core (taskset -c 0, --threads 1): start-up time to
 #      /api/health 200, the whole emitted mix once over HTTP (per-class
-#      latency, isla's answers for the check), resident memory after it, then
-#      wrk on the other core (taskset -c 1 wrk -t1 -c64 -d${WRK_SECONDS}s,
-#      keep-alive) over the typical searches with &limit=20 and without
-#      limit (full answers, MB/s) — result cache off (--cache-size 0), then
-#      on (the default 256M), labelled
+#      latency and server time from X-Response-Time, isla's answers for the
+#      check), resident memory after it, then wrk on the other core
+#      (taskset -c 1 wrk -t1 -c64 -d${WRK_SECONDS}s, keep-alive) over the
+#      typical searches with &limit=20 and without limit (full answers,
+#      MB/s) — result cache off (--cache-size 0), then on (the default 256M)
 #   4. DuckDB (@duckdb/node-api, bench/package.json): the same dump read from a
 #      named pipe fed by isla gen, DISTINCT rows, derived date columns; every
 #      emitted search as SQL with SET threads=1 and with the default threads
 #   5. SQLite (Python's sqlite3, a file database) with covering indexes;
 #      skipped at 100M unless --sqlite-100m (loading takes hours)
 #   6. DuckDB's and SQLite's answers compared with isla's, search by search
-# then prints the table and rewrites the Results section of docs/BENCHMARKS.md
-# (unless --no-doc).
+# With --dests K (2-20), each size is run a second time on a dump over the
+# first K destinations of a fixed list of 20 (isla gen --destinations, the
+# data of issue 10): steps 1-2 only (import, disk, engine figures), or
+# every step with --dests-full.
+# Then prints the tables and rewrites the Results section of
+# docs/BENCHMARKS.md (unless --no-doc).
 #
 # Environment: WORK (default /tmp/isla-bench-work: stores, databases, results;
 # not /tmp/isla-bench, the data directory tests/ops/bench.sh suggests),
@@ -47,9 +53,11 @@ FOREIGN_SEARCHES=${FOREIGN_SEARCHES:-300}
 WRK_SECONDS=${WRK_SECONDS:-10}
 DUCKDB_MEMORY=${DUCKDB_MEMORY:-8GB}
 SIZES=1M,10M
-SKIP_DUCKDB=0 SKIP_SQLITE=0 SKIP_HTTP=0 SQLITE_100M=0 KEEP=0 DOC=1
+SKIP_DUCKDB=0 SKIP_SQLITE=0 SKIP_HTTP=0 SQLITE_100M=0 KEEP=0 DOC=1 DESTS=0 DESTS_FULL=0
+# the destinations of issue 10's benchmark, in order; --dests K takes the first K
+DEST_LIST=PMI,IBZ,MAH,AYT,HER,RHO,KGS,CFU,ZTH,LPA,TFS,FUE,ACE,FAO,FNC,AGP,HRG,RMF,SSH,DJE
 
-usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,42p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
     --sizes) SIZES=$2; shift ;;
@@ -58,12 +66,30 @@ while [ $# -gt 0 ]; do
     --skip-sqlite) SKIP_SQLITE=1 ;;
     --skip-http) SKIP_HTTP=1 ;;
     --sqlite-100m) SQLITE_100M=1 ;;
+    --dests) DESTS=$2; shift ;;
+    --dests=*) DESTS=${1#--dests=} ;;
+    --dests-full) DESTS_FULL=1 ;;
     --keep) KEEP=1 ;;
     --no-doc) DOC=0 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench/run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
     esac
     shift
+done
+
+case "$DESTS" in
+0) ;;
+[2-9]|1[0-9]|20) ;;
+*) echo "bench/run.sh: --dests: expected a number of destinations from 2 to 20, got '$DESTS'" >&2; exit 2 ;;
+esac
+if [ "$DESTS_FULL" = 1 ] && [ "$DESTS" = 0 ]; then
+    echo "bench/run.sh: --dests-full needs --dests K" >&2; exit 2
+fi
+for SIZE in ${SIZES//,/ }; do
+    case "$SIZE" in
+    [0-9]*[0-9kKMG]) ;;
+    *) echo "bench/run.sh: --sizes: '$SIZE' is not a row count like 1M or 500k" >&2; exit 2 ;;
+    esac
 done
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -117,7 +143,7 @@ fi
     echo "\"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
     echo "\"cpu\": \"$(lscpu | sed -n 's/^Model name: *//p' | head -1)\","
     echo "\"cores\": $(nproc),"
-    echo "\"ram_bytes\": $(awk '/MemTotal/{printf "%d", $2*1024}' /proc/meminfo),"
+    echo "\"ram_bytes\": $(awk '/MemTotal/{printf "%.0f", $2*1024}' /proc/meminfo),"
     echo "\"kernel\": \"$(uname -sr)\","
     echo "\"isla_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo '+uncommitted src changes')\","
     echo "\"isla_version\": \"$("$ISLA" version 2>/dev/null | head -1)\","
@@ -126,6 +152,7 @@ fi
     echo "\"sqlite\": \"$(python3 -c 'import sqlite3; print(sqlite3.sqlite_version)')\","
     echo "\"wrk\": \"$(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2 || true)\","
     echo "\"searches\": $SEARCHES, \"foreign_searches\": $FOREIGN_SEARCHES, \"wrk_seconds\": $WRK_SECONDS,"
+    echo "\"dests\": $DESTS, \"dests_full\": $DESTS_FULL,"
     echo "\"loadavg_start\": \"$(loadavg)\""
     echo "}"
 } > "$RES/machine.json"
@@ -150,32 +177,48 @@ run_wrk() {
     [ -s "$out" ] || echo "{\"error\":\"wrk failed, see $out.txt\"}" > "$out"
 }
 
-start_serve() { # $1 = dir, $2 = output json, extra serve flags after
-    local dir=$1 out=$2 port
-    shift 2
+start_serve() { # $1 = dir, $2 = output json, $3 = result folder (serve.log), extra serve flags after
+    local dir=$1 out=$2 logdir=$3 port
+    shift 3
     port=$(free_port)
-    python3 "$BENCH/serve_ctl.py" start --port "$port" --log "$D/serve.log" -- \
+    python3 "$BENCH/serve_ctl.py" start --port "$port" --log "$logdir/serve.log" -- \
         taskset -c 0 "$ISLA" serve --data "$dir" --host 127.0.0.1 --port "$port" --threads 1 "$@" > "$out"
     SERVE_PID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' "$out")
     PORT=$port
 }
 stop_serve() { python3 "$BENCH/serve_ctl.py" stop --pid "$SERVE_PID"; SERVE_PID=; }
 
-for SIZE in ${SIZES//,/ }; do
+# One size of one data set: run_one SIZE LABEL FULL [DESTINATIONS]
+#   LABEL names the result folder ($RES/LABEL) and the store; FULL=0 runs
+#   only the import and the engine figures; DESTINATIONS (a list for isla
+#   gen --destinations) replaces the Mallorca dump by a multi-destination
+#   one, with its generated hotels.csv.
+run_one() {
+    local SIZE=$1 LABEL=$2 FULL=$3 DL=${4:-} N D STORE GENDIR HOT GEN_ARGS
     N=$(rows_of "$SIZE")
-    D=$RES/$SIZE
+    D=$RES/$LABEL
     mkdir -p "$D"
-    STORE=$WORK/isla-$SIZE
-    log "== $SIZE ($N offers); free disk $(df -h --output=avail "$WORK" | tail -1 | tr -d ' ')"
-    echo "{\"size\": \"$SIZE\", \"offers\": $N, \"loadavg\": \"$(loadavg)\"}" > "$D/size.json"
+    STORE=$WORK/isla-$LABEL
+    if [ -n "$DL" ]; then
+        HOT=$WORK/hotels-$LABEL.csv
+        "$ISLA" gen --offers 0 --destinations "$DL" --hotels-out "$HOT" > /dev/null
+        GEN_ARGS="--destinations $DL"
+    else
+        HOT=$HOTELS
+        GEN_ARGS="--hotels $HOT"
+    fi
+    log "== $LABEL ($N offers${DL:+, destinations $DL}); free disk $(df -h --output=avail "$WORK" | tail -1 | tr -d ' ')"
+    echo "{\"size\": \"$SIZE\", \"label\": \"$LABEL\", \"offers\": $N, \"destinations\": \"$DL\"," \
+        "\"dests\": $( [ -n "$DL" ] && echo "$DL" | tr ',' '\n' | wc -l || echo 0), \"full\": $FULL," \
+        "\"loadavg\": \"$(loadavg)\"}" > "$D/size.json"
     top -bn1 -w 160 2>/dev/null | head -15 > "$D/top_start.txt" || true
 
     # 1. import, streamed from the generator
     rm -rf "$STORE"
-    log "import: isla gen --offers $N --seed 1 | isla import --offers - (load $(loadavg))"
+    log "import: isla gen --offers $N --seed 1 $GEN_ARGS | isla import --offers - (load $(loadavg))"
     python3 "$BENCH/timed_import.py" --log "$D/import.log" \
-        --gen "$ISLA gen --offers $N --seed 1 --hotels $HOTELS" \
-        --import "$ISLA import --offers - --hotels $HOTELS --data $STORE" > "$D/import_time.json"
+        --gen "$ISLA gen --offers $N --seed 1 $GEN_ARGS" \
+        --import "$ISLA import --offers - --hotels $HOT --data $STORE" > "$D/import_time.json"
     GENDIR=$STORE/$(cat "$STORE/CURRENT")
     cp "$GENDIR/import.json" "$D/import.json"
     {
@@ -185,21 +228,22 @@ for SIZE in ${SIZES//,/ }; do
     } > "$D/store.json"
     tail -3 "$D/import.log" | sed 's/^/  /' >&2
 
-    # 2. engine figures, and the same mix as requests
-    log "isla bench --searches $SEARCHES (load $(loadavg))"
-    "$ISLA" bench --data "$STORE" --searches "$SEARCHES" > "$D/isla_bench.txt"
+    # 2. engine figures (throughput with one and with two search threads),
+    #    and the same mix as requests
+    log "isla bench --searches $SEARCHES --threads 1,2 (load $(loadavg))"
+    "$ISLA" bench --data "$STORE" --searches "$SEARCHES" --threads 1,2 > "$D/isla_bench.txt"
     sed 's/^/  /' "$D/isla_bench.txt" >&2
     "$ISLA" bench --data "$STORE" --searches "$FOREIGN_SEARCHES" --emit "$D/mix.tsv"
     awk -F'\t' '$1=="typical"{print $2"&limit=20"}' "$D/mix.tsv" > "$D/typical_limit20.txt"
     awk -F'\t' '$1=="typical"{print $2}' "$D/mix.tsv" > "$D/typical_full.txt"
 
     # 3. HTTP
-    if [ "$SKIP_HTTP" = 0 ]; then
+    if [ "$FULL" = 1 ] && [ "$SKIP_HTTP" = 0 ]; then
         log "isla serve --no-verify: start-up"
-        start_serve "$STORE" "$D/startup_noverify.json" --no-verify --cache-size 0
+        start_serve "$STORE" "$D/startup_noverify.json" "$D" --no-verify --cache-size 0
         stop_serve
         log "isla serve (checksums verified, result cache off): start-up, mix over HTTP, RSS"
-        start_serve "$STORE" "$D/startup.json" --cache-size 0
+        start_serve "$STORE" "$D/startup.json" "$D" --cache-size 0
         python3 "$BENCH/serve_ctl.py" rss --pid "$SERVE_PID" > "$D/rss_ready.json"
         python3 "$BENCH/http_mix.py" --port "$PORT" --mix "$D/mix.tsv" --out "$D/http.json" --digest "$D/isla.digest"
         python3 "$BENCH/serve_ctl.py" rss --pid "$SERVE_PID" > "$D/rss.json"
@@ -212,7 +256,7 @@ for SIZE in ${SIZES//,/ }; do
         fi
         stop_serve
         if command -v wrk >/dev/null; then
-            start_serve "$STORE" "$D/startup_cache.json" --no-verify
+            start_serve "$STORE" "$D/startup_cache.json" "$D" --no-verify
             log "wrk typical limit=20, result cache on (load $(loadavg))"
             run_wrk "$D/typical_limit20.txt" "$D/wrk_limit20_cache.json" "$PORT"
             log "wrk typical full answers, result cache on (load $(loadavg))"
@@ -222,14 +266,15 @@ for SIZE in ${SIZES//,/ }; do
     fi
 
     # 4. DuckDB
-    if [ "$SKIP_DUCKDB" = 0 ]; then
-        DUCK=$WORK/duckdb-$SIZE.duckdb
+    if [ "$FULL" = 1 ] && [ "$SKIP_DUCKDB" = 0 ]; then
+        DUCK=$WORK/duckdb-$LABEL.duckdb
         rm -f "$DUCK" "$DUCK.wal" "$WORK/offers.fifo"
         mkfifo "$WORK/offers.fifo"
         log "DuckDB load from a named pipe (load $(loadavg))"
-        "$ISLA" gen --offers "$N" --seed 1 --hotels "$HOTELS" > "$WORK/offers.fifo" &
+        # shellcheck disable=SC2086 # GEN_ARGS is two words
+        "$ISLA" gen --offers "$N" --seed 1 $GEN_ARGS > "$WORK/offers.fifo" &
         GEN_PID=$!
-        node "$BENCH/duckdb_bench.mjs" load --db "$DUCK" --csv "$WORK/offers.fifo" --hotels "$HOTELS" \
+        node "$BENCH/duckdb_bench.mjs" load --db "$DUCK" --csv "$WORK/offers.fifo" --hotels "$HOT" \
             --memory-limit "$DUCKDB_MEMORY" --tmp "$WORK/duckdb.tmp" > "$D/duckdb_load.json"
         wait "$GEN_PID"; GEN_PID=
         rm -f "$WORK/offers.fifo"; rm -rf "$WORK/duckdb.tmp"
@@ -243,23 +288,31 @@ for SIZE in ${SIZES//,/ }; do
     fi
 
     # 5. SQLite
-    if [ "$SKIP_SQLITE" = 0 ] && { [ "$N" -lt 100000000 ] || [ "$SQLITE_100M" = 1 ]; }; then
-        SQ=$WORK/sqlite-$SIZE.db
+    if [ "$FULL" = 1 ] && [ "$SKIP_SQLITE" = 0 ] && { [ "$N" -lt 100000000 ] || [ "$SQLITE_100M" = 1 ]; }; then
+        SQ=$WORK/sqlite-$LABEL.db
         rm -f "$SQ"
         log "SQLite load and indexes (load $(loadavg))"
-        "$ISLA" gen --offers "$N" --seed 1 --hotels "$HOTELS" |
-            TMPDIR=$WORK python3 "$BENCH/sqlite_bench.py" load --db "$SQ" --hotels "$HOTELS" > "$D/sqlite_load.json"
+        # shellcheck disable=SC2086
+        "$ISLA" gen --offers "$N" --seed 1 $GEN_ARGS |
+            TMPDIR=$WORK python3 "$BENCH/sqlite_bench.py" load --db "$SQ" --hotels "$HOT" > "$D/sqlite_load.json"
         echo "{\"bytes\": $(stat -c %s "$SQ")}" > "$D/sqlite_size.json"
         log "SQLite queries (load $(loadavg))"
         python3 "$BENCH/sqlite_bench.py" query --db "$SQ" --mix "$D/mix.tsv" --out "$D/sqlite.json" --digest "$D/sqlite.digest"
         [ -f "$D/isla.digest" ] && python3 "$BENCH/verify.py" --mix "$D/mix.tsv" --isla "$D/isla.digest" \
             --other "$D/sqlite.digest" --name sqlite --out "$D/verify_sqlite.json" || true
         [ "$KEEP" = 1 ] || rm -f "$SQ"
-    elif [ "$SKIP_SQLITE" = 0 ]; then
+    elif [ "$FULL" = 1 ] && [ "$SKIP_SQLITE" = 0 ]; then
         echo '{"skipped": "SQLite at 100M takes hours to load: pass --sqlite-100m"}' > "$D/sqlite_skipped.json"
     fi
     [ "$KEEP" = 1 ] || rm -rf "$STORE"
     echo "{\"loadavg_end\": \"$(loadavg)\"}" > "$D/end.json"
+}
+
+for SIZE in ${SIZES//,/ }; do
+    run_one "$SIZE" "$SIZE" 1
+    if [ "$DESTS" != 0 ]; then
+        run_one "$SIZE" "$SIZE-dests$DESTS" "$DESTS_FULL" "$(echo "$DEST_LIST" | cut -d, -f1-"$DESTS")"
+    fi
 done
 
 log "report"

@@ -10,9 +10,10 @@ duplicates) with the derived columns dep (departure day), ret (return day)
 and nights as integer day numbers, ordered by the search key, then builds
 the two indexes that serve these searches best that we know of:
 
-  offers_search(adults, children, nights, odep, dep, hotel, price, ret, meal, room, ocean)
+  offers_search(adults, children, nights, odep, dep, hotel, price, ret, meal, room, ocean, oarr)
       covers bestOffersByHotel entirely: equality on the group, the airport
-      IN-list and a range on the departure day, no table lookup;
+      IN-list and a range on the departure day, no table lookup (oarr, the
+      destination, is a filter on the index entries);
   offers_hotel(hotel, adults, children, nights, price, odt)
       walks one hotel's offers of the group in (price, departure) order, so
       ORDER BY ... LIMIT 20 stops after the first page.
@@ -74,7 +75,7 @@ def load(a):
     db.commit()
     t_distinct = time.perf_counter() - t0 - t_raw
     db.executescript("""
-        CREATE INDEX offers_search ON offers(adults, children, nights, odep, dep, hotel, price, ret, meal, room, ocean);
+        CREATE INDEX offers_search ON offers(adults, children, nights, odep, dep, hotel, price, ret, meal, room, ocean, oarr);
         CREATE INDEX offers_hotel ON offers(hotel, adults, children, nights, price, odt);
         ANALYZE;
     """)
@@ -96,9 +97,15 @@ def to_sql(line):
     u = urlsplit(target)
     p = parse_qs(u.query)
     g = lambda k: p[k][0]
-    E, L, d = jday(g("earliestDepartureDate")) , jday(g("latestReturnDate")), int(g("duration"))
-    w = [f"adults={int(g('countAdults'))}", f"children={int(g('countChildren'))}", f"nights={d}",
-         f"dep>={E}", f"ret<={L}", f"dep<={L - d}"]  # the last is implied by nights = ret - dep
+    E, L = jday(g("earliestDepartureDate")), jday(g("latestReturnDate"))
+    w = [f"adults={int(g('countAdults'))}", f"children={int(g('countChildren'))}"]
+    if "duration" in p:
+        d = int(g("duration"))
+        w += [f"nights={d}", f"dep>={E}", f"ret<={L}", f"dep<={L - d}"]  # the last is implied by nights = ret - dep
+    else:
+        # any length of stay (class no-duration): every nights value of the
+        # index, each a range on the departure day (SQLite's skip-scan)
+        w += [f"dep>={E}", f"ret<={L}", f"dep<={L}"]
 
     def in_list(col, k):
         v = [x.strip().upper() for s in p.get(k, []) for x in s.split(",") if x.strip()]
@@ -107,6 +114,7 @@ def to_sql(line):
             w.append(f"{col} IN ({','.join(repr(x) for x in v)})")
 
     in_list("odep", "departureAirports")
+    in_list("oarr", "destination")  # an offer's destination (codes only: the mix emits codes)
     in_list("meal", "mealType")
     in_list("room", "roomType")
     if "oceanView" in p:

@@ -50,6 +50,7 @@ suite sample-data "plain asan clang-asan" python3 tests/sample/test_sample.py
 suite import-faults "plain asan"          python3 tests/import/test_import_faults.py
 suite partners    "plain asan"            python3 tests/partners/test_partners.py
 suite fleet       "plain asan"            python3 tests/fleet/test_fleet.py
+suite bench-harness "plain asan"         python3 tests/bench/test_bench_harness.py
 suite nlq-phrases "plain asan"            '$B/tests/nlq_phrases tests/nlq/phrases.tsv'
 suite nlq-http    "plain asan"            python3 tests/nlq/test_nlq_http.py
 suite browser-words "plain"               node tests/browser/words.mjs

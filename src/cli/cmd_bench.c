@@ -102,7 +102,9 @@ static void emit_line(FILE *f, int csv, const char *cls, const char *path)
     fputs("\"\n", f);
 }
 
-/* The same searches the timed run uses, as API requests. */
+/* The same searches the timed run uses, as API requests: every
+ * bestOffersByHotel class (over every destination, in one destination,
+ * any length of stay), then hotel offers, first page. */
 static int emit_mix(store_t *s, const char *path, int csv, uint64_t seed, size_t n)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
@@ -117,7 +119,7 @@ static int emit_mix(store_t *s, const char *path, int csv, uint64_t seed, size_t
     char qs[2048];
     search_t q;
     hotel_best_vec res = {0};
-    for (int c = 0; c < MIX_BASE_CLASSES; c++)
+    for (int c = 0; c < MIX_CLASSES; c++)
         for (size_t i = 0; i < n; i++) {
             mix_search(s, (mix_class)c, seed, i, &q);
             mix_query_string(s, &q, qs, sizeof qs);
@@ -143,11 +145,14 @@ static int emit_mix(store_t *s, const char *path, int csv, uint64_t seed, size_t
 int cmd_bench(int argc, char **argv)
 {
     const char *data = NULL, *emit = NULL, *emit_format = NULL, *v;
-    int64_t n = 1000, seed = 1, threads = sysconf(_SC_NPROCESSORS_ONLN);
+    int64_t n = 1000, seed = 1;
+    /* thread counts of the throughput runs, one line each (--threads 1,2) */
+    int64_t threads[8] = {sysconf(_SC_NPROCESSORS_ONLN)};
+    int n_threads = 1;
     double seconds = 3;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            puts("usage: isla bench --data DIR [--searches N] [--seed S] [--threads N] [--seconds S]\n"
+            puts("usage: isla bench --data DIR [--searches N] [--seed S] [--threads N[,N...]] [--seconds S]\n"
                  "\n"
                  "Runs a deterministic search mix against the current generation in DIR,\n"
                  "in-process: per class (narrow, typical, broad, filtered over every\n"
@@ -159,11 +164,13 @@ int cmd_bench(int argc, char **argv)
                  "\n"
                  "  --searches N  searches per class (default 1000)\n"
                  "  --seed S      seed of the mix (default 1)\n"
-                 "  --threads N   threads for the throughput run (default: cores)\n"
+                 "  --threads N   threads for the throughput run (default: cores); a list\n"
+                 "                (1,2) runs it once per count, one line each, to compare\n"
                  "  --seconds S   length of the throughput run (default 3)\n"
                  "  --emit FILE   write the mix as API requests (class TAB path?query per\n"
-                 "                line) instead of running it, to replay it elsewhere\n"
-                 "                (DuckDB, SQLite, wrk) with exactly the same searches\n"
+                 "                line; every bestOffersByHotel class, then hotel offers)\n"
+                 "                instead of running it, to replay it elsewhere (DuckDB,\n"
+                 "                SQLite, wrk) with exactly the same searches\n"
                  "  --emit-format tsv|csv\n"
                  "                csv: a header `class,path` and one row per request, a\n"
                  "                payload for `isla load` (default: csv when FILE ends in\n"
@@ -176,7 +183,22 @@ int cmd_bench(int argc, char **argv)
         } else if (arg_value(argc, argv, &i, "--seed", &v)) {
             seed = arg_int("--seed", v, 0, INT64_MAX);
         } else if (arg_value(argc, argv, &i, "--threads", &v)) {
-            threads = arg_int("--threads", v, 1, 256);
+            n_threads = 0;
+            for (const char *p = v;; p++) {
+                char one[24];
+                size_t len = strcspn(p, ",");
+                if (n_threads == (int)(sizeof threads / sizeof *threads) || len >= sizeof one) {
+                    fprintf(stderr, "isla bench: --threads: at most %zu counts of 1-256, got '%s'\n",
+                            sizeof threads / sizeof *threads, v);
+                    return 2;
+                }
+                memcpy(one, p, len);
+                one[len] = 0;
+                threads[n_threads++] = arg_int("--threads", one, 1, 256);
+                p += len;
+                if (!*p)
+                    break;
+            }
         } else if (arg_value(argc, argv, &i, "--emit", &v)) {
             emit = v;
         } else if (arg_value(argc, argv, &i, "--emit-format", &v)) {
@@ -347,17 +369,17 @@ int cmd_bench(int argc, char **argv)
            "per answer (%.0f%% of full)\n",
            sel_bytes / 200 / 1024, 100 * sel_bytes / bytes, sel_us / 200, 100 * sel_us / enc_us);
 
-    throughput_ctx tc = {s, (uint64_t)seed, seconds, {0}};
-    if (threads > 256)
-        threads = 256;
-    double a = ((double)clock_mono_ns() / 1e3);
-    parallel_run((int)threads, throughput_worker, &tc);
-    double el = (((double)clock_mono_ns() / 1e3) - a) / 1e6;
-    uint64_t total = 0;
-    for (int i = 0; i < threads; i++)
-        total += tc.done[i];
-    printf("throughput: %.0f searches/s with %lld threads (mixed classes, search only)\n", (double)total / el,
-           (long long)threads);
+    for (int k = 0; k < n_threads; k++) {
+        throughput_ctx tc = {s, (uint64_t)seed, seconds, {0}};
+        int nt = threads[k] > 256 ? 256 : (int)threads[k];
+        double a = ((double)clock_mono_ns() / 1e3);
+        parallel_run(nt, throughput_worker, &tc);
+        double el = (((double)clock_mono_ns() / 1e3) - a) / 1e6;
+        uint64_t total = 0;
+        for (int i = 0; i < nt; i++)
+            total += tc.done[i];
+        printf("throughput: %.0f searches/s with %d threads (mixed classes, search only)\n", (double)total / el, nt);
+    }
     buf_free(&b);
     free(t);
     free(t2);
