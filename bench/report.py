@@ -213,6 +213,8 @@ def other_table(w, sizes, offers):
     row("engine searches/s, 1 thread / 2 threads (mixed classes)", lambda r: (
         f"{r['bench']['throughput_by_threads'][1]:,} / {r['bench']['throughput_by_threads'][2]:,} "
         f"({r['bench']['throughput_by_threads'][2] / r['bench']['throughput_by_threads'][1]:.2f}×)"))
+    row("load average at the start / end of `isla bench` (two threads scale only on idle cores)", lambda r: (
+        f"{r['bench_load']['loadavg_start']} / {r['bench_load']['loadavg_end']}"))
     row("engine searches/s, all cores (mixed classes)", lambda r: (
         f"{r['bench']['throughput']:,} ({r['bench']['threads']} threads)" if 1 not in r["bench"].get("throughput_by_threads", {}) else None))
     row("DuckDB load from a pipe, DISTINCT + sort (s) / file (B/offer)", lambda r: f"{r['duckdb_load']['load_seconds']:.0f} / {r['duckdb_size']['bytes'] / offers(r):.0f}")

@@ -231,7 +231,9 @@ run_one() {
     # 2. engine figures (throughput with one and with two search threads),
     #    and the same mix as requests
     log "isla bench --searches $SEARCHES --threads 1,2 (load $(loadavg))"
+    echo "{\"loadavg_start\": \"$(loadavg)\"," > "$D/bench_load.json"
     "$ISLA" bench --data "$STORE" --searches "$SEARCHES" --threads 1,2 > "$D/isla_bench.txt"
+    echo " \"loadavg_end\": \"$(loadavg)\"}" >> "$D/bench_load.json"
     sed 's/^/  /' "$D/isla_bench.txt" >&2
     "$ISLA" bench --data "$STORE" --searches "$FOREIGN_SEARCHES" --emit "$D/mix.tsv"
     awk -F'\t' '$1=="typical"{print $2"&limit=20"}' "$D/mix.tsv" > "$D/typical_limit20.txt"
