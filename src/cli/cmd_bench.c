@@ -78,6 +78,7 @@ static void throughput_worker(void *arg, int t)
     }
     c->done[t] = i;
     hotel_best_vec_free(&v);
+    query_thread_done(); /* this thread ends: its search scratch goes too */
 }
 
 /* One emitted request: `class TAB path` lines, or CSV rows `class,path`
