@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns the result directories of bench/run.sh into the benchmark tables.
 
-    report.py [--doc docs/BENCHMARKS.md] RESULT_DIR [RESULT_DIR ...]
+    report.py [--doc docs/BENCHMARKS.md] [--readme FILE] RESULT_DIR [RESULT_DIR ...]
 
 Each RESULT_DIR is $WORK/results/<stamp> of one run (machine.json plus one
 folder per size, and per size with --dests K a folder SIZE-destsK of the
@@ -9,7 +9,9 @@ multi-destination data). Sizes found in several directories are taken from
 the last one given. Every ratio is computed within one size of one run.
 Prints Markdown; with --doc, replaces the part of the file between
 <!-- results:begin --> and <!-- results:end --> with it and leaves the rest
-of the file as it was. The last table checks the targets of issue 13 at the
+of the file as it was; with --readme, writes README.md's two Performance
+tables in README's layout to FILE (README.md itself is written by hand).
+The last table checks the targets of issue 13 at the
 largest size (and again on the multi-destination data, if measured)."""
 import json
 import os
@@ -289,7 +291,7 @@ def targets_table(w, name, r, offers):
               for c in CLASSES]
         text = ", ".join(f"{c} {x:,.0f}×" if x is not None else f"{c} not measured" for c, x in rs)
         return text, None if any(x is None for _, x in rs) else all(x >= 100 for _, x in rs)
-    tgt("bestOffersByHotel p50 ≥ 100× DuckDB (1 thread), every class", vs_duck)
+    tgt("p50 ≥ 100× DuckDB (1 thread), every class (the 7 bestOffersByHotel classes, hotel-first20)", vs_duck)
 
     def p99(classes, limit_us):
         def f(r):
@@ -340,6 +342,64 @@ def targets_table(w, name, r, offers):
     w("")
 
 
+README_NAMES = {"narrow": "narrow (1 airport, 1-2 weeks)", "typical": "typical (1-3 airports, 4-8 weeks)",
+                "broad": "broad (any airport, whole year)", "filtered": "filtered (meal, room, ocean, stars, price)",
+                "dest-narrow": "dest-narrow (narrow, one destination)", "dest-typical": "dest-typical (typical, one destination)",
+                "no-duration": "no-duration (one destination, any length of stay)",
+                "hotel-first20": "hotel offers, first page of 20"}
+
+
+def readme_tables(sizes):
+    """The two tables of README.md's Performance section, from this run
+    (Mallorca sizes only; DuckDB at the largest size)."""
+    out = []
+    w = out.append
+    cols = [s for s, r in sizes.items() if not dests_of(r)]
+    if not cols:
+        return ""
+    big = sizes[cols[-1]]
+    f2 = lambda us: "–" if us is None else f"{us / 1000:.3f}" if us < 10000 else f"{us / 1000:.1f}"
+    w(f"| bestOffersByHotel p50 / p99 (ms) | " + " | ".join(cols) + f" | DuckDB {cols[-1]} p50 | isla faster by |")
+    w("|---|" + "--:|" * (len(cols) + 2))
+    for c in CLASSES:
+        cells = []
+        for s in cols:
+            b = get(sizes[s], "bench", "classes", c)
+            cells.append(f"{f2(get(b, 'p50_us'))} / {f2(get(b, 'p99_us'))}")
+        d = get(big, "duckdb", "modes", "threads_1", "classes", c, "p50_us")
+        i = get(big, "bench", "classes", c, "p50_us")
+        w(f"| {README_NAMES[c]} | " + " | ".join(cells) + f" | {ms(d)} | {ratio(d, i).replace('×', 'x')} |")
+    w("")
+    w("| other figures | " + " | ".join(cols) + " |")
+    w("|---|" + "--:|" * len(cols))
+
+    def row(name, f):
+        vals = []
+        for s in cols:
+            try:
+                vals.append(f(sizes[s]))
+            except (TypeError, KeyError, ZeroDivisionError):
+                vals.append("–")
+        w(f"| {name} | " + " | ".join(vals) + " |")
+    offers = lambda r: r["import"]["imported"]
+    row("import, `isla gen` piped into `isla import` (wall, 2 cores shared with the generator)", lambda r: (
+        f"{r['import_time']['wall_s']:.1f} s ({r['import']['rows'] / r['import_time']['wall_s'] / 1e6:.1f} M rows/s)"))
+    row("import rows per CPU-second of `isla import`", lambda r: f"{r['import']['rows'] / r['import_time']['import']['cpu_s'] / 1e6:.2f} M")
+    row("store on disk (bytes per offer)", lambda r: f"{r['store']['generation_dir_bytes'] / offers(r):.1f}")
+    row("`isla serve` ready, checksums verified / `--no-verify`", lambda r: (
+        f"{r['startup']['ready_ms']:.0f} / {r['startup_noverify']['ready_ms']:.0f} ms"))
+    row("resident memory of `isla serve` (bytes per offer, ready / after the mix)", lambda r: (
+        f"{r['rss_ready']['VmRSS'] / offers(r):.1f} / {r['rss']['VmRSS'] / offers(r):.1f}"))
+    row("JSON encoding, full broad answers, one core", lambda r: f"{r['bench']['json_mbs'] / 1000:.2f} GB/s ({r['bench']['json_kb']} KB)")
+    row("HTTP server time p50 of a full typical answer (X-Response-Time)", lambda r: (
+        f"{r['http']['classes']['typical']['server_p50_us'] / 1000:.3f} ms"))
+    row("HTTP, one core, typical search limit=20: uncached / cached (req/s)", lambda r: (
+        f"{rate(r['wrk_limit20_nocache']) / 1000:.1f}k / {rate(r['wrk_limit20_cache']) / 1000:.0f}k"))
+    row("search throughput, 1 / 2 threads (searches/s)", lambda r: (
+        f"{r['bench']['throughput_by_threads'][1]:,} / {r['bench']['throughput_by_threads'][2]:,}"))
+    return "\n".join(out) + "\n"
+
+
 def report(machines, sizes):
     out = []
     w = out.append
@@ -373,12 +433,21 @@ def report(machines, sizes):
 
 def main():
     args = sys.argv[1:]
-    doc = None
-    if args[:1] == ["--doc"]:
-        doc, args = args[1], args[2:]
+    doc = readme = None
+    while args[:1] in (["--doc"], ["--readme"]):
+        if args[0] == "--doc":
+            doc = args[1]
+        else:
+            readme = args[1]
+        args = args[2:]
+    if not args:
+        sys.exit("usage: report.py [--doc docs/BENCHMARKS.md] [--readme FILE] RESULT_DIR...")
     machines, sizes = collect(args)
     text = report(machines, sizes)
     print(text)
+    if readme:
+        # README.md's Performance tables in its layout, for the hand-written README
+        open(readme, "w").write(readme_tables(sizes))
     if doc:
         begin, end = "<!-- results:begin -->", "<!-- results:end -->"
         try:

@@ -30,7 +30,8 @@
 # data of issue 10): steps 1-2 only (import, disk, engine figures), or
 # every step with --dests-full.
 # Then prints the tables and rewrites the Results section of
-# docs/BENCHMARKS.md (unless --no-doc).
+# docs/BENCHMARKS.md (unless --no-doc), and writes README.md's Performance
+# tables in README's layout to $WORK/results/<stamp>/readme_tables.md.
 #
 # Environment: WORK (default /tmp/isla-bench-work: stores, databases, results;
 # not /tmp/isla-bench, the data directory tests/ops/bench.sh suggests),
@@ -319,7 +320,8 @@ done
 
 log "report"
 if [ "$DOC" = 1 ]; then
-    python3 "$BENCH/report.py" --doc "$ROOT/docs/BENCHMARKS.md" "$RES"
+    python3 "$BENCH/report.py" --doc "$ROOT/docs/BENCHMARKS.md" --readme "$RES/readme_tables.md" "$RES"
 else
-    python3 "$BENCH/report.py" "$RES"
+    python3 "$BENCH/report.py" --readme "$RES/readme_tables.md" "$RES"
 fi
+log "README.md's Performance tables from this run: $RES/readme_tables.md"
