@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,7 +61,16 @@ typedef struct {
     uint64_t seed;
     double seconds;
     uint64_t done[256];
+    double cpu_s[256]; /* CPU time each thread got (RUSAGE_THREAD) */
 } throughput_ctx;
+
+static double thread_cpu_s(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru) != 0)
+        return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 static void throughput_worker(void *arg, int t)
 {
@@ -68,6 +78,7 @@ static void throughput_worker(void *arg, int t)
     hotel_best_vec v = {0};
     search_t q;
     double end = ((double)clock_mono_ns() / 1e3) + c->seconds * 1e6;
+    double cpu0 = thread_cpu_s();
     uint64_t i = 0;
     while (((double)clock_mono_ns() / 1e3) < end) {
         for (int k = 0; k < 16; k++, i++) {
@@ -77,6 +88,7 @@ static void throughput_worker(void *arg, int t)
         }
     }
     c->done[t] = i;
+    c->cpu_s[t] = thread_cpu_s() - cpu0;
     hotel_best_vec_free(&v);
     query_thread_done(); /* this thread ends: its search scratch goes too */
 }
@@ -371,15 +383,27 @@ int cmd_bench(int argc, char **argv)
            sel_bytes / 200 / 1024, 100 * sel_bytes / bytes, sel_us / 200, 100 * sel_us / enc_us);
 
     for (int k = 0; k < n_threads; k++) {
-        throughput_ctx tc = {s, (uint64_t)seed, seconds, {0}};
+        static throughput_ctx tc;
+        memset(&tc, 0, sizeof tc);
+        tc.s = s;
+        tc.seed = (uint64_t)seed;
+        tc.seconds = seconds;
         int nt = threads[k] > 256 ? 256 : (int)threads[k];
         double a = ((double)clock_mono_ns() / 1e3);
         parallel_run(nt, throughput_worker, &tc);
         double el = (((double)clock_mono_ns() / 1e3) - a) / 1e6;
         uint64_t total = 0;
-        for (int i = 0; i < nt; i++)
+        double cpu = 0;
+        for (int i = 0; i < nt; i++) {
             total += tc.done[i];
-        printf("throughput: %.0f searches/s with %d threads (mixed classes, search only)\n", (double)total / el, nt);
+            cpu += tc.cpu_s[i];
+        }
+        /* per CPU-second: what the threads did with the CPU they got, so a
+         * busy neighbour (fewer cores than threads) shows apart from
+         * contention between the threads (memory, caches) */
+        printf("throughput: %.0f searches/s with %d threads (mixed classes, search only); %.0f searches per "
+               "CPU-second, %.2f CPU-seconds in %.2f s\n",
+               (double)total / el, nt, cpu > 0 ? (double)total / cpu : 0, cpu, el);
     }
     buf_free(&b);
     free(t);

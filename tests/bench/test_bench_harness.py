@@ -22,6 +22,7 @@ DuckDB is not run here (it needs bench/node_modules); its SQL is built by
 the same rules and checked against isla by every bench/run.sh run.
 Prints `N passed, M failed`. ISLA_BIN overrides the binary."""
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -86,6 +87,11 @@ def t_threads_list():
     check(p.returncode == 0, p.stderr)
     lines = [x for x in p.stdout.splitlines() if x.startswith("throughput:")]
     check(len(lines) == 2 and "with 1 threads" in lines[0] and "with 2 threads" in lines[1], lines)
+    for x in lines:  # searches per CPU-second, and the CPU time the threads got, no more than wall x threads
+        n, per_cpu, cpu, wall = (float(v) for v in re.findall(r"([\d.]+) (?:searches/s|searches per|CPU-seconds in|s$)", x)[:4])
+        threads = 1 if "with 1 threads" in x else 2
+        check(per_cpu > 0 and 0 < cpu <= wall * threads * 1.05 + 0.05 and wall >= 0.99, x)
+        check(abs(n * wall - per_cpu * cpu) <= 0.05 * n * wall + 50, f"searches done differ: {x}")
     for c in BEST + ["hotel-first20", "hotel-deep20"]:
         check(any(x.split()[:1] == [c] for x in p.stdout.splitlines()), f"class {c} missing: {p.stdout}")
 
@@ -151,8 +157,10 @@ def bench_txt(p99_us=400.0, deep_p99_us=200.0, t1=1000, t2=1900, json_mbs=2500):
     lines.append(f"{'hotel-first20':<17} {1000:8} {2.0:9.1f} {5.0:9.1f} {150.0:9.1f} {300.0:9.1f} {20.0:12.1f}")
     lines.append(f"{'hotel-deep20':<17} {1000:8} {1.0:9.1f} {2.0:9.1f} {deep_p99_us:9.1f} {300.0:9.1f} {20.0:12.1f}")
     lines.append(f"json: 250 KB per full broad answer, encoded at {json_mbs} MB/s (one core), 100 us per answer")
-    lines.append(f"throughput: {t1} searches/s with 1 threads (mixed classes, search only)")
-    lines.append(f"throughput: {t2} searches/s with 2 threads (mixed classes, search only)")
+    lines.append(f"throughput: {t1} searches/s with 1 threads (mixed classes, search only); {t1} searches per "
+                 "CPU-second, 3.00 CPU-seconds in 3.00 s")
+    lines.append(f"throughput: {t2} searches/s with 2 threads (mixed classes, search only); {t2 // 2} searches per "
+                 "CPU-second, 6.00 CPU-seconds in 3.00 s")
     return "\n".join(lines) + "\n"
 
 
@@ -212,6 +220,8 @@ def t_report_targets_at_the_limits():
     # every figure exactly at its limit: every target met
     rows = report_targets()
     check(all(v[1] == "yes" for v in rows.values()), rows)
+    check("per CPU-second 0.95× (1,000 → 950), the threads got 1.00 and 2.00 cores" in
+          rows["two search threads ≥ 1.9× one (throughput)"][0], rows)
     check("no-duration 100×" in rows["p50 ≥ 100× DuckDB (1 thread), every class (the 7 bestOffersByHotel classes, hotel-first20)"][0], rows)
 
 
