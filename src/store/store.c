@@ -18,13 +18,12 @@
  * store.h. */
 #include "store/store.h"
 
-#include "util/parallel.h"
+#include "util/checksum.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libdeflate.h>
-#include <zlib.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,6 +68,8 @@ _Static_assert(sizeof(store_dict_table) == STORE_DICT_COUNT * 256 * STORE_DICT_S
 #define IS_COLD_COLD 1
 #define COLD_(NAME, field, type, count, temp) [STORE_SEC_##NAME] = IS_COLD_##temp,
 static const bool SECTION_COLD[SEC_COUNT] = {STORE_SECTIONS(COLD_)};
+#define NAME_(NAME, field, type, count, temp) [STORE_SEC_##NAME] = #field,
+static const char *const SECTION_NAME[SEC_COUNT] = {STORE_SECTIONS(NAME_)};
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -88,89 +89,22 @@ static int fsync_dir(const char *dir)
     return r;
 }
 
-/* Writing and verifying a generation run on all cores: the sections are
- * cut into 32 MiB pieces; each thread takes pieces, checksums them and
- * writes them (pwrite) or reads them back (pread); zlib's crc32_combine
- * then joins the pieces of each section. */
-enum { PIECE = 32 << 20 };
-
-typedef struct {
-    int section;
-    const char *data;         /* to write; NULL: read the piece from the file
-                               * (an empty section may have no data: len 0) */
-    uint64_t file_off, len;
-    uint32_t crc;
-    int err;                  /* errno, or EIO for a short file */
-} piece;
-
-typedef struct {
-    int fd;
-    piece *pieces;
-    size_t n;
-    atomic_size_t next;
-} piece_ctx;
-
-static void piece_worker(void *arg, int t)
+/* Writing and verifying a generation run on all cores (util/checksum.h):
+ * every section is one span with its own checksum. Verifying (write NULL)
+ * reads the hot sections through the mapping, which maps them as
+ * store_warm would (it then finds them in place), and the cold ones with
+ * pread, which leaves them out of the process's resident memory. */
+static int checksum_sections(int fd, const section_entry *sec, const void *const *write, const char *map,
+                             uint32_t sum[SEC_COUNT])
 {
-    (void)t;
-    piece_ctx *c = arg;
-    char *buf = NULL;
-    for (size_t i; (i = atomic_fetch_add(&c->next, 1)) < c->n;) {
-        piece *p = &c->pieces[i];
-        uint32_t crc = 0;
-        for (uint64_t done = 0; done < p->len;) {
-            size_t want = p->len - done < (1u << 20) ? (size_t)(p->len - done) : (1u << 20);
-            ssize_t r;
-            if (p->data) {
-                r = pwrite(c->fd, p->data + done, want, (off_t)(p->file_off + done));
-                if (r > 0)
-                    crc = (uint32_t)libdeflate_crc32(crc, p->data + done, (size_t)r);
-            } else {
-                if (!buf)
-                    buf = malloc(1u << 20);
-                r = pread(c->fd, buf, want, (off_t)(p->file_off + done));
-                if (r > 0)
-                    crc = (uint32_t)libdeflate_crc32(crc, buf, (size_t)r);
-            }
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0) {
-                p->err = r < 0 ? errno : EIO;
-                break;
-            }
-            done += (uint64_t)r;
-        }
-        p->crc = crc;
+    checksum_span span[SEC_COUNT];
+    for (int i = 0; i < SEC_COUNT; i++) {
+        checksum_how how = write ? CHECKSUM_WRITE : SECTION_COLD[i] ? CHECKSUM_READ : CHECKSUM_MAPPED;
+        span[i] = (checksum_span){how, write ? write[i] : map + sec[i].offset, sec[i].offset, sec[i].length, 0};
     }
-    free(buf);
-}
-
-/* Cuts the sections of h into pieces (data: the section contents to write,
- * or NULL to read), runs them on all cores, and leaves each section's CRC
- * in crc[]. Returns 0, or an errno. */
-static int run_pieces(int fd, const section_entry *sec, const void *const *data, uint32_t crc[SEC_COUNT])
-{
-    piece_ctx c = {.fd = fd};
-    size_t cap = 0;
+    int err = checksum_spans(fd, span, SEC_COUNT);
     for (int i = 0; i < SEC_COUNT; i++)
-        cap += sec[i].length / PIECE + 1;
-    c.pieces = calloc(cap, sizeof *c.pieces);
-    for (int i = 0; i < SEC_COUNT; i++)
-        for (uint64_t o = 0; o == 0 || o < sec[i].length; o += PIECE) {
-            uint64_t l = sec[i].length - o < PIECE ? sec[i].length - o : PIECE;
-            c.pieces[c.n++] = (piece){i, data && data[i] ? (const char *)data[i] + o : NULL, sec[i].offset + o, l, 0, 0};
-        }
-    atomic_init(&c.next, 0);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    parallel_run(cores < 1 ? 1 : cores > 16 ? 16 : (int)cores, piece_worker, &c);
-    int err = 0;
-    for (size_t k = 0; k < c.n && !err; k++) {
-        const piece *p = &c.pieces[k];
-        err = p->err;
-        bool first = k == 0 || c.pieces[k - 1].section != p->section;
-        crc[p->section] = first ? p->crc : (uint32_t)crc32_combine(crc[p->section], p->crc, (z_off_t)p->len);
-    }
-    free(c.pieces);
+        sum[i] = span[i].sum;
     return err;
 }
 
@@ -258,7 +192,7 @@ int store_write_tmp(const char *dir, const store_image *img, char *tmpdir, size_
     if (ftruncate(fd, (off_t)off) < 0)
         goto werr;
     uint32_t crc[SEC_COUNT];
-    int e = run_pieces(fd, h->sec, img->section, crc);
+    int e = checksum_sections(fd, h->sec, img->section, NULL, crc);
     if (e) {
         errno = e;
         goto werr;
@@ -681,10 +615,12 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
     return 0;
 }
 
-/* Checks every section's CRC by reading the file with pread() on all
- * cores, not through the mapping: reading through the mapping would make
- * the whole file part of the server's resident memory, while a search
- * touches only a fraction of it (the hot columns and the index). */
+/* Checks every section's CRC on all cores (see checksum_sections): the hot
+ * sections are read through the mapping, so the pass is also the warm-up
+ * (~1.4 GB at 100M offers: reading and mapping them once instead of twice
+ * is most of what it saves, docs/BENCHMARKS.md, issue 13); the cold ones
+ * with pread, as searches never read them. The file must be as long as
+ * its sections (store_open_generation's validation checks that first). */
 int store_verify(const store_t *s, char *err, size_t errlen)
 {
     const file_header *h = s->map;
@@ -696,7 +632,7 @@ int store_verify(const store_t *s, char *err, size_t errlen)
         return -1;
     }
     uint32_t crc[SEC_COUNT];
-    int e = run_pieces(fd, h->sec, NULL, crc);
+    int e = checksum_sections(fd, h->sec, NULL, s->map, crc);
     close(fd);
     if (e) {
         set_err(err, errlen, "cannot read %s: %s", path, e == EIO ? "file truncated" : strerror(e));
@@ -704,7 +640,8 @@ int store_verify(const store_t *s, char *err, size_t errlen)
     }
     for (int i = 0; i < SEC_COUNT; i++)
         if (crc[i] != h->sec[i].crc) {
-            set_err(err, errlen, "checksum mismatch in section %d of %s", i, path);
+            set_err(err, errlen, "checksum mismatch in section %d (%s) of %s: the file is damaged", i,
+                    SECTION_NAME[i], path);
             return -1;
         }
     return 0;
@@ -752,8 +689,17 @@ store_t *store_open_generation(const char *gen_dir, bool verify, char *err, size
         set_err(err, errlen, "%s: header checksum mismatch", path);
         goto fail;
     }
-    if (validate(s, h, err, errlen) < 0)
+    if (validate(s, h, err, errlen) < 0) {
+        /* A damaged byte usually fails a structure check before the
+         * checksums are read. Once the sections are placed (the bounds
+         * checks passed), the checksums say more: which section is
+         * damaged, and that the file is, not its writer. */
+        char why[1024];
+        snprintf(why, sizeof why, "%s", errlen ? err : "");
+        if (!verify || !s->section[0] || store_verify(s, err, errlen) == 0)
+            snprintf(err, errlen, "%s", why);
         goto fail;
+    }
     if (verify && store_verify(s, err, errlen) < 0)
         goto fail;
     madvise(map, s->map_len, MADV_RANDOM);
@@ -841,9 +787,11 @@ void store_warm(const store_t *s)
         uintptr_t to = (uintptr_t)s->map + e->offset + e->length;
         if (to <= from)
             continue;
-        if (madvise((void *)from, to - from, MADV_POPULATE_READ) == 0)
-            continue;
-        /* kernels before 5.14: touch one byte per page instead */
+        /* One read a page, not MADV_POPULATE_READ: a fault maps the
+         * page-cache folio around it at once (fault-around), so at 10M
+         * offers this takes 7.5 ms instead of 10.2; and on pages a verify
+         * pass mapped already it costs 0.8 ms where the madvise still walks
+         * every page (9 ms). */
         volatile const char *p = (const char *)from;
         for (uintptr_t a = from; a < to; a += (uintptr_t)page)
             (void)p[a - from];

@@ -288,7 +288,9 @@ void store_import_unlock(int fd);
 int store_remove_leftovers(const char *dir, char *removed, size_t removed_len);
 
 /* Opens the generation DIR/CURRENT names. With verify, every section's
- * CRC is checked (reads the whole file once). Returns NULL and fills err. */
+ * checksum is checked (reads the whole file once, on all the cores the
+ * process may use; see store_verify). Returns NULL and fills err, which
+ * names the damaged section. */
 store_t *store_open(const char *dir, bool verify, char *err, size_t errlen);
 store_t *store_open_generation(const char *gen_dir, bool verify, char *err, size_t errlen);
 /* The attachment (NULL if none yet). store_attach sets it if it is still
@@ -297,7 +299,10 @@ store_t *store_open_generation(const char *gen_dir, bool verify, char *err, size
  * last reference is released. */
 void *store_attachment(const store_t *s);
 bool store_attach(store_t *s, void *p, void (*free_fn)(void *));
-/* Checks all section checksums; 0 if intact. */
+/* Checks all section checksums; 0 if intact, else -1 with err naming the
+ * first damaged section ("checksum mismatch in section 5 (detail) ...").
+ * The pass reads through the mapping: afterwards the hot sections are
+ * mapped (as store_warm leaves them) and the cold ones are not. */
 int store_verify(const store_t *s, char *err, size_t errlen);
 /* Reference counting, so a reload can swap generations under running
  * requests: store_open returns one reference; the last release unmaps. */

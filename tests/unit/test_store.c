@@ -208,6 +208,84 @@ static void test_flipped_byte_at_end(void **state)
     assert_non_null(strstr(err, "checksum"));
 }
 
+/* One flipped byte in any section is refused with an error that names the
+ * section: "checksum mismatch in section N (name)", also where the byte
+ * breaks the structure checks first (a run's offsets, a lane's count). The
+ * sections are found from the store's own pointers, so the test follows
+ * the layout; empty sections have nothing to flip. */
+static void test_flipped_byte_in_every_section(void **state)
+{
+    (void)state;
+    /* every section non-empty: runs long enough for day indexes, hotels
+     * with a region (destination names), and one arrival half a minute
+     * off (the far table) */
+    char d[4400];
+    snprintf(d, sizeof d, "%s/every", dir);
+    mkdir(d, 0755);
+    tu_write_str(tu_path(d, "hotels.csv"), "hotelid;hotelname;hotelstars;destination;region\n"
+                                           "1;One;4;PMI;Mallorca\n2;Two;3;PMI;Mallorca\n3;Three;3;PMI;Mallorca\n"
+                                           "4;Four;3;PMI;Mallorca\n5;Five;3;PMI;Mallorca\n");
+    buf_t b = fixture(1000, 100);
+    BUF_LIT(&b, "\"1\",\"2023-07-10T10:00:00+00:00\",\"2023-07-17T12:00:00+00:00\",\"2\",\"0\",\"5000\","
+                "\"PMI\",\"PMI\",\"2023-07-17T14:00:30+00:00\",\"HAM\",\"HAM\",\"2023-07-10T12:00:30+00:00\","
+                "\"BREAKFAST\",\"false\",\"DOUBLE\"\n");
+    import_result res;
+    char err[512] = "";
+    int rc = tu_import_csv_with(d, b.data, b.len, tu_path(d, "hotels.csv"), 0, &res, err, sizeof err);
+    buf_free(&b);
+    if (rc != 0)
+        fail_msg("import failed: %s", err);
+    store_t *s = store_open(tu_path(dir, "every/data"), true, err, sizeof err);
+    assert_non_null(s);
+    long start[STORE_SEC_COUNT], end[STORE_SEC_COUNT];
+    for (int i = 0; i < STORE_SEC_COUNT; i++) {
+        start[i] = (const char *)s->section[i] - (const char *)s->map;
+        /* a section ends (with its padding to 64 bytes) where the next
+         * non-empty one starts */
+        end[i] = (long)s->map_len;
+        for (int j = 0; j < STORE_SEC_COUNT; j++) {
+            long o = (const char *)s->section[j] - (const char *)s->map;
+            if (o > start[i] && o < end[i])
+                end[i] = o;
+        }
+    }
+    size_t map_len = s->map_len;
+    store_release(s);
+    char names[STORE_SEC_COUNT][64] = {{0}};
+    int tested = 0;
+    for (int i = 0; i < STORE_SEC_COUNT; i++) {
+        if (end[i] == start[i] || (i + 1 < STORE_SEC_COUNT && start[i + 1] == start[i]))
+            fail_msg("section %d is empty: the fixture must fill every section", i);
+        /* a byte inside the data, not in the padding after it */
+        long off = start[i] + (end[i] - start[i] > 64 ? (end[i] - start[i] - 64) / 2 : 0);
+        const char *g = copy_generation("every", "flipped");
+        const char *f = tu_path(g, "offers.isla");
+        char *d = tu_slurp(f, NULL);
+        char flipped = (char)(d[off] ^ 0x10);
+        free(d);
+        patch(f, off, &flipped, 1);
+        err[0] = 0;
+        store_t *bad = store_open_generation(g, true, err, sizeof err);
+        if (bad)
+            fail_msg("section %d: a flipped byte at %ld was not refused", i, off);
+        char want[64];
+        snprintf(want, sizeof want, "checksum mismatch in section %d (", i);
+        const char *at = strstr(err, want);
+        if (!at)
+            fail_msg("section %d: error \"%s\" does not name it", i, err);
+        at += strlen(want);
+        size_t n = strcspn(at, ")");
+        assert_true(n > 0 && n < sizeof names[i] && at[n] == ')');
+        memcpy(names[i], at, n);
+        for (int j = 0; j < i; j++)
+            if (!strcmp(names[i], names[j]))
+                fail_msg("sections %d and %d are both called %s", j, i, names[i]);
+        tested++;
+    }
+    assert_int_equal(tested, STORE_SEC_COUNT);
+    assert_true(map_len > 4096);
+}
+
 static void test_truncated_file_fails_without_verify(void **state)
 {
     (void)state;
@@ -451,6 +529,31 @@ static void test_warm(void **state)
                  after, other_kb, edges_kb, detail_kb);
 }
 
+/* Verifying reads the whole file through the mapping: afterwards the hot
+ * sections are mapped as store_warm leaves them, and the details were given
+ * back (the same bounds as test_warm). */
+static void test_verify_warms_hot_sections_only(void **state)
+{
+    (void)state;
+    if (!tu_exists(tu_path(dir, "warm/data/CURRENT")))
+        assert_int_equal(import_into("warm", 400000, 100), 1);
+    char err[512] = "";
+    store_t *s = store_open(tu_path(dir, "warm/data"), true, err, sizeof err);
+    assert_non_null(s);
+    long after = mapping_rss_kb(s->map);
+    /* the cold per-offer sections (day, airport, detail) are one stretch */
+    long detail_kb = (long)(s->n_offers * (sizeof(store_detail) + sizeof *s->dep_day + sizeof *s->airport) / 1024);
+    long other_kb = (long)(s->map_len / 1024) - detail_kb;
+    long edges_kb = 2 * 2048;
+    store_release(s);
+    assert_true(detail_kb > edges_kb + 1024);
+    assert_true(after >= other_kb - 8);
+    if (after > other_kb + edges_kb + 8)
+        fail_msg("%ld KiB mapped after verifying: more than the %ld KiB of hot sections and %ld KiB at the edges of "
+                 "%ld KiB of details",
+                 after, other_kb, edges_kb, detail_kb);
+}
+
 /* Imports into one directory run one at a time: a second lock (another
  * open file description, as another process or thread would have) is
  * refused at once with the holder's pid; an import meanwhile fails the same
@@ -588,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_open_and_verify),
         cmocka_unit_test(test_flipped_byte_fails_checksum),
         cmocka_unit_test(test_flipped_byte_at_end),
+        cmocka_unit_test(test_flipped_byte_in_every_section),
         cmocka_unit_test(test_truncated_file_fails_without_verify),
         cmocka_unit_test(test_header_garbage),
         cmocka_unit_test(test_publish_generations),
@@ -596,6 +700,7 @@ int main(void)
         cmocka_unit_test(test_write_empty_image),
         cmocka_unit_test(test_drop_cold_pages),
         cmocka_unit_test(test_warm),
+        cmocka_unit_test(test_verify_warms_hot_sections_only),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
