@@ -84,29 +84,106 @@ static void put_board(buf_t *b, const store_t *s, uint32_t o)
         BUF_LIT(b, ",\"oceanView\":false");
 }
 
+/* ---- the full best-offer row, written at a pointer ----------------------
+ * A full answer is hundreds of rows of the same shape: each row reserves
+ * its worst case once and then writes with plain stores, instead of a
+ * capacity check per key and per character. */
+
+#define AT_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+static inline char *at_u64(char *p, uint64_t v) { return p + u64_to_dec(v, p); }
+
+static inline char *at_str(char *p, const char *v, size_t n)
+{
+    *p = '"';
+    memcpy(p + 1, v, n); /* dictionary values are [A-Z0-9_]: nothing to escape */
+    p[n + 1] = '"';
+    return p + n + 2;
+}
+
+/* "YYYY-MM-DD", quotes included, of recently written days: an answer's
+ * dates lie within weeks of each other, so a direct-mapped table of 256
+ * days (per thread) turns the calendar arithmetic into a 12-byte copy. A
+ * slot is valid once its text starts with the quote. */
+static _Thread_local struct {
+    int32_t day;
+    char text[12];
+} tl_dates[256];
+
+static inline char *at_date(char *p, int32_t day)
+{
+    unsigned slot = (uint32_t)day & 255;
+    if (tl_dates[slot].day != day || tl_dates[slot].text[0] != '"') {
+        tl_dates[slot].text[0] = '"';
+        format_date(day, tl_dates[slot].text + 1);
+        tl_dates[slot].text[11] = '"';
+        tl_dates[slot].day = day;
+    }
+    memcpy(p, tl_dates[slot].text, 12);
+    return p + 12;
+}
+
+static inline char *at_stars(char *p, uint8_t x10)
+{
+    p = at_u64(p, x10 / 10);
+    if (x10 % 10) {
+        p[0] = '.';
+        p[1] = (char)('0' + x10 % 10);
+        p += 2;
+    }
+    return p;
+}
+
+/* the fixed text of a row, the longest numbers and the quotes around the
+ * three dictionary values */
+enum { BEST_ROW_FIXED = 512 };
+
 void render_best(buf_t *b, const store_t *s, const search_t *q, const hotel_best *h)
 {
     uint32_t o = h->best;
     const store_group *g = &s->groups[h->group];
+    const store_hotel *ho = &s->hotels[h->hotel];
+    uint8_t ro = s->room_ocean[o];
+    const char *dest = ho->dest != STORE_NO_DEST ? store_dict_str(s, STORE_DICT_AIRPORT, ho->dest) : NULL;
+    const char *room = store_dict_str(s, STORE_DICT_ROOM, ro & 0x7F);
+    const char *meal = store_dict_str(s, STORE_DICT_MEAL, s->meal[o]);
+    size_t dest_len = dest ? strlen(dest) : 0, room_len = strlen(room), meal_len = strlen(meal);
+    int32_t day = s->dep_day[o];
     (void)q;
-    BUF_LIT(b, "{\"hotel\":");
-    render_hotel(b, s, h->hotel);
-    BUF_LIT(b, ",\"minPrice\":");
-    buf_put_u64(b, h->min_price);
-    BUF_LIT(b, ",\"departureDate\":");
-    put_date(b, s->dep_day[o]);
-    BUF_LIT(b, ",\"returnDate\":");
-    put_date(b, s->dep_day[o] + g->nights);
-    put_board(b, s, o);
-    BUF_LIT(b, ",\"countAdults\":");
-    buf_put_u64(b, g->adults);
-    BUF_LIT(b, ",\"countChildren\":");
-    buf_put_u64(b, g->children);
-    BUF_LIT(b, ",\"duration\":");
-    buf_put_u64(b, g->nights);
-    BUF_LIT(b, ",\"countAvailableOffers\":");
-    buf_put_u64(b, h->count);
-    buf_putc(b, '}');
+    char *p = buf_reserve(b, BEST_ROW_FIXED + JSON_STR_MAX(ho->name_len) + dest_len + room_len + meal_len);
+    p = AT_LIT(p, "{\"hotel\":{\"id\":");
+    p = at_u64(p, ho->id);
+    p = AT_LIT(p, ",\"name\":");
+    p = json_str_at(p, s->names + ho->name_off, ho->name_len);
+    p = AT_LIT(p, ",\"stars\":");
+    p = at_stars(p, ho->stars_x10);
+    if (dest) {
+        p = AT_LIT(p, ",\"destination\":");
+        p = at_str(p, dest, dest_len);
+    }
+    p = AT_LIT(p, "},\"minPrice\":");
+    p = at_u64(p, h->min_price);
+    p = AT_LIT(p, ",\"departureDate\":");
+    p = at_date(p, day);
+    p = AT_LIT(p, ",\"returnDate\":");
+    p = at_date(p, day + g->nights);
+    p = AT_LIT(p, ",\"roomType\":");
+    p = at_str(p, room, room_len);
+    p = AT_LIT(p, ",\"mealType\":");
+    p = at_str(p, meal, meal_len);
+    if (ro & STORE_OCEAN_BIT)
+        p = AT_LIT(p, ",\"oceanView\":true,\"countAdults\":");
+    else
+        p = AT_LIT(p, ",\"oceanView\":false,\"countAdults\":");
+    p = at_u64(p, g->adults);
+    p = AT_LIT(p, ",\"countChildren\":");
+    p = at_u64(p, g->children);
+    p = AT_LIT(p, ",\"duration\":");
+    p = at_u64(p, g->nights);
+    p = AT_LIT(p, ",\"countAvailableOffers\":");
+    p = at_u64(p, h->count);
+    *p++ = '}';
+    b->len = (size_t)(p - b->data);
 }
 
 /* The best offers of a full answer sit anywhere in a 100M-offer store, so

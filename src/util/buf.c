@@ -25,16 +25,36 @@ void buf_free(buf_t *b)
     b->len = b->cap = 0;
 }
 
+/* Two digits at a time from a table: half the divisions of one at a time,
+ * and no reversal (the length is known first, so digits go straight to
+ * their place). */
+static const char two_digits[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                    "8081828384858687888990919293949596979899";
+
+static const uint64_t powers_of_ten[19] = {
+    10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull, 1000000000ull,
+    10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull, 100000000000000ull,
+    1000000000000000ull, 10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
+    10000000000000000000ull};
+
 size_t u64_to_dec(uint64_t v, char *out)
 {
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
+    size_t n = 1;
+    while (n < 20 && v >= powers_of_ten[n - 1]) /* numbers here are short: a few compares */
+        n++;
+    char *e = out + n;
+    while (v >= 100) {
+        e -= 2;
+        memcpy(e, two_digits + v % 100 * 2, 2);
+        v /= 100;
+    }
+    if (v >= 10) {
+        e -= 2;
+        memcpy(e, two_digits + v * 2, 2);
+    } else {
+        *--e = (char)('0' + v);
+    }
     return n;
 }
 
@@ -120,36 +140,55 @@ static size_t put_utf8_char(buf_t *b, const char *s, size_t n)
     return 1;
 }
 
-void buf_put_json_str(buf_t *b, const char *s, size_t n)
+char *json_str_at(char *p, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *u = (const unsigned char *)s;
-    buf_reserve(b, n + 2);
-    buf_putc(b, '"');
+    *p++ = '"';
     size_t i = 0;
     while (i < n) {
         unsigned c = u[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-            buf_putc(b, (char)c);
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) { /* nearly every byte of a name */
+            *p++ = (char)c;
             i++;
         } else if (c < 0x80) {
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            if (c == '"' || c == '\\')
-                buf_putc(b, '\\'), buf_putc(b, (char)c);
-            else if (c == '\n')
-                BUF_LIT(b, "\\n");
-            else if (c == '\t')
-                BUF_LIT(b, "\\t");
-            else if (c == '\r')
-                BUF_LIT(b, "\\r");
-            else
-                buf_put(b, esc, 6);
+            *p++ = '\\';
+            if (c == '"' || c == '\\') {
+                *p++ = (char)c;
+            } else if (c == '\n') {
+                *p++ = 'n';
+            } else if (c == '\t') {
+                *p++ = 't';
+            } else if (c == '\r') {
+                *p++ = 'r';
+            } else {
+                memcpy(p, "u00", 3);
+                p[3] = hex[c >> 4];
+                p[4] = hex[c & 15];
+                p += 5;
+            }
             i++;
         } else {
-            i += put_utf8_char(b, s + i, n - i);
+            size_t len = utf8_seq(u + i, n - i);
+            if (len) {
+                memcpy(p, s + i, len);
+                p += len;
+                i += len;
+            } else { /* U+FFFD for a byte that starts no character */
+                memcpy(p, "\xEF\xBF\xBD", 3);
+                p += 3;
+                i++;
+            }
         }
     }
-    buf_putc(b, '"');
+    *p++ = '"';
+    return p;
+}
+
+void buf_put_json_str(buf_t *b, const char *s, size_t n)
+{
+    char *p = buf_reserve(b, JSON_STR_MAX(n));
+    b->len = (size_t)(json_str_at(p, s, n) - b->data);
 }
 
 void buf_put_clean_text(buf_t *b, const char *s, size_t n)

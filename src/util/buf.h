@@ -49,6 +49,11 @@ void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2,
 /* Appends `s` as a JSON string literal, quotes included. Invalid UTF-8 is
  * replaced by U+FFFD so the output is always valid JSON. */
 void buf_put_json_str(buf_t *b, const char *s, size_t n);
+/* The same written at p, which has room for JSON_STR_MAX(n) bytes (every
+ * byte may become a 6-byte escape); returns the end. For writers that
+ * reserve once for a whole record. */
+#define JSON_STR_MAX(n) (6 * (size_t)(n) + 2)
+char *json_str_at(char *p, const char *s, size_t n);
 /* Appends ,"name":MS, or ,"name":null when ms is 0 or less (a time in
  * milliseconds that has not happened: not started, never rotated). */
 void buf_put_json_ms(buf_t *b, const char *name, int64_t ms);
