@@ -140,29 +140,55 @@ static void key_bits(buf_t *k, const char *name, bool any, const bitset256 *b)
         BUF_LIT(k, "*");
         return;
     }
-    buf_printf(k, "%016llx%016llx%016llx%016llx", (unsigned long long)b->w[0], (unsigned long long)b->w[1],
-               (unsigned long long)b->w[2], (unsigned long long)b->w[3]);
+    for (int i = 0; i < 4; i++)
+        buf_put_hex(k, b->w[i], 16);
 }
+
+/* "|NAME" and a signed decimal: one piece of a key (no printf: a key is
+ * made for every search request) */
+static void key_int(buf_t *k, const char *name, size_t n, int64_t v)
+{
+    buf_put(k, name, n);
+    buf_put_i64(k, v);
+}
+#define KEY_INT(k, lit, v) key_int((k), (lit), sizeof(lit) - 1, (int64_t)(v))
 
 /* The parsed search, field by field: parsing already made it canonical
  * (dates are day numbers, codes are dictionary bits, lists are sets). */
 static void key_params(buf_t *k, const api_params *p)
 {
     const search_t *q = &p->q;
-    buf_printf(k, "|e%d|l%d|n%d|a%d|c%d", q->earliest, q->latest, q->any_nights ? -1 : q->nights,
-               q->any_adults ? -1 : q->adults, q->any_children ? -1 : q->children);
+    KEY_INT(k, "|e", q->earliest);
+    KEY_INT(k, "|l", q->latest);
+    KEY_INT(k, "|n", q->any_nights ? -1 : q->nights);
+    KEY_INT(k, "|a", q->any_adults ? -1 : q->adults);
+    KEY_INT(k, "|c", q->any_children ? -1 : q->children);
     key_bits(k, "|d", q->any_dest, &q->dests);
     key_bits(k, "|ap", q->any_airport, &q->airports);
     key_bits(k, "|m", q->any_meal, &q->meals);
     key_bits(k, "|r", q->any_room, &q->rooms);
-    buf_printf(k, "|o%d|s%u|p%u|sort%d|lim%zu|off%zu", q->ocean_view, q->min_stars_x10, q->max_price, (int)p->sort,
-               p->limit, p->offset);
-    if (p->has_cursor)
-        buf_printf(k, "|cur%x.%llx.%x", p->cursor.price, (unsigned long long)p->cursor.departure, p->cursor.offer);
+    KEY_INT(k, "|o", q->ocean_view);
+    KEY_INT(k, "|s", q->min_stars_x10);
+    KEY_INT(k, "|p", q->max_price);
+    KEY_INT(k, "|sort", (int)p->sort);
+    BUF_LIT(k, "|lim");
+    buf_put_u64(k, p->limit);
+    BUF_LIT(k, "|off");
+    buf_put_u64(k, p->offset);
+    if (p->has_cursor) {
+        BUF_LIT(k, "|cur");
+        buf_put_hex(k, p->cursor.price, 1);
+        buf_putc(k, '.');
+        buf_put_hex(k, (uint64_t)p->cursor.departure, 1);
+        buf_putc(k, '.');
+        buf_put_hex(k, p->cursor.offer, 1);
+    }
     if (p->has_hotel_id)
-        buf_printf(k, "|h%u", p->hotel_id);
-    if (p->fields)
-        buf_printf(k, "|f%x", p->fields);
+        KEY_INT(k, "|h", p->hotel_id);
+    if (p->fields) {
+        BUF_LIT(k, "|f");
+        buf_put_hex(k, p->fields, 1);
+    }
 }
 
 bool api_call_key(const api_call *c, buf_t *key)
@@ -175,7 +201,10 @@ bool api_call_key(const api_call *c, buf_t *key)
         return false;
     buf_puts(key, api_route_name(c->route));
     if (c->hotel >= 0)
-        buf_printf(key, "|%llu", (unsigned long long)c->hotel_id);
+    {
+        buf_putc(key, '|');
+        buf_put_u64(key, c->hotel_id);
+    }
     if (PARAMS[c->route] != PARAMS_NONE)
         key_params(key, &c->params);
     if (c->nlq.present) {
@@ -183,7 +212,7 @@ bool api_call_key(const api_call *c, buf_t *key)
          * also echo the sentence (its unrecognized words) */
         const nlq_result *r = &c->nlq.said;
         for (unsigned i = 0; (r->have & NLQ_HOTELS) && i < r->n_hotels; i++)
-            buf_printf(key, "|H%u", r->hotels[i]);
+            KEY_INT(key, "|H", r->hotels[i]);
         if (c->route != ROUTE_BEST_OFFERS) {
             BUF_LIT(key, "|q");
             buf_put(key, c->nlq.text, c->nlq.len);

@@ -168,9 +168,16 @@ void http_finish(worker *w, h2o_req_t *req, req_state *st, int status, const cha
     static h2o_generator_t generator = {NULL, NULL};
     uint64_t t1 = clock_mono_ns();
     double ms = (double)(t1 - st->t0) / 1e6;
+    /* milliseconds with three decimals, as %.3fms (no printf per request) */
+    uint64_t us = (t1 - st->t0 + 500) / 1000;
     char *rt = h2o_mem_alloc_pool(&req->pool, 32);
-    int n = snprintf(rt, 32, "%.3fms", ms);
-    add_header(req, H2O_STRLIT("x-response-time"), rt, (size_t)n);
+    size_t n = u64_to_dec(us / 1000, rt);
+    rt[n] = '.';
+    rt[n + 1] = (char)('0' + us % 1000 / 100);
+    rt[n + 2] = (char)('0' + us % 100 / 10);
+    rt[n + 3] = (char)('0' + us % 10);
+    memcpy(rt + n + 4, "ms", 2);
+    add_header(req, H2O_STRLIT("x-response-time"), rt, n + 6);
     const char *ename = compress_name(enc);
     if (ename != NULL)
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_ENCODING, NULL, ename, strlen(ename));

@@ -35,8 +35,8 @@ static void add_search_cache_headers(worker *w, h2o_req_t *req, const char *etag
         CACHE_CONTROL_LIT(req, "no-cache");
     } else {
         char *cc = h2o_mem_alloc_pool(&req->pool, 48);
-        int n = snprintf(cc, 48, "public, max-age=%llu", (unsigned long long)max_age);
-        cache_control(req, cc, (size_t)n);
+        memcpy(cc, "public, max-age=", 16);
+        cache_control(req, cc, 16 + u64_to_dec(max_age, cc + 16));
     }
 }
 
@@ -215,9 +215,15 @@ bool http_cached_search(worker *w, h2o_req_t *req, req_state *st, const api_call
     key->len = 0;
     if (!api_call_key(call, key))
         return false;
+    /* W/"GENERATION-HASH", both in hex (the hash zero-padded to 16) */
     char *etag = h2o_mem_alloc_pool(&req->pool, 48);
-    int etag_len = snprintf(etag, 48, "W/\"%llx-%016llx\"", (unsigned long long)s->generation,
-                            (unsigned long long)hash64(key->data, key->len));
+    size_t n = 0;
+    memcpy(etag, "W/\"", 3);
+    n = 3 + u64_to_hex(s->generation, 1, etag + 3);
+    etag[n++] = '-';
+    n += u64_to_hex(hash64(key->data, key->len), 16, etag + n);
+    etag[n++] = '"';
+    int etag_len = (int)n;
     if (http_etag_matches(req, etag, (size_t)etag_len)) {
         add_search_cache_headers(w, req, etag, (size_t)etag_len);
         if (compress_applies("application/json", w->srv->cfg->compress_min))

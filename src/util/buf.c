@@ -64,6 +64,25 @@ void buf_put_u64(buf_t *b, uint64_t v)
     b->len += u64_to_dec(v, p);
 }
 
+size_t u64_to_hex(uint64_t v, unsigned min_digits, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 1;
+    while (n < 16 && v >> (4 * n))
+        n++;
+    if (n < min_digits)
+        n = min_digits > 16 ? 16 : min_digits;
+    for (size_t i = n; i-- > 0; v >>= 4)
+        out[i] = hex[v & 15];
+    return n;
+}
+
+void buf_put_hex(buf_t *b, uint64_t v, unsigned min_digits)
+{
+    char *p = buf_reserve(b, 16);
+    b->len += u64_to_hex(v, min_digits, p);
+}
+
 void buf_put_i64(buf_t *b, int64_t v)
 {
     if (v < 0) {

@@ -44,6 +44,10 @@ static inline void buf_putc(buf_t *b, char c)
 size_t u64_to_dec(uint64_t v, char *out); /* returns length, no NUL */
 void buf_put_u64(buf_t *b, uint64_t v);
 void buf_put_i64(buf_t *b, int64_t v);
+/* Lower-case hexadecimal, at least min_digits (zero-padded, at most 16):
+ * printf's %llx and %016llx. */
+size_t u64_to_hex(uint64_t v, unsigned min_digits, char *out); /* returns length, no NUL */
+void buf_put_hex(buf_t *b, uint64_t v, unsigned min_digits);
 void buf_printf(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Appends `s` as a JSON string literal, quotes included. Invalid UTF-8 is

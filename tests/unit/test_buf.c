@@ -56,6 +56,29 @@ static void test_decimal_numbers(void **state)
     buf_free(&b);
 }
 
+static void expect_hex(uint64_t v, unsigned min)
+{
+    char want[40], got[40];
+    snprintf(want, sizeof want, "%0*llx", (int)min, (unsigned long long)v);
+    size_t n = u64_to_hex(v, min, got);
+    got[n] = 0;
+    assert_string_equal(got, want);
+}
+
+static void test_hex_numbers(void **state)
+{
+    (void)state;
+    for (unsigned min = 0; min <= 16; min++) {
+        expect_hex(0, min);
+        expect_hex(UINT64_MAX, min);
+        for (int sh = 0; sh < 64; sh++) {
+            expect_hex(1ull << sh, min);
+            expect_hex((1ull << sh) - 1, min);
+            expect_hex(0xDEADBEEFCAFEF00Dull >> sh, min);
+        }
+    }
+}
+
 static void expect_json(const char *in, size_t n, const char *want)
 {
     buf_t b = {0};
@@ -99,6 +122,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decimal_numbers),
+        cmocka_unit_test(test_hex_numbers),
         cmocka_unit_test(test_json_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
