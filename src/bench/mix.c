@@ -25,7 +25,7 @@ static uint32_t below(uint64_t *x, uint32_t n)
 static void locate(const store_t *s, uint32_t offer, const store_group **g, const store_run **r)
 {
     *g = &s->groups[query_group_of_offer(s, offer)];
-    *r = &s->runs[(*g)->first_run + s->slot[offer]];
+    *r = &s->runs[query_find_run(s, *g, store_offer_hotel(s, offer))];
 }
 
 void mix_search(const store_t *s, mix_class c, uint64_t seed, uint64_t i, search_t *q)

@@ -136,7 +136,7 @@ typedef struct {
     uint32_t *out_start;
     uint32_t *lane_count;     /* per bucket */
     uint32_t *lane_start;     /* per bucket, after prefix sums */
-    uint32_t *bucket_slot;    /* per bucket: its run's index inside its group */
+    uint32_t *bucket_slot;    /* per bucket: its hotel (the offers' slot) */
     store_lane *lanes;
     /* cell order (see store.h): per store group its segments and cells */
     store_group *sgroups;
@@ -153,6 +153,7 @@ typedef struct {
     uint32_t *cell_start;
     uint32_t *perm;           /* run-order position -> offer (cell order) */
     uint16_t *run_day, *slot;
+    uint32_t *slot32;         /* instead of slot when there are > 65536 hotels */
 } build_ctx;
 
 static void block_range(const build_ctx *c, int t, size_t *lo, size_t *hi)
@@ -515,7 +516,7 @@ static void pass_columns(void *arg, int t)
         for (size_t b = b0; b < b1; b++) {
             const offer_row *r = c->sorted + c->bucket_start[b];
             uint32_t n = c->bucket_keep[b], o = c->out_start[b], l = c->lane_start[b];
-            uint16_t slot = (uint16_t)c->bucket_slot[b];
+            uint32_t slot = c->bucket_slot[b];
             for (uint32_t i = 0; i < n; i++, o++) {
                 uint32_t x = c->perm[o];
                 c->run_day[o] = r[i].dep_day;
@@ -524,7 +525,10 @@ static void pass_columns(void *arg, int t)
                 c->price[x] = r[i].price;
                 c->meal[x] = r[i].meal;
                 c->room_ocean[x] = r[i].room_ocean;
-                c->slot[x] = slot;
+                if (c->slot)
+                    c->slot[x] = (uint16_t)slot;
+                else
+                    c->slot32[x] = slot;
                 const row_detail *rd = &r[i].detail;
                 store_detail *d = &c->detail[x];
                 *d = (store_detail){rd->out_dep, rd->in_dep, 0, 0, rd->out_arr_airport, rd->in_dep_airport,
@@ -871,13 +875,8 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
                                                      .nights = groups[g].nights, .dest = (uint8_t)cur,
                                                      .first_run = (uint32_t)r};
             }
-            if (dgroups[n_dgroups - 1].run_count == STORE_MAX_GROUP_RUNS) {
-                snprintf(err, errlen,
-                         "more than %u hotels share one (adults %u, children %u, nights %u, destination) group",
-                         STORE_MAX_GROUP_RUNS, groups[g].adults, groups[g].children, groups[g].nights);
-                goto out;
-            }
-            c.bucket_slot[b] = dgroups[n_dgroups - 1].run_count++;
+            dgroups[n_dgroups - 1].run_count++;
+            c.bucket_slot[b] = c.unit_hotel[un];
             c.run_bucket[r] = (uint32_t)b;
             c.bucket_run[b] = (uint32_t)r;
             unit_offers[un] += c.bucket_keep[b];
@@ -950,7 +949,10 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     c.room_ocean = own(out, xalloc_big((size_t)n_offers + 1));
     c.price = own(out, xalloc_big((size_t)n_offers * 4 + 1));
     c.detail = own(out, xalloc_big((size_t)n_offers * sizeof(store_detail) + 1));
-    c.slot = own(out, xalloc_big((size_t)n_offers * 2 + 1));
+    if (n_hotels <= STORE_SLOT16_HOTELS)
+        c.slot = own(out, xalloc_big((size_t)n_offers * 2 + 1));
+    else
+        c.slot32 = own(out, xalloc_big((size_t)n_offers * 4 + 1));
     c.run_day = own(out, xalloc_big((size_t)n_offers * 2 + 1));
     c.lanes = own(out, xcalloc(n_lanes + 1, sizeof *c.lanes));
     c.far = xcalloc((size_t)T, sizeof *c.far);
@@ -980,6 +982,7 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     img->run_offers = c.perm;
     img->run_day = c.run_day;
     img->slot = c.slot;
+    img->slot32 = c.slot32;
     img->far = far;
     img->n_far = (uint32_t)n_far;
     img->n_hotels = (uint32_t)n_hotels;

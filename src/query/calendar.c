@@ -62,7 +62,7 @@ static void scan_run(const store_t *s, const search_t *q, const store_run *run, 
         uint32_t end = lane->start + lane->count;
         for (uint32_t p = query_lower_day(s->run_day, lane->start, end, t->first);
              p < end && (int32_t)s->run_day[p] <= t->last; p++) {
-            uint32_t i = s->run_offers[p];
+            uint32_t i = store_run_offer(s, p);
             if (query_offer_passes_filters(s, q, i))
                 add(t, (uint32_t)(s->run_day[p] - t->first), s->price[i], 1);
         }
@@ -74,7 +74,6 @@ static void scan_run(const store_t *s, const search_t *q, const store_run *run, 
 static void scan_group(const store_t *s, const search_t *q, const store_group *g, day_table *t)
 {
     bool filtered = !q->any_meal || !q->any_room || q->ocean_view >= 0 || q->max_price != UINT32_MAX;
-    const store_run *runs = s->runs + g->first_run;
     for (uint32_t k = g->first_seg; k < g->first_seg + g->n_segs; k++) {
         const store_seg *sg = &s->segs[k];
         if (!query_seg_selected(s, q, sg))
@@ -92,7 +91,7 @@ static void scan_group(const store_t *s, const search_t *q, const store_group *g
                 continue;
             }
             for (uint32_t i = from; i < to; i++)
-                if (stars_ok(s, q, runs[s->slot[i]].hotel) && query_offer_passes_filters(s, q, i))
+                if (stars_ok(s, q, store_offer_hotel(s, i)) && query_offer_passes_filters(s, q, i))
                     add(t, d, s->price[i], 1);
         }
     }

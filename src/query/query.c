@@ -214,25 +214,58 @@ void query_for_each_lane(const store_t *s, const search_t *q, const store_run *r
  *
  *  - Summary: any airport, no offer-level filter, and a window that covers
  *    every departure day of the group. Each run's summary is its answer:
- *    one 48-byte record per hotel, whatever the number of offers.
+ *    one record per hotel, whatever the number of offers.
  *  - Scan: otherwise. Per accepted airport, the window is one contiguous
  *    range of the group's segment (two binary searches over its cells),
- *    and the range is read front to back: per offer its slot and price
- *    (6 bytes), plus meal and room when filtered. The cost is the number
- *    of offers the search matches on airport and dates - nothing else is
- *    read, and the reads are sequential, so the hardware prefetcher keeps
- *    ahead of them.
+ *    and the range is read front to back: per offer its hotel slot and
+ *    price (6 bytes), plus meal and room when filtered. The cost is the
+ *    number of offers the search matches on airport and dates - nothing
+ *    else is read, and the reads are sequential, so the hardware
+ *    prefetcher keeps ahead of them.
+ *
+ * Both plans add into one accumulator per hotel, so a search over many
+ * groups (every destination, any length of stay) needs no merge: the
+ * answer is read off the accumulators in hotel order at the end.
  *
  * The planner's cost model and its check against measurements are in
  * docs/ARCHITECTURE.md ("The search planner"). */
 
 typedef struct {
-    uint32_t min, count, best;
-} slot_acc;
+    uint32_t min, count, best, group;
+} hotel_acc;
 
-/* Per-thread scratch, reused from search to search (no malloc per search). */
-static _Thread_local slot_acc *tl_acc;
+/* Per-thread scratch, reused from search to search (no malloc per search):
+ * one accumulator per hotel slot value and a bit per slot that a search
+ * touched. Both are kept empty between searches - the answer loop resets
+ * what the search set - so a search costs what its matching offers cost,
+ * not the number of hotels. Slot values are masked to the power of two
+ * above the hotel count, so even a corrupt slot (store_offer_hotel) stays
+ * inside the arrays and is skipped by the answer loop. */
+static _Thread_local hotel_acc *tl_acc;
+static _Thread_local uint64_t *tl_touched;
 static _Thread_local size_t tl_acc_cap;
+
+static uint32_t slot_mask(const store_t *s)
+{
+    uint32_t mask = 63;
+    while (mask < s->n_hotels - 1 && s->n_hotels)
+        mask = mask << 1 | 1;
+    return mask;
+}
+
+static hotel_acc *acc_scratch(uint32_t mask)
+{
+    if (tl_acc_cap < (size_t)mask + 1) {
+        free(tl_acc);
+        free(tl_touched);
+        tl_acc_cap = (size_t)mask + 1;
+        tl_acc = xmalloc(tl_acc_cap * sizeof *tl_acc);
+        tl_touched = xcalloc(tl_acc_cap / 64, sizeof *tl_touched);
+        for (size_t k = 0; k < tl_acc_cap; k++)
+            tl_acc[k] = (hotel_acc){UINT32_MAX, 0, 0, 0};
+    }
+    return tl_acc;
+}
 
 /* Filters that need a look at each offer besides its price. */
 static inline bool offer_filters(const search_t *q)
@@ -254,42 +287,60 @@ void query_seg_window(const store_t *s, const store_seg *sg, int32_t first, int3
     *to = b < c1 ? s->cell_start[b] : end;
 }
 
-/* On equal prices the earliest departure wins; inside one segment days
- * ascend, so only a tie across airports reads the day column. */
-static inline void acc_offer(const store_t *s, slot_acc *a, uint32_t i, uint32_t p)
+/* Adds n offers whose cheapest is `best` at price p. On equal prices the
+ * earliest departure wins; inside one segment days ascend, so only a tie
+ * across airports or groups reads the day column. */
+static inline void acc_add(const store_t *s, hotel_acc *a, uint32_t n, uint32_t best, uint32_t p, uint32_t group)
 {
-    a->count++;
+    a->count += n;
     if (p < a->min) {
         a->min = p;
-        a->best = i;
-    } else if (p == a->min && s->dep_day[i] < s->dep_day[a->best]) {
-        a->best = i;
+        a->best = best;
+        a->group = group;
+    } else if (p == a->min && s->dep_day[best] < s->dep_day[a->best]) {
+        a->best = best;
+        a->group = group;
     }
 }
 
-static void scan_range(const store_t *s, uint32_t from, uint32_t to, slot_acc *acc)
-{
-    const uint16_t *slot = s->slot;
-    const uint32_t *price = s->price;
-    for (uint32_t i = from; i < to; i++)
-        acc_offer(s, &acc[slot[i]], i, price[i]);
-}
+#define TOUCH(bits, k) ((bits)[(k) >> 6] |= 1ull << ((k) & 63))
 
-static void scan_range_filtered(const store_t *s, const search_t *q, uint32_t from, uint32_t to, slot_acc *acc)
-{
-    const uint16_t *slot = s->slot;
-    const uint32_t *price = s->price;
-    if (!per_offer_filters(q)) {
-        uint32_t max = q->max_price;
-        for (uint32_t i = from; i < to; i++)
-            if (price[i] <= max)
-                acc_offer(s, &acc[slot[i]], i, price[i]);
-        return;
+typedef struct {
+    const store_t *s;
+    const search_t *q;
+    hotel_acc *acc;
+    uint64_t *bits;
+    uint32_t mask, group;
+    uint8_t meal_ok[256], room_ok[256]; /* offer-level filters as tables */
+} scan_ctx;
+
+/* The scans, for 16- and 32-bit slot columns (store.h: SLOT, SLOT32). */
+#define SCAN_FUNCS(NAME, COL)                                                                                    \
+    static void NAME(const scan_ctx *c, uint32_t from, uint32_t to)                                              \
+    {                                                                                                            \
+        const store_t *s = c->s;                                                                                 \
+        const uint32_t *price = s->price;                                                                        \
+        for (uint32_t i = from; i < to; i++) {                                                                   \
+            uint32_t k = s->COL[i] & c->mask;                                                                    \
+            TOUCH(c->bits, k);                                                                                   \
+            acc_add(s, &c->acc[k], 1, i, price[i], c->group);                                                    \
+        }                                                                                                        \
+    }                                                                                                            \
+    static void NAME##_filtered(const scan_ctx *c, uint32_t from, uint32_t to)                                   \
+    {                                                                                                            \
+        const store_t *s = c->s;                                                                                 \
+        const uint32_t *price = s->price;                                                                        \
+        uint32_t max = c->q->max_price;                                                                          \
+        for (uint32_t i = from; i < to; i++) {                                                                   \
+            if (price[i] > max || !c->meal_ok[s->meal[i]] || !c->room_ok[s->room_ocean[i]])                      \
+                continue;                                                                                        \
+            uint32_t k = s->COL[i] & c->mask;                                                                    \
+            TOUCH(c->bits, k);                                                                                   \
+            acc_add(s, &c->acc[k], 1, i, price[i], c->group);                                                    \
+        }                                                                                                        \
     }
-    for (uint32_t i = from; i < to; i++)
-        if (query_offer_passes_filters(s, q, i))
-            acc_offer(s, &acc[slot[i]], i, price[i]);
-}
+SCAN_FUNCS(scan16, slot)
+SCAN_FUNCS(scan32, slot32)
 
 bool query_seg_selected(const store_t *s, const search_t *q, const store_seg *sg)
 {
@@ -297,131 +348,90 @@ bool query_seg_selected(const store_t *s, const search_t *q, const store_seg *sg
     return q->any_airport || bitset_has(&q->airports, sg->airport);
 }
 
-/* The best offers of one group, appended to out in hotel order. */
-static void best_in_group(const store_t *s, const search_t *q, uint32_t gi, hotel_best_vec *out)
+/* Adds the best offers of one group to the accumulators. */
+static void best_in_group(scan_ctx *c, uint32_t gi)
 {
+    const store_t *s = c->s;
+    const search_t *q = c->q;
     const store_group *g = &s->groups[gi];
     int32_t last_day = q->latest - g->nights;
     if (last_day < q->earliest || last_day < g->min_day || q->earliest > g->max_day)
         return;
-    if (out->cap - out->len < g->run_count) {
-        out->cap = out->len + g->run_count + (out->cap > 256 ? out->cap : 256);
-        out->items = xrealloc(out->items, out->cap * sizeof *out->items);
-    }
-    const store_run *runs = s->runs + g->first_run;
+    c->group = gi;
     if (q->any_airport && !offer_filters(q) && q->earliest <= g->min_day && g->max_day <= last_day) {
         /* summary: the window covers every run */
-        for (uint32_t k = 0; k < g->run_count; k++) {
-            const store_run *run = &runs[k];
-            if (q->min_stars_x10 && s->hotels[run->hotel].stars_x10 < q->min_stars_x10)
-                continue;
-            out->items[out->len++] = (hotel_best){run->hotel, run->min_price, run->count, run->best, gi};
+        for (const store_run *run = s->runs + g->first_run; run < s->runs + g->first_run + g->run_count; run++) {
+            uint32_t k = run->hotel & c->mask;
+            TOUCH(c->bits, k);
+            acc_add(s, &c->acc[k], run->count, run->best, run->min_price, gi);
         }
         return;
     }
-    /* scan */
-    if (tl_acc_cap < g->run_count) {
-        tl_acc_cap = g->run_count;
-        tl_acc = xrealloc(tl_acc, tl_acc_cap * sizeof *tl_acc);
-    }
-    slot_acc *acc = tl_acc;
-    for (uint32_t k = 0; k < g->run_count; k++)
-        acc[k] = (slot_acc){UINT32_MAX, 0, 0};
     bool filtered = offer_filters(q);
+    bool wide = s->n_hotels > STORE_SLOT16_HOTELS;
     for (uint32_t k = g->first_seg; k < g->first_seg + g->n_segs; k++) {
         const store_seg *sg = &s->segs[k];
         if (!query_seg_selected(s, q, sg))
             continue;
         uint32_t from, to;
         query_seg_window(s, sg, q->earliest, last_day, &from, &to);
-        if (filtered)
-            scan_range_filtered(s, q, from, to, acc);
+        if (from >= to)
+            continue;
+        if (wide)
+            (filtered ? scan32_filtered : scan32)(c, from, to);
         else
-            scan_range(s, from, to, acc);
+            (filtered ? scan16_filtered : scan16)(c, from, to);
     }
-    for (uint32_t k = 0; k < g->run_count; k++) {
-        if (!acc[k].count)
-            continue;
-        uint32_t hotel = runs[k].hotel;
-        if (q->min_stars_x10 && s->hotels[hotel].stars_x10 < q->min_stars_x10)
-            continue;
-        out->items[out->len++] = (hotel_best){hotel, acc[k].min, acc[k].count, acc[k].best, gi};
-    }
-}
-
-/* hotel -> position in the merged answer, UINT32_MAX when absent; kept
- * all-absent between searches (each merge clears what it set). */
-static _Thread_local uint32_t *tl_slot;
-static _Thread_local size_t tl_slot_cap;
-
-/* One entry per hotel from the per-group answers: counts add up, the best
- * offer is the cheapest, then the earliest departing. Back in hotel order
- * by a walk over the hotel table (a few thousand entries). */
-static void merge_by_hotel(const store_t *s, hotel_best_vec *v)
-{
-    if (v->len == 0) /* nothing to merge, and no array to copy into */
-        return;
-    if (tl_slot_cap < s->n_hotels) {
-        tl_slot = xrealloc(tl_slot, s->n_hotels * sizeof *tl_slot);
-        if (!tl_slot)
-            abort();
-        memset(tl_slot + tl_slot_cap, 0xff, (s->n_hotels - tl_slot_cap) * sizeof *tl_slot);
-        tl_slot_cap = s->n_hotels;
-    }
-    size_t w = 0;
-    for (size_t i = 0; i < v->len; i++) {
-        const hotel_best it = v->items[i];
-        uint32_t *slot = &tl_slot[it.hotel];
-        if (*slot == UINT32_MAX) {
-            *slot = (uint32_t)w;
-            v->items[w++] = it;
-            continue;
-        }
-        hotel_best *m = &v->items[*slot];
-        m->count += it.count;
-        if (it.min_price < m->min_price || (it.min_price == m->min_price && s->dep_day[it.best] < s->dep_day[m->best])) {
-            m->min_price = it.min_price;
-            m->best = it.best;
-            m->group = it.group;
-        }
-    }
-    hotel_best *tmp = xmalloc((w + 1) * sizeof *tmp);
-    if (!tmp)
-        abort();
-    size_t k = 0;
-    for (uint32_t h = 0; h < s->n_hotels && k < w; h++)
-        if (tl_slot[h] != UINT32_MAX) {
-            tmp[k++] = v->items[tl_slot[h]];
-            tl_slot[h] = UINT32_MAX;
-        }
-    memcpy(v->items, tmp, w * sizeof *tmp);
-    free(tmp);
-    v->len = w;
 }
 
 void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
 {
     out->len = 0;
+    if (!s->n_hotels)
+        return;
+    scan_ctx c = {.s = s, .q = q, .mask = slot_mask(s)};
+    c.acc = acc_scratch(c.mask);
+    c.bits = tl_touched;
+    if (offer_filters(q))
+        for (unsigned v = 0; v < 256; v++) {
+            c.meal_ok[v] = q->any_meal || bitset_has(&q->meals, v);
+            c.room_ok[v] = (q->any_room || bitset_has(&q->rooms, v & 0x7F)) &&
+                           (q->ocean_view < 0 || (bool)(v & STORE_OCEAN_BIT) == (bool)q->ocean_view);
+        }
     uint32_t lo, hi;
     query_group_range(s, q, &lo, &hi);
-    size_t selected = 0;
-    for (uint32_t g = lo; g < hi; g++) {
-        if (!query_group_selected(s, q, &s->groups[g]))
+    for (uint32_t g = lo; g < hi; g++)
+        if (query_group_selected(s, q, &s->groups[g]))
+            best_in_group(&c, g);
+    /* the touched hotels, in hotel order, reset as they are read */
+    for (uint32_t w = 0; w <= c.mask / 64; w++) {
+        if (!c.bits[w])
             continue;
-        selected++;
-        best_in_group(s, q, g, out);
+        for (uint64_t m = c.bits[w]; m; m &= m - 1) {
+            uint32_t k = w * 64 + (uint32_t)__builtin_ctzll(m);
+            hotel_acc a = c.acc[k];
+            c.acc[k] = (hotel_acc){UINT32_MAX, 0, 0, 0};
+            if (k >= s->n_hotels) /* a corrupt slot: see store_offer_hotel */
+                continue;
+            if (q->min_stars_x10 && s->hotels[k].stars_x10 < q->min_stars_x10)
+                continue;
+            if (out->len == out->cap) {
+                out->cap = out->cap ? out->cap * 2 : 256;
+                out->items = xrealloc(out->items, out->cap * sizeof *out->items);
+            }
+            out->items[out->len++] = (hotel_best){k, a.min, a.count, a.best, a.group};
+        }
+        c.bits[w] = 0;
     }
-    if (selected > 1)
-        merge_by_hotel(s, out);
 }
 
 void query_thread_done(void)
 {
     free(tl_acc);
-    free(tl_slot);
+    free(tl_touched);
     tl_acc = NULL;
-    tl_slot = NULL;
-    tl_acc_cap = tl_slot_cap = 0;
+    tl_touched = NULL;
+    tl_acc_cap = 0;
 }
 
 int64_t query_find_run(const store_t *s, const store_group *g, uint32_t hotel)
@@ -499,7 +509,7 @@ static void page_lane(void *ctx, const store_lane *lane)
     if (!filters)
         a->total += to - from;
     for (uint32_t p = from; p < to; p++) {
-        uint32_t i = run_offers[p];
+        uint32_t i = store_run_offer(a->s, p);
         if (p + 8 < to)
             __builtin_prefetch(&a->s->price[run_offers[p + 8]]);
         if (filters) {

@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #define STORE_MAGIC "ISLAGEN1"
-#define STORE_VERSION 6
+#define STORE_VERSION 7
 #define HEADER_SIZE 4096
 #define SECTION_ALIGN 64
 
@@ -525,12 +525,12 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
         next_lane += run->n_lanes;
     }
     /* groups: their segments tile their offers, which tile [0, n_offers);
-     * a segment's cells tile it; every slot names a run of its group */
+     * a segment's cells tile it (slots and run_offers: see store_run_offer) */
     uint64_t next_offer = 0, next_seg = 0, next_cell = 0;
     for (uint32_t g = 0; g < s->n_groups; g++) {
         const store_group *gr = &s->groups[g];
         if (gr->start != next_offer || gr->first_seg != next_seg || gr->n_segs == 0 ||
-            gr->n_segs > s->n_segs - next_seg || gr->run_count > STORE_MAX_GROUP_RUNS) {
+            gr->n_segs > s->n_segs - next_seg) {
             set_err(err, errlen, "group table corrupt at entry %u", g);
             return -1;
         }
@@ -557,28 +557,12 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
             set_err(err, errlen, "segments of group %u do not cover it", g);
             return -1;
         }
-        uint16_t top = 0;
-        for (uint64_t i = gr->start; i < at; i++)
-            top = s->slot[i] > top ? s->slot[i] : top;
-        if (top >= gr->run_count) {
-            set_err(err, errlen, "offer slot out of range in group %u", g);
-            return -1;
-        }
         next_offer = at;
         next_seg += gr->n_segs;
     }
     if (next_seg != s->n_segs || next_cell != s->n_cells || next_pos != s->n_offers) {
         set_err(err, errlen, "segment, cell or run index does not match the offers");
         return -1;
-    }
-    {
-        uint32_t top = 0;
-        for (uint64_t k = 0; k < s->n_offers; k++)
-            top = s->run_offers[k] > top ? s->run_offers[k] : top;
-        if (s->n_offers && top >= s->n_offers) {
-            set_err(err, errlen, "run order names an offer out of range");
-            return -1;
-        }
     }
     for (uint32_t k = 0; k < s->n_dest_names; k++)
         if (s->dest_names[k].dest >= s->dict_len[STORE_DICT_AIRPORT] ||

@@ -93,8 +93,11 @@ typedef struct {
     uint8_t airport, pad[3];
 } store_seg;
 
-/* A group has at most this many hotels (slots are 16 bits). */
-#define STORE_MAX_GROUP_RUNS 65535u
+/* Each offer carries its hotel index (its "slot"): 16 bits while the store
+ * has at most this many hotels, else in the 32-bit SLOT32 column. */
+#define STORE_SLOT16_HOTELS 65536u
+#define STORE_SLOTS16(c) ((c)->n_hotels <= STORE_SLOT16_HOTELS ? (uint64_t)(c)->n_offers : 0)
+#define STORE_SLOTS32(c) ((c)->n_hotels > STORE_SLOT16_HOTELS ? (uint64_t)(c)->n_offers : 0)
 
 /* Groups are sorted by (adults, children, nights, dest): the groups of one
  * party and length of stay sit together, one per destination, and inside a
@@ -182,7 +185,8 @@ typedef struct {
     X(PRICE,      price,      uint32_t,         c->n_offers, HOT) \
     X(MEAL,       meal,       uint8_t,          c->n_offers, HOT) \
     X(ROOM_OCEAN, room_ocean, uint8_t,          c->n_offers, HOT) \
-    X(SLOT,       slot,       uint16_t,         c->n_offers, HOT)  /* run index inside its group */ \
+    X(SLOT,       slot,       uint16_t,         STORE_SLOTS16(c), HOT) /* the offer's hotel index ... */ \
+    X(SLOT32,     slot32,     uint32_t,         STORE_SLOTS32(c), HOT) /* ... 32 bits with > 65536 hotels */ \
     X(DEP_DAY,    dep_day,    uint16_t,         c->n_offers, COLD) /* days since 1970-01-01 */ \
     X(AIRPORT,    airport,    uint8_t,          c->n_offers, COLD) /* outbound departure airport id */ \
     X(DETAIL,     detail,     store_detail,     c->n_offers, COLD) \
@@ -319,6 +323,23 @@ void store_warm(const store_t *s);
  * Searches never read them, so a server calls this from time to time to
  * keep its resident memory at the hot columns and the index. */
 void store_drop_cold_pages(const store_t *s);
+
+/* The offer at run-order position p, and the hotel of an offer. Opening
+ * a store checks every range a search trusts, except these two per-offer
+ * columns (checking 600 MB at 100M offers would cost start-up a quarter of
+ * a second): they are bounded where they are read, so a corrupt value
+ * gives a wrong answer, never a read outside the map. The checksums
+ * (verified by default) are what detect such corruption. */
+static inline uint32_t store_run_offer(const store_t *s, uint32_t p)
+{
+    uint32_t o = s->run_offers[p];
+    return o < s->n_offers ? o : 0;
+}
+static inline uint32_t store_offer_hotel(const store_t *s, uint32_t offer)
+{
+    uint32_t h = s->n_hotels <= STORE_SLOT16_HOTELS ? s->slot[offer] : s->slot32[offer];
+    return h < s->n_hotels ? h : 0;
+}
 
 /* Arrival minus departure, in seconds, of an offer's two flights. */
 void store_arrival_deltas(const store_t *s, uint32_t offer, int32_t *out_delta, int32_t *in_delta);

@@ -57,8 +57,8 @@ static int setup(void **state)
     tu_offer(&b, 2, "2023-07-01", "10:00", "2023-07-08", "12:00", 5, 0, 900, "FRA", "NONE", false, "DOUBLE");
     /* the same minimum from HAM (a lower airport id than FRA), departing later */
     tu_offer(&b, 2, "2023-07-28", "10:00", "2023-08-04", "12:00", 5, 0, 500, "HAM", "NONE", false, "DOUBLE");
-    /* (6, 0, 7): a run large enough for a day index (STORE_DAY_INDEX_MIN), with
-     * two offers at the minimum: HAM (lower airport id) late, FRA early */
+    /* (6, 0, 7): a larger run, over two airports, with two offers at the
+     * minimum: HAM (lower airport id) late, FRA early */
     for (int i = 0; i < 40; i++) {
         char dep[11] = "", ret[11] = "";
         format_date(D(2023, 7, 1) + i % 30, dep);
@@ -577,6 +577,60 @@ static void test_unknown_hotel_placeholder(void **state)
     hotel_best_vec_free(&v);
 }
 
+/* More than 65,536 hotels: each offer's hotel is then a 32-bit slot
+ * (store.h, SLOT32). 70,000 hotels with one offer each, half from HAM and
+ * half from FRA, departing on 20 days: a search over one airport and a
+ * part of the days finds exactly the hotels it should, each with its one
+ * offer, and a search covering everything (the run summaries) finds all. */
+static void test_more_than_65536_hotels(void **state)
+{
+    (void)state;
+    char *wdir = tu_mkdtemp("query-wide");
+    buf_t b = {0};
+    BUF_LIT(&b, TU_HEADER_2023);
+    enum { N = 70000 };
+    for (unsigned i = 0; i < N; i++) {
+        char dep[11] = "", ret[11] = "";
+        format_date(D(2023, 7, 1) + (int32_t)(i % 20), dep);
+        format_date(D(2023, 7, 8) + (int32_t)(i % 20), ret);
+        tu_offer(&b, 100000 + i, dep, "10:00", ret, "12:00", 2, 0, 1000 + (i * 7919) % 5000, i % 2 ? "FRA" : "HAM",
+                 "NONE", false, "DOUBLE");
+    }
+    store_t *keep = S;
+    S = tu_build_store(wdir, b.data, b.len);
+    buf_free(&b);
+    assert_true(S->n_hotels > STORE_SLOT16_HOTELS);
+    hotel_best_vec v = {0};
+    /* departures 2023-07-05 .. 07-13 from HAM: i % 20 in 4..12, i even */
+    search_t q = search(D(2023, 7, 5), D(2023, 7, 20), 7, 2, 0, "HAM");
+    query_best_offers(S, &q, &v);
+    size_t want = 0;
+    for (unsigned i = 0; i < N; i++)
+        want += i % 2 == 0 && i % 20 >= 4 && i % 20 <= 12;
+    assert_int_equal(v.len, want);
+    for (size_t k = 0; k < v.len; k++) {
+        unsigned i = S->hotels[v.items[k].hotel].id - 100000;
+        assert_true(i % 2 == 0 && i % 20 >= 4 && i % 20 <= 12);
+        assert_int_equal(v.items[k].count, 1);
+        assert_int_equal(v.items[k].min_price, 1000 + (i * 7919) % 5000);
+        assert_int_equal(S->price[v.items[k].best], v.items[k].min_price);
+        assert_int_equal(store_offer_hotel(S, v.items[k].best), v.items[k].hotel);
+        if (k)
+            assert_true(v.items[k].hotel > v.items[k - 1].hotel); /* hotel order */
+    }
+    /* the last hotel (index > 65535) is among them */
+    assert_non_null(find_best(&v, 100000 + 69992));
+    /* any airport, every day: the run summaries, one entry per hotel */
+    q = search(D(2023, 6, 1), D(2023, 9, 1), 7, 2, 0, NULL);
+    query_best_offers(S, &q, &v);
+    assert_int_equal(v.len, N);
+    hotel_best_vec_free(&v);
+    store_release(S);
+    S = keep;
+    tu_rmtree(wdir);
+    free(wdir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -591,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_tie_earliest_departure_large_run),
         cmocka_unit_test(test_hotel_offers_order_and_paging),
         cmocka_unit_test(test_unknown_hotel_placeholder),
+        cmocka_unit_test(test_more_than_65536_hotels),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
