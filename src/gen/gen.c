@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dest/dest.h"
@@ -543,6 +544,12 @@ int gen_run(const gen_options *opt)
         }
     } else {
         fflush(stdout);
+        /* Into a pipe (`isla gen | isla import`): a 1 MiB pipe instead of
+         * the default 64 KiB, so the two sides wake each other 16 times
+         * less often. Advice only: the size stays if the call fails. */
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+            (void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
     }
 
     struct sigaction ign = {.sa_handler = SIG_IGN}, old;

@@ -105,6 +105,78 @@ void row_parser_init(row_parser *p, const row_layout *layout, import_dict *dicts
             p->cache[d][i].id = -1;
     for (int f = 0; f < SLOT_COUNT; f++)
         p->last[f].id = -1;
+    for (int d = 0; d < STORE_DICT_COUNT; d++) {
+        for (int i = 0; i < RAW_CACHE_SLOTS; i++)
+            p->raw[d][i].id = -1;
+        p->raw_used[d] = 0;
+    }
+    for (int i = 0; i < DATE_CACHE_SLOTS; i++)
+        p->dates[i].day = INT32_MIN;
+}
+
+/* The raw-value cache (row.h): the id a value of dictionary d got the last
+ * time it was accepted exactly as spelled here, or -1. A value is only
+ * ever accepted with one id, so a hit gives what the checks would. */
+#define RAW_KEY_MAX 24
+
+static inline unsigned raw_slot_of(const uint64_t k[3], size_t n)
+{
+    uint64_t h = (k[0] ^ (k[1] * 0x9E3779B97F4A7C15u) ^ (k[2] * 0xC2B2AE3D27D4EB4Fu) ^ n) * 0xFF51AFD7ED558CCDu;
+    return (unsigned)(h >> 56) & (RAW_CACHE_SLOTS - 1);
+}
+
+/* v[0..n) as three zero-padded words. end: how far v may be read (the end
+ * of the line), so a word is one load where there is room for it. */
+static inline void raw_key(const char *v, size_t n, const char *end, uint64_t k[3])
+{
+    for (size_t w = 0; w < 3; w++) {
+        size_t off = 8 * w, m = n > off ? n - off : 0;
+        uint64_t x = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (m && (size_t)(end - (v + off)) >= 8) {
+            memcpy(&x, v + off, 8);
+            if (m < 8)
+                x &= ((uint64_t)1 << (8 * m)) - 1;
+            k[w] = x;
+            continue;
+        }
+#else
+        (void)end;
+#endif
+        for (size_t i = 0; i < m && i < 8; i++)
+            x |= (uint64_t)(unsigned char)v[off + i] << (8 * i);
+        k[w] = x;
+    }
+}
+
+static inline int raw_lookup(row_parser *p, int d, const char *v, size_t n, const char *end, uint64_t k[3])
+{
+    if (n > RAW_KEY_MAX)
+        return -1;
+    raw_key(v, n, end, k);
+    for (unsigned slot = raw_slot_of(k, n);; slot = (slot + 1) & (RAW_CACHE_SLOTS - 1)) {
+        const raw_cache_slot *r = &p->raw[d][slot];
+        if (r->id < 0)
+            return -1;
+        if (r->len == n && r->k[0] == k[0] && r->k[1] == k[1] && r->k[2] == k[2])
+            return r->id;
+    }
+}
+
+/* After a value was accepted with id; k as raw_lookup left it. The table
+ * stays at most three quarters full, so a lookup always ends. */
+static void raw_insert(row_parser *p, int d, size_t n, const uint64_t k[3], int id)
+{
+    if (n > RAW_KEY_MAX || p->raw_used[d] >= RAW_CACHE_SLOTS / 4 * 3)
+        return;
+    unsigned slot = raw_slot_of(k, n);
+    while (p->raw[d][slot].id >= 0)
+        slot = (slot + 1) & (RAW_CACHE_SLOTS - 1);
+    raw_cache_slot *r = &p->raw[d][slot];
+    memcpy(r->k, k, sizeof r->k);
+    r->len = (uint8_t)n;
+    r->id = (int16_t)id;
+    p->raw_used[d]++;
 }
 
 /* Id of value v (shorter than STORE_DICT_STRLEN) in dictionary d, adding
@@ -220,11 +292,84 @@ static bool token(const char *p, size_t n, char *out)
     return true;
 }
 
-static int zone_id(row_parser *p, int k, const iso_datetime *dt)
+static int zone_id(row_parser *p, int k, const iso_datetime *dt, const char *end)
 {
     if (!dt->has_time)
         return dict_id(p, STORE_DICT_ZONE, SLOT_ZONE0 + k, STORE_ZONE_DATE_ONLY, strlen(STORE_ZONE_DATE_ONLY));
-    return dict_id(p, STORE_DICT_ZONE, SLOT_ZONE0 + k, dt->zone, dt->zone_len);
+    uint64_t key[3];
+    int id = raw_lookup(p, STORE_DICT_ZONE, dt->zone, dt->zone_len, end, key);
+    if (id < 0 && (id = dict_id(p, STORE_DICT_ZONE, SLOT_ZONE0 + k, dt->zone, dt->zone_len)) >= 0)
+        raw_insert(p, STORE_DICT_ZONE, dt->zone_len, key, id);
+    return id;
+}
+
+/* A token-checked dictionary value (airport, meal, room): the raw-value
+ * cache first, else token(), the check, dict_id(). Returns the id, or
+ * DICT_BAD_TOKEN / DICT_BAD_AIRPORT / dict_id's negative answers. */
+#define DICT_BAD_TOKEN (-3)
+#define DICT_BAD_AIRPORT (-4)
+
+static int token_id(row_parser *p, int d, int field, const char *v, size_t n, const char *end)
+{
+    uint64_t key[3];
+    int id = raw_lookup(p, d, v, n, end, key);
+    if (id >= 0)
+        return id;
+    char tok[STORE_DICT_STRLEN];
+    if (!token(v, n, tok))
+        return DICT_BAD_TOKEN;
+    if (d == STORE_DICT_AIRPORT && !vocab_airport(tok, n))
+        return DICT_BAD_AIRPORT;
+    if ((id = dict_id(p, d, field, tok, n)) >= 0)
+        raw_insert(p, d, n, key, id);
+    return id;
+}
+
+static inline bool two_digits(const char *s, unsigned *out)
+{
+    unsigned a = (unsigned)(unsigned char)s[0] - '0', b = (unsigned)(unsigned char)s[1] - '0';
+    *out = a * 10 + b;
+    return a <= 9 && b <= 9;
+}
+
+/* The day number of a "YYYY-MM-DD" (s has at least 10 bytes) through the
+ * date cache; false if it is not a valid date. */
+static bool cached_date(row_parser *p, const char *s, int32_t *day)
+{
+    uint64_t ymd;
+    uint16_t dd;
+    memcpy(&ymd, s, 8);
+    memcpy(&dd, s + 8, 2);
+    unsigned h = (unsigned)(((ymd * 0x9E3779B97F4A7C15u) ^ ((uint64_t)dd * 0xC2B2AE3D27D4EB4Fu)) >> 54);
+    date_cache_slot *c = &p->dates[h & (DATE_CACHE_SLOTS - 1)];
+    if (c->day != INT32_MIN && c->ymd == ymd && c->dd == dd) {
+        *day = c->day;
+        return true;
+    }
+    if (!days_parse_date(s, 10, day))
+        return false;
+    *c = (date_cache_slot){ymd, dd, *day};
+    return true;
+}
+
+/* parse_iso_datetime, with a shortcut for the dump's own spelling
+ * "YYYY-MM-DDTHH:MM:SS+HH:MM": the same answer, and anything the shortcut
+ * does not accept goes to parse_iso_datetime, which decides. */
+static bool datetime(row_parser *p, const char *s, size_t n, iso_datetime *out)
+{
+    unsigned hh, mi, ss, zh, zm;
+    int32_t day;
+    if (n == 25 && s[10] == 'T' && s[13] == ':' && s[16] == ':' && (s[19] == '+' || s[19] == '-') && s[22] == ':' &&
+        two_digits(s + 11, &hh) && two_digits(s + 14, &mi) && two_digits(s + 17, &ss) && two_digits(s + 20, &zh) &&
+        two_digits(s + 23, &zm) && hh <= 23 && mi <= 59 && ss <= 59 && zh <= 23 && zm <= 59 && cached_date(p, s, &day)) {
+        out->day = day;
+        out->sec = hh * 3600 + mi * 60 + ss;
+        out->has_time = true;
+        out->zone = s + 19;
+        out->zone_len = 6;
+        return true;
+    }
+    return parse_iso_datetime(s, n, out);
 }
 
 int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *why, size_t whylen)
@@ -250,7 +395,8 @@ int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *w
     for (int c = 0; c < COL_COUNT; c++) {
         v[c] = f[L->field_of[c]].p;
         len[c] = f[L->field_of[c]].len;
-        trim(&v[c], &len[c]);
+        if (len[c] && (*v[c] == ' ' || *v[c] == '\t' || v[c][len[c] - 1] == ' ' || v[c][len[c] - 1] == '\t'))
+            trim(&v[c], &len[c]);
     }
     memset(out, 0, sizeof *out);
 
@@ -266,7 +412,10 @@ int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *w
 
     /* Prices are whole euros; "1606.00" is accepted, "1606.5" is not. */
     size_t plen = len[COL_PRICE];
-    const char *dot = memchr(v[COL_PRICE], '.', plen);
+    const char *dot = NULL; /* a loop: prices are a few bytes, shorter than a memchr call */
+    for (size_t i = 0; i < plen && !dot; i++)
+        if (v[COL_PRICE][i] == '.')
+            dot = v[COL_PRICE] + i;
     if (dot) {
         if (dot + 1 == v[COL_PRICE] + plen) /* "1606." */
             return reject(why, whylen, COL_PRICE, v[COL_PRICE], plen, "not a price in euros");
@@ -279,13 +428,13 @@ int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *w
         return reject(why, whylen, COL_PRICE, v[COL_PRICE], len[COL_PRICE], "not a price in euros");
 
     iso_datetime od, oa, id, ia;
-    if (!parse_iso_datetime(v[COL_OUT_DEP_DT], len[COL_OUT_DEP_DT], &od))
+    if (!datetime(p, v[COL_OUT_DEP_DT], len[COL_OUT_DEP_DT], &od))
         return reject(why, whylen, COL_OUT_DEP_DT, v[COL_OUT_DEP_DT], len[COL_OUT_DEP_DT], "not a date/datetime");
-    if (!parse_iso_datetime(v[COL_IN_DEP_DT], len[COL_IN_DEP_DT], &id))
+    if (!datetime(p, v[COL_IN_DEP_DT], len[COL_IN_DEP_DT], &id))
         return reject(why, whylen, COL_IN_DEP_DT, v[COL_IN_DEP_DT], len[COL_IN_DEP_DT], "not a date/datetime");
-    if (!parse_iso_datetime(v[COL_OUT_ARR_DT], len[COL_OUT_ARR_DT], &oa))
+    if (!datetime(p, v[COL_OUT_ARR_DT], len[COL_OUT_ARR_DT], &oa))
         return reject(why, whylen, COL_OUT_ARR_DT, v[COL_OUT_ARR_DT], len[COL_OUT_ARR_DT], "not a date/datetime");
-    if (!parse_iso_datetime(v[COL_IN_ARR_DT], len[COL_IN_ARR_DT], &ia))
+    if (!datetime(p, v[COL_IN_ARR_DT], len[COL_IN_ARR_DT], &ia))
         return reject(why, whylen, COL_IN_ARR_DT, v[COL_IN_ARR_DT], len[COL_IN_ARR_DT], "not a date/datetime");
     if (od.day < 0 || od.day > UINT16_MAX)
         return reject(why, whylen, COL_OUT_DEP_DT, v[COL_OUT_DEP_DT], len[COL_OUT_DEP_DT], "date out of range");
@@ -300,7 +449,8 @@ int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *w
     out->nights = (uint16_t)(id.day - od.day);
     out->detail.out_arr_delta = (int32_t)((int64_t)(oa.day - od.day) * 86400 + oa.sec - od.sec);
     out->detail.in_arr_delta = (int32_t)((int64_t)(ia.day - id.day) * 86400 + ia.sec - id.sec);
-    int z[4] = {zone_id(p, 0, &od), zone_id(p, 1, &oa), zone_id(p, 2, &id), zone_id(p, 3, &ia)};
+    const char *end = line + n;
+    int z[4] = {zone_id(p, 0, &od, end), zone_id(p, 1, &oa, end), zone_id(p, 2, &id, end), zone_id(p, 3, &ia, end)};
     for (int k = 0; k < 4; k++)
         if (z[k] < 0 || z[k] > STORE_ZONE_MAX)
             return reject(why, whylen, COL_OUT_DEP_DT, NULL, 0, "too many distinct time-zone suffixes");
@@ -312,10 +462,10 @@ int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *w
     int ap[4];
     for (int k = 0; k < 4; k++) {
         int c = airport_cols[k];
-        char tok[STORE_DICT_STRLEN];
-        if (!token(v[c], len[c], tok) || !vocab_airport(tok, len[c]))
+        ap[k] = token_id(p, STORE_DICT_AIRPORT, SLOT_OUT_DEP_AIRPORT + k, v[c], len[c], end);
+        if (ap[k] == DICT_BAD_TOKEN || ap[k] == DICT_BAD_AIRPORT)
             return reject(why, whylen, c, v[c], len[c], "not a 3-letter IATA airport code");
-        if ((ap[k] = dict_id(p, STORE_DICT_AIRPORT, SLOT_OUT_DEP_AIRPORT + k, tok, len[c])) < 0)
+        if (ap[k] < 0)
             return reject(why, whylen, c, v[c], len[c], "more than %d distinct airports", STORE_DICT_MAX);
     }
     out->airport = (uint8_t)ap[0];
@@ -323,16 +473,16 @@ int row_parse(row_parser *p, const char *line, size_t n, offer_row *out, char *w
     out->detail.in_dep_airport = (uint8_t)ap[2];
     out->detail.in_arr_airport = (uint8_t)ap[3];
 
-    char tok[STORE_DICT_STRLEN];
-    int meal, room;
-    if (!token(v[COL_MEAL], len[COL_MEAL], tok))
+    int meal = token_id(p, STORE_DICT_MEAL, SLOT_MEAL, v[COL_MEAL], len[COL_MEAL], end);
+    if (meal == DICT_BAD_TOKEN)
         return reject(why, whylen, COL_MEAL, v[COL_MEAL], len[COL_MEAL], "not a meal type");
-    if ((meal = dict_id(p, STORE_DICT_MEAL, SLOT_MEAL, tok, len[COL_MEAL])) < 0)
+    if (meal < 0)
         return reject(why, whylen, COL_MEAL, v[COL_MEAL], len[COL_MEAL],
                       meal == DICT_UNKNOWN ? "unknown meal type" : "too many distinct meal types");
-    if (!token(v[COL_ROOM], len[COL_ROOM], tok))
+    int room = token_id(p, STORE_DICT_ROOM, SLOT_ROOM, v[COL_ROOM], len[COL_ROOM], end);
+    if (room == DICT_BAD_TOKEN)
         return reject(why, whylen, COL_ROOM, v[COL_ROOM], len[COL_ROOM], "not a room type");
-    if ((room = dict_id(p, STORE_DICT_ROOM, SLOT_ROOM, tok, len[COL_ROOM])) < 0)
+    if (room < 0)
         return reject(why, whylen, COL_ROOM, v[COL_ROOM], len[COL_ROOM],
                       room == DICT_UNKNOWN ? "unknown room type" : "too many distinct room types");
     out->meal = (uint8_t)meal;

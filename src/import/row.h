@@ -84,11 +84,35 @@ typedef struct {
 enum { SLOT_OUT_DEP_AIRPORT, SLOT_OUT_ARR_AIRPORT, SLOT_IN_DEP_AIRPORT, SLOT_IN_ARR_AIRPORT,
        SLOT_MEAL, SLOT_ROOM, SLOT_ZONE0, SLOT_COUNT = SLOT_ZONE0 + 4 };
 
+/* Values as they stand in the dump (before upper-casing), up to 24 bytes,
+ * with the dictionary id they were accepted with: a repeat skips the token
+ * and vocabulary checks. Only accepted values are kept. */
+typedef struct {
+    uint64_t k[3];
+    int16_t id;               /* -1: empty slot */
+    uint8_t len;
+} raw_cache_slot;
+
+#define RAW_CACHE_SLOTS 256
+
+/* Dates ("YYYY-MM-DD", the first 10 bytes of a datetime) seen valid, with
+ * their day numbers. */
+typedef struct {
+    uint64_t ymd;             /* bytes 0-7 */
+    uint16_t dd;              /* bytes 8-9 */
+    int32_t day;              /* INT32_MIN: empty slot */
+} date_cache_slot;
+
+#define DATE_CACHE_SLOTS 1024
+
 typedef struct {
     const row_layout *layout;
     import_dict *dicts;       /* STORE_DICT_COUNT of them */
     dict_cache_slot last[SLOT_COUNT];
     dict_cache_slot cache[STORE_DICT_COUNT][DICT_CACHE_SLOTS];
+    raw_cache_slot raw[STORE_DICT_COUNT][RAW_CACHE_SLOTS];
+    unsigned raw_used[STORE_DICT_COUNT];
+    date_cache_slot dates[DATE_CACHE_SLOTS];
 } row_parser;
 
 void row_parser_init(row_parser *p, const row_layout *layout, import_dict *dicts);

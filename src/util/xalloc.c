@@ -41,6 +41,21 @@ char *xstrdup(const char *s)
     return memcpy(xmalloc(n), s, n);
 }
 
+void *xalloc_big_filled(size_t n, size_t filled)
+{
+    enum { HUGE = 2u << 20 };
+    if (n < HUGE)
+        return xmalloc(n);
+    size_t rounded = (n + HUGE - 1) / HUGE * HUGE;
+    void *p = aligned_alloc(HUGE, rounded);
+    if (!p)
+        out_of_memory(n);
+    filled = (filled < n ? filled : n) / HUGE * HUGE;
+    if (filled)
+        madvise(p, filled, MADV_HUGEPAGE); /* advice only: fine if refused */
+    return p;
+}
+
 void *xalloc_big(size_t n)
 {
     enum { HUGE = 2u << 20 };

@@ -20,5 +20,11 @@ char *xstrdup(const char *s);
  * costs one page fault per 2 MiB instead of per 4 KiB (the importer's
  * kernel time was mostly those faults). Release with free(). */
 void *xalloc_big(size_t n);
+/* The same for an array whose filled length is only estimated: huge pages
+ * over the first `filled` bytes (rounded down to 2 MiB) only, 4 KiB pages
+ * after them. A huge page is zeroed whole on its first touch, so a 2.1 MiB
+ * fill of an array with huge pages throughout would zero, and keep
+ * resident, 4 MiB. Release with free(). */
+void *xalloc_big_filled(size_t n, size_t filled);
 
 #endif

@@ -223,6 +223,69 @@ static void test_detect_delimiter(void **state)
     assert_int_equal(csv_detect_delimiter(mixed, strlen(mixed)), ';');
 }
 
+/* csv_split (a fast path for quoted fields by bit masks) against
+ * csv_split_bytes (the byte loop) on random lines: fields quoted, escaped
+ * or bare, of letters, delimiters, quotes and CRs, some lines with one
+ * byte changed, short and long (across the 16- and 64-byte block edges
+ * and past the fast path's limit), with field limits hit and not: the
+ * same count, fields and error for every line. */
+static uint64_t rnd(uint64_t *x)
+{
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+    return *x;
+}
+
+static void test_fast_split_equals_byte_loop(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "\"\",,;\tab x\r";
+    static char line[12000];
+    static csv_field a[64], b[64];
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    int fast_ok = 0, errors = 0;
+    for (int round = 0; round < 60000; round++) {
+        char delim = round % 5 == 0 ? ';' : round % 7 == 0 ? '\t' : ',';
+        size_t want = round % 97 == 0 ? 4000 + rnd(&x) % 7000 : rnd(&x) % 320, n = 0;
+        while (n < want && n + 40 < sizeof line) {
+            uint64_t r = rnd(&x);
+            size_t len = r % (r & 0x10000 ? 30 : 6);
+            int kind = (int)(r >> 20) % 20; /* 0-15 quoted, 16 escaped, 17-19 bare */
+            if (kind <= 16)
+                line[n++] = '"';
+            for (size_t i = 0; i < len; i++) {
+                uint64_t c = rnd(&x);
+                line[n++] = kind == 16 && c % 5 == 0 ? '"' : (char)('a' + c % 26);
+                if (kind == 16 && c % 5 == 0)
+                    line[n++] = '"';
+                else if (kind < 16 && c % 13 == 0)
+                    line[n - 1] = delim;
+            }
+            if (kind <= 16)
+                line[n++] = '"';
+            line[n++] = delim;
+        }
+        if (n && rnd(&x) % 3 != 0)
+            n--; /* no trailing delimiter */
+        if (n && rnd(&x) % 4 == 0)
+            line[rnd(&x) % n] = alphabet[rnd(&x) % (sizeof alphabet - 1)];
+        int max = round % 3 == 0 ? 64 : 1 + (int)(rnd(&x) % 20);
+        const char *wa = NULL, *wb = NULL;
+        int na = csv_split(line, n, delim, a, max, &wa), nb = csv_split_bytes(line, n, delim, b, max, &wb);
+        if (na != nb)
+            fail_msg("round %d (%zu bytes): %d fields vs %d", round, n, na, nb);
+        if (na < 0 && strcmp(wa, wb))
+            fail_msg("round %d: '%s' vs '%s'", round, wa, wb);
+        for (int i = 0; i < na; i++)
+            if (a[i].p != b[i].p || a[i].len != b[i].len || a[i].escaped != b[i].escaped)
+                fail_msg("round %d: field %d differs", round, i);
+        fast_ok += na > 0 && line[0] == '"';
+        errors += na < 0;
+    }
+    /* the lines reach both outcomes, in numbers */
+    assert_true(fast_ok > 5000);
+    assert_true(errors > 5000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_too_many_fields),
         cmocka_unit_test(test_length_bounded),
         cmocka_unit_test(test_detect_delimiter),
+        cmocka_unit_test(test_fast_split_equals_byte_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
