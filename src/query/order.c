@@ -82,6 +82,42 @@ static void sort_u64(uint64_t *k, size_t n)
     }
 }
 
+/* Below this many keys the quicksort wins (a radix pass costs 256 bucket
+ * steps whatever n is). */
+#define RADIX_MIN 64
+
+/* Sorts k[0, n) ascending by their low `bits` bits (the others are zero):
+ * LSD radix sort, a byte per pass, skipping a byte all keys share. tmp
+ * has room for n keys. Each pass is a count and a scatter, with no
+ * compares to mispredict, where a quicksort of a few hundred keys spends
+ * most of its time on mispredicted branches. */
+static void radix_sort_u64(uint64_t *k, uint64_t *tmp, size_t n, unsigned bits)
+{
+    uint64_t *from = k, *to = tmp;
+    for (unsigned sh = 0; sh < bits; sh += 8) {
+        uint32_t count[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[from[i] >> sh & 255]++;
+        if (count[from[0] >> sh & 255] == n) /* one value of this byte: nothing to move */
+            continue;
+        uint32_t sum = 0;
+        for (unsigned d = 0; d < 256; d++) {
+            uint32_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint64_t x = from[i];
+            to[count[x >> sh & 255]++] = x;
+        }
+        uint64_t *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != k)
+        memcpy(k, from, n * sizeof *k);
+}
+
 void query_sort_best(const store_t *s, hotel_best *v, size_t n, best_sort by)
 {
     if (n < 2) /* v is NULL when nothing matched */
@@ -91,30 +127,46 @@ void query_sort_best(const store_t *s, hotel_best *v, size_t n, best_sort by)
         qsort(v, n, sizeof *v, by == SORT_STARS ? by_stars : by_name);
         return;
     }
-    /* The default order is one 64-bit key: price high, hotel index low
-     * (hotel indexes follow hotel ids), so a plain integer sort does it.
-     * When v is in hotel order (query_best_offers' output, the usual case)
-     * an item's position orders as its hotel does, so the key's low half
-     * can be the position and name the item directly; otherwise each key's
-     * item is found through a hotel -> position map built on the fly. */
+    /* The default order is one integer key: price high, hotel index low
+     * (hotel indexes follow hotel ids), so an integer sort does it. When v
+     * is in hotel order (query_best_offers' output, the usual case) an
+     * item's position orders as its hotel does, so the key's low part can
+     * be the position and name the item directly; otherwise each key's
+     * item is found through a hotel -> position map built on the fly. The
+     * key is packed (price above the lowest, then just enough bits for the
+     * low part), so a radix sort needs few byte passes: ~3 for a typical
+     * answer of a few hundred hotels. */
     bool hotel_order = true;
-    for (size_t i = 1; i < n && hotel_order; i++)
-        hotel_order = v[i - 1].hotel < v[i].hotel;
-    uint64_t *keys = xmalloc(n * sizeof *keys);
+    uint32_t lo = UINT32_MAX, hi = 0, low_max = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && hotel_order)
+            hotel_order = v[i - 1].hotel < v[i].hotel;
+        lo = v[i].min_price < lo ? v[i].min_price : lo;
+        hi = v[i].min_price > hi ? v[i].min_price : hi;
+        low_max = v[i].hotel > low_max ? v[i].hotel : low_max;
+    }
+    if (hotel_order)
+        low_max = (uint32_t)(n - 1);
+    unsigned low_bits = 64 - (unsigned)__builtin_clzll((uint64_t)low_max | 1);
+    uint64_t low_mask = (1ull << low_bits) - 1;
+    uint64_t *keys = xmalloc(2 * n * sizeof *keys);
     hotel_best *tmp = xmalloc(n * sizeof *tmp);
     for (size_t i = 0; i < n; i++)
-        keys[i] = (uint64_t)v[i].min_price << 32 | (hotel_order ? (uint32_t)i : v[i].hotel);
-    sort_u64(keys, n);
+        keys[i] = (uint64_t)(v[i].min_price - lo) << low_bits | (hotel_order ? (uint32_t)i : v[i].hotel);
+    if (n < RADIX_MIN)
+        sort_u64(keys, n);
+    else
+        radix_sort_u64(keys, keys + n, n, low_bits + 64 - (unsigned)__builtin_clzll((uint64_t)(hi - lo) | 1));
     memcpy(tmp, v, n * sizeof *tmp);
     if (hotel_order) {
         for (size_t i = 0; i < n; i++)
-            v[i] = tmp[(uint32_t)keys[i]];
+            v[i] = tmp[keys[i] & low_mask];
     } else {
         uint32_t *pos = xmalloc((size_t)s->n_hotels * sizeof *pos);
         for (size_t i = 0; i < n; i++)
             pos[tmp[i].hotel] = (uint32_t)i;
         for (size_t i = 0; i < n; i++)
-            v[i] = tmp[pos[(uint32_t)keys[i]]];
+            v[i] = tmp[pos[keys[i] & low_mask]];
         free(pos);
     }
     free(tmp);

@@ -4,7 +4,8 @@
  * equal stars, equal names, a name that is a prefix of another), on input
  * in hotel order (query_best_offers' output) and shuffled; and
  * query_sort_best must agree with an order written out here from PRODUCT's
- * rules, on both of its paths (input in hotel order or not). */
+ * rules, on each of its paths (input in hotel order or not; quicksort
+ * below 64 items, radix sort above, with narrow and wide prices). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -98,13 +99,19 @@ static uint32_t next_rand(void)
 }
 
 /* n items of distinct hotels in hotel order, prices from a narrow range so
- * many are equal; shuffled unless `hotel_order`. */
+ * many are equal (or, every third call, from the whole 32-bit range, so a
+ * radix sort needs all its passes); shuffled unless `hotel_order`. */
 static void make_items(hotel_best *v, size_t n, bool hotel_order)
 {
+    static unsigned calls;
+    bool wide = ++calls % 3 == 0;
     size_t k = 0;
     for (uint32_t h = 0; h < N_HOTELS && k < n; h++) /* a random subset of the hotels */
         if (next_rand() % (N_HOTELS - h) < n - k)
-            v[k++] = (hotel_best){.hotel = h, .min_price = 1 + next_rand() % 6, .count = h, .best = h * 3};
+            v[k++] = (hotel_best){.hotel = h,
+                                  .min_price = wide ? next_rand() >> (next_rand() % 32) : 1 + next_rand() % 6,
+                                  .count = h,
+                                  .best = h * 3};
     assert_int_equal(k, n);
     if (!hotel_order)
         for (size_t i = n; i > 1; i--) {
@@ -138,8 +145,8 @@ static void test_full_sort_matches_the_rules(void **state)
 {
     (void)state;
     hotel_best v[N_HOTELS], orig[N_HOTELS];
-    for (int round = 0; round < 200; round++) {
-        size_t n = next_rand() % (N_HOTELS + 1);
+    for (int round = 0; round < 400; round++) {
+        size_t n = round < 3 ? N_HOTELS - (size_t)round : next_rand() % (N_HOTELS + 1);
         make_items(orig, n, round % 2 == 0);
         for (best_sort by = SORT_PRICE; by <= SORT_NAME; by++) {
             memcpy(v, orig, n * sizeof *v);
