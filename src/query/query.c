@@ -230,9 +230,12 @@ void query_for_each_lane(const store_t *s, const search_t *q, const store_run *r
  * The planner's cost model and its check against measurements are in
  * docs/ARCHITECTURE.md ("The search planner"). */
 
+/* tag: where the best offer came from - a scan job's index, or
+ * SUMMARY_TAG | group for a run summary (see group_of_tag). */
 typedef struct {
-    uint32_t min, count, best, group;
+    uint32_t min, count, best, tag;
 } hotel_acc;
+#define SUMMARY_TAG 0x80000000u
 
 /* Per-thread scratch, reused from search to search (no malloc per search):
  * one accumulator per hotel slot value and a bit per slot that a search
@@ -287,60 +290,72 @@ void query_seg_window(const store_t *s, const store_seg *sg, int32_t first, int3
     *to = b < c1 ? s->cell_start[b] : end;
 }
 
-/* Adds n offers whose cheapest is `best` at price p. On equal prices the
- * earliest departure wins; inside one segment days ascend, so only a tie
- * across airports or groups reads the day column. */
-static inline void acc_add(const store_t *s, hotel_acc *a, uint32_t n, uint32_t best, uint32_t p, uint32_t group)
+/* Adds n offers whose cheapest is `best` at price p, and marks the hotel
+ * touched when its minimum falls (always on its first offer: prices are
+ * below UINT32_MAX, the importer refuses that value). On equal prices the
+ * earliest departure wins; inside one scan job days ascend, so only a tie
+ * between jobs (airports, groups) reads the day column. */
+static inline void acc_add(const uint16_t *restrict dep_day, hotel_acc *restrict a, uint64_t *restrict bits,
+                           uint32_t k, uint32_t n, uint32_t best, uint32_t p, uint32_t tag)
 {
     a->count += n;
     if (p < a->min) {
         a->min = p;
         a->best = best;
-        a->group = group;
-    } else if (p == a->min && s->dep_day[best] < s->dep_day[a->best]) {
+        a->tag = tag;
+        bits[k >> 6] |= 1ull << (k & 63);
+    } else if (p == a->min && a->tag != tag && dep_day[best] < dep_day[a->best]) {
         a->best = best;
-        a->group = group;
+        a->tag = tag;
     }
 }
-
-#define TOUCH(bits, k) ((bits)[(k) >> 6] |= 1ull << ((k) & 63))
 
 typedef struct {
     const store_t *s;
     const search_t *q;
     hotel_acc *acc;
     uint64_t *bits;
-    uint32_t mask, group;
+    uint32_t mask, tag;
     uint8_t meal_ok[256], room_ok[256]; /* offer-level filters as tables */
 } scan_ctx;
 
-/* The scans, for 16- and 32-bit slot columns (store.h: SLOT, SLOT32). */
-#define SCAN_FUNCS(NAME, COL)                                                                                    \
+/* The scans, for 16- and 32-bit slot columns (store.h: SLOT, SLOT32). All
+ * pointers are loaded once into restrict locals: the build does not assume
+ * strict aliasing, so without them every store into an accumulator would
+ * reload them. */
+#define SCAN_FUNCS(NAME, TYPE, COL)                                                                              \
     static void NAME(const scan_ctx *c, uint32_t from, uint32_t to)                                              \
     {                                                                                                            \
-        const store_t *s = c->s;                                                                                 \
-        const uint32_t *price = s->price;                                                                        \
+        const TYPE *restrict slot = c->s->COL;                                                                   \
+        const uint32_t *restrict price = c->s->price;                                                            \
+        const uint16_t *restrict dep_day = c->s->dep_day;                                                        \
+        hotel_acc *restrict acc = c->acc;                                                                        \
+        uint64_t *restrict bits = c->bits;                                                                       \
+        uint32_t mask = c->mask, tag = c->tag;                                                                   \
         for (uint32_t i = from; i < to; i++) {                                                                   \
-            uint32_t k = s->COL[i] & c->mask;                                                                    \
-            TOUCH(c->bits, k);                                                                                   \
-            acc_add(s, &c->acc[k], 1, i, price[i], c->group);                                                    \
+            uint32_t k = slot[i] & mask;                                                                         \
+            acc_add(dep_day, &acc[k], bits, k, 1, i, price[i], tag);                                             \
         }                                                                                                        \
     }                                                                                                            \
     static void NAME##_filtered(const scan_ctx *c, uint32_t from, uint32_t to)                                   \
     {                                                                                                            \
-        const store_t *s = c->s;                                                                                 \
-        const uint32_t *price = s->price;                                                                        \
-        uint32_t max = c->q->max_price;                                                                          \
+        const TYPE *restrict slot = c->s->COL;                                                                   \
+        const uint32_t *restrict price = c->s->price;                                                            \
+        const uint16_t *restrict dep_day = c->s->dep_day;                                                        \
+        const uint8_t *restrict meal = c->s->meal, *restrict room = c->s->room_ocean;                            \
+        const uint8_t *restrict meal_ok = c->meal_ok, *restrict room_ok = c->room_ok;                            \
+        hotel_acc *restrict acc = c->acc;                                                                        \
+        uint64_t *restrict bits = c->bits;                                                                       \
+        uint32_t mask = c->mask, tag = c->tag, max = c->q->max_price;                                            \
         for (uint32_t i = from; i < to; i++) {                                                                   \
-            if (price[i] > max || !c->meal_ok[s->meal[i]] || !c->room_ok[s->room_ocean[i]])                      \
+            if (price[i] > max || !(meal_ok[meal[i]] & room_ok[room[i]]))                                        \
                 continue;                                                                                        \
-            uint32_t k = s->COL[i] & c->mask;                                                                    \
-            TOUCH(c->bits, k);                                                                                   \
-            acc_add(s, &c->acc[k], 1, i, price[i], c->group);                                                    \
+            uint32_t k = slot[i] & mask;                                                                         \
+            acc_add(dep_day, &acc[k], bits, k, 1, i, price[i], tag);                                             \
         }                                                                                                        \
     }
-SCAN_FUNCS(scan16, slot)
-SCAN_FUNCS(scan32, slot32)
+SCAN_FUNCS(scan16, uint16_t, slot)
+SCAN_FUNCS(scan32, uint32_t, slot32)
 
 bool query_seg_selected(const store_t *s, const search_t *q, const store_seg *sg)
 {
@@ -348,8 +363,20 @@ bool query_seg_selected(const store_t *s, const search_t *q, const store_seg *sg
     return q->any_airport || bitset_has(&q->airports, sg->airport);
 }
 
-/* Adds the best offers of one group to the accumulators. */
-static void best_in_group(scan_ctx *c, uint32_t gi)
+/* A segment window to scan: the segment, then its offer range. */
+typedef struct {
+    const store_seg *sg;
+    int32_t last;             /* last departure day (the group's nights) */
+    uint32_t group;
+    uint32_t from, to;
+} seg_job;
+
+static _Thread_local seg_job *tl_jobs;
+static _Thread_local size_t tl_jobs_cap;
+
+/* Plans one group: the summary plan runs at once (one sequential pass over
+ * the group's runs); the scan plan queues a job per accepted segment. */
+static void plan_group(scan_ctx *c, uint32_t gi, size_t *n_jobs)
 {
     const store_t *s = c->s;
     const search_t *q = c->q;
@@ -357,30 +384,53 @@ static void best_in_group(scan_ctx *c, uint32_t gi)
     int32_t last_day = q->latest - g->nights;
     if (last_day < q->earliest || last_day < g->min_day || q->earliest > g->max_day)
         return;
-    c->group = gi;
     if (q->any_airport && !offer_filters(q) && q->earliest <= g->min_day && g->max_day <= last_day) {
         /* summary: the window covers every run */
         for (const store_run *run = s->runs + g->first_run; run < s->runs + g->first_run + g->run_count; run++) {
             uint32_t k = run->hotel & c->mask;
-            TOUCH(c->bits, k);
-            acc_add(s, &c->acc[k], run->count, run->best, run->min_price, gi);
+            acc_add(s->dep_day, &c->acc[k], c->bits, k, run->count, run->best, run->min_price, SUMMARY_TAG | gi);
         }
         return;
     }
-    bool filtered = offer_filters(q);
-    bool wide = s->n_hotels > STORE_SLOT16_HOTELS;
     for (uint32_t k = g->first_seg; k < g->first_seg + g->n_segs; k++) {
         const store_seg *sg = &s->segs[k];
         if (!query_seg_selected(s, q, sg))
             continue;
-        uint32_t from, to;
-        query_seg_window(s, sg, q->earliest, last_day, &from, &to);
-        if (from >= to)
+        if (*n_jobs == tl_jobs_cap) {
+            tl_jobs_cap = tl_jobs_cap ? tl_jobs_cap * 2 : 256;
+            tl_jobs = xrealloc(tl_jobs, tl_jobs_cap * sizeof *tl_jobs);
+        }
+        /* the binary search below reads this segment's day list: start
+         * loading its lines now, so the misses of all segments overlap */
+        const char *d0 = (const char *)(s->cell_day + sg->first_cell), *d1 = (const char *)(s->cell_day + sg->first_cell + sg->n_cells);
+        for (const char *p = d0; p < d1; p += 64)
+            __builtin_prefetch(p);
+        tl_jobs[(*n_jobs)++] = (seg_job){sg, last_day, gi, 0, 0};
+    }
+}
+
+/* Runs the queued scans: all windows are found first (each start and end
+ * prefetched for the next step), then each range is read. */
+static void run_jobs(scan_ctx *c, size_t n_jobs)
+{
+    const store_t *s = c->s;
+    seg_job *jobs = tl_jobs;
+    for (size_t j = 0; j < n_jobs; j++) {
+        seg_job *jb = &jobs[j];
+        query_seg_window(s, jb->sg, c->q->earliest, jb->last, &jb->from, &jb->to);
+        __builtin_prefetch(s->price + jb->from);
+        __builtin_prefetch(s->slot + jb->from);
+    }
+    bool filtered = offer_filters(c->q);
+    bool wide = s->n_hotels > STORE_SLOT16_HOTELS;
+    for (size_t j = 0; j < n_jobs; j++) {
+        if (jobs[j].from >= jobs[j].to)
             continue;
+        c->tag = (uint32_t)j;
         if (wide)
-            (filtered ? scan32_filtered : scan32)(c, from, to);
+            (filtered ? scan32_filtered : scan32)(c, jobs[j].from, jobs[j].to);
         else
-            (filtered ? scan16_filtered : scan16)(c, from, to);
+            (filtered ? scan16_filtered : scan16)(c, jobs[j].from, jobs[j].to);
     }
 }
 
@@ -400,9 +450,11 @@ void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
         }
     uint32_t lo, hi;
     query_group_range(s, q, &lo, &hi);
+    size_t n_jobs = 0;
     for (uint32_t g = lo; g < hi; g++)
         if (query_group_selected(s, q, &s->groups[g]))
-            best_in_group(&c, g);
+            plan_group(&c, g, &n_jobs);
+    run_jobs(&c, n_jobs);
     /* the touched hotels, in hotel order, reset as they are read */
     for (uint32_t w = 0; w <= c.mask / 64; w++) {
         if (!c.bits[w])
@@ -419,7 +471,8 @@ void query_best_offers(const store_t *s, const search_t *q, hotel_best_vec *out)
                 out->cap = out->cap ? out->cap * 2 : 256;
                 out->items = xrealloc(out->items, out->cap * sizeof *out->items);
             }
-            out->items[out->len++] = (hotel_best){k, a.min, a.count, a.best, a.group};
+            uint32_t group = a.tag & SUMMARY_TAG ? a.tag & ~SUMMARY_TAG : tl_jobs[a.tag].group;
+            out->items[out->len++] = (hotel_best){k, a.min, a.count, a.best, group};
         }
         c.bits[w] = 0;
     }
@@ -429,9 +482,11 @@ void query_thread_done(void)
 {
     free(tl_acc);
     free(tl_touched);
+    free(tl_jobs);
     tl_acc = NULL;
     tl_touched = NULL;
-    tl_acc_cap = 0;
+    tl_jobs = NULL;
+    tl_acc_cap = tl_jobs_cap = 0;
 }
 
 int64_t query_find_run(const store_t *s, const store_group *g, uint32_t hotel)

@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #define STORE_MAGIC "ISLAGEN1"
-#define STORE_VERSION 7
+#define STORE_VERSION 8
 #define HEADER_SIZE 4096
 #define SECTION_ALIGN 64
 
@@ -63,11 +63,18 @@ _Static_assert(sizeof(store_detail) == 16, "detail record is 16 bytes");
 
 _Static_assert(sizeof(store_dict_table) == STORE_DICT_COUNT * 256 * STORE_DICT_STRLEN, "256 values a dictionary");
 
-/* Sections only printing reads. */
+/* Sections store_warm leaves out (LAZY and COLD), and those
+ * store_drop_cold_pages lets go (COLD): store.h. */
 #define IS_COLD_HOT 0
+#define IS_COLD_LAZY 1
 #define IS_COLD_COLD 1
 #define COLD_(NAME, field, type, count, temp) [STORE_SEC_##NAME] = IS_COLD_##temp,
 static const bool SECTION_COLD[SEC_COUNT] = {STORE_SECTIONS(COLD_)};
+#define IS_DROP_HOT 0
+#define IS_DROP_LAZY 0
+#define IS_DROP_COLD 1
+#define DROP_(NAME, field, type, count, temp) [STORE_SEC_##NAME] = IS_DROP_##temp,
+static const bool SECTION_DROP[SEC_COUNT] = {STORE_SECTIONS(DROP_)};
 #define NAME_(NAME, field, type, count, temp) [STORE_SEC_##NAME] = #field,
 static const char *const SECTION_NAME[SEC_COUNT] = {STORE_SECTIONS(NAME_)};
 
@@ -787,7 +794,7 @@ void store_drop_cold_pages(const store_t *s)
     const file_header *h = s->map;
     long page = sysconf(_SC_PAGESIZE);
     for (int i = 0; i < SEC_COUNT; i++) {
-        if (!SECTION_COLD[i])
+        if (!SECTION_DROP[i])
             continue;
         const section_entry *e = &h->sec[i];
         uintptr_t from = ((uintptr_t)s->map + e->offset + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);

@@ -169,13 +169,14 @@ typedef struct {
 #define STORE_COUNTS(X) X(n_offers) X(n_hotels) X(n_groups) X(n_runs) X(n_lanes) X(n_segs) X(n_cells) X(n_far) X(n_dest_names)
 
 /* The sections of offers.isla, in file order, one line each:
- *   X(NAME, field, element type, element count, HOT or COLD)
+ *   X(NAME, field, element type, element count, HOT, LAZY or COLD)
  * The count is an expression over `c`, the store_columns being sized.
- * The per-offer COLD sections sit next to each other, so what a search
- * never reads is one stretch of the file.
- * HOT sections are read by searches (store_warm maps them); COLD ones only
- * to print offers and to break ties between equal prices
- * (store_drop_cold_pages lets them go).
+ * HOT sections are read by every search or printed answer (store_warm maps
+ * them). LAZY ones are read by one-hotel searches, a few contiguous pages
+ * a request: they are mapped as they are read. COLD ones are read only to
+ * print offers (store_drop_cold_pages lets them go again). The per-offer
+ * LAZY and COLD sections sit next to each other, so what the server does
+ * not map ahead is one stretch of the file.
  *
  * Adding a column is one line here (then fill it in import/build.c and
  * bump STORE_VERSION): its pointer in store_t and store_image, its length,
@@ -187,8 +188,10 @@ typedef struct {
     X(ROOM_OCEAN, room_ocean, uint8_t,          c->n_offers, HOT) \
     X(SLOT,       slot,       uint16_t,         STORE_SLOTS16(c), HOT) /* the offer's hotel index ... */ \
     X(SLOT32,     slot32,     uint32_t,         STORE_SLOTS32(c), HOT) /* ... 32 bits with > 65536 hotels */ \
-    X(DEP_DAY,    dep_day,    uint16_t,         c->n_offers, COLD) /* days since 1970-01-01 */ \
-    X(AIRPORT,    airport,    uint8_t,          c->n_offers, COLD) /* outbound departure airport id */ \
+    X(DEP_DAY,    dep_day,    uint16_t,         c->n_offers, HOT)  /* days since 1970-01-01 */ \
+    X(AIRPORT,    airport,    uint8_t,          c->n_offers, HOT)  /* outbound departure airport id */ \
+    X(RUN_OFFERS, run_offers, uint32_t,         c->n_offers, LAZY) /* run-order position -> offer */ \
+    X(RUN_DAY,    run_day,    uint16_t,         c->n_offers, LAZY) /* run-order position -> departure day */ \
     X(DETAIL,     detail,     store_detail,     c->n_offers, COLD) \
     X(HOTELS,     hotels,     store_hotel,      c->n_hotels, HOT) \
     X(NAMES,      names,      char,             c->names_len, HOT) \
@@ -199,8 +202,6 @@ typedef struct {
     X(SEGS,       segs,       store_seg,        c->n_segs,   HOT) \
     X(CELL_DAY,   cell_day,   uint16_t,         c->n_cells,  HOT)  /* departure day of a cell */ \
     X(CELL_START, cell_start, uint32_t,         c->n_cells,  HOT)  /* its first offer */ \
-    X(RUN_OFFERS, run_offers, uint32_t,         c->n_offers, HOT)  /* run-order position -> offer */ \
-    X(RUN_DAY,    run_day,    uint16_t,         c->n_offers, HOT)  /* run-order position -> departure day */ \
     X(FAR,        far,        store_far_detail, c->n_far,    COLD) /* sorted by offer */ \
     X(HOTEL_RUN_FIRST, hotel_run_first, uint32_t, (uint64_t)c->n_hotels + 1, HOT) /* hotel h's runs are */ \
     X(HOTEL_RUNS, hotel_runs, uint32_t,         c->n_runs,   HOT)  /* hotel_runs[first[h] .. first[h + 1]), ascending */ \

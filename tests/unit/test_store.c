@@ -501,7 +501,7 @@ static void test_drop_cold_pages(void **state)
 }
 
 /* store_warm maps the sections searches read and not the offer details
- * (nor their departure days and airports, read only to print them).
+ * (nor the run order, which one-hotel searches map as they read it).
  * The kernel maps some pages around every fault by itself (fault-around,
  * and since Linux 6.x whole large folios of the page cache, up to 2 MiB),
  * so the details are made large (400k offers, 6 MiB) and may be mapped up
@@ -517,8 +517,8 @@ static void test_warm(void **state)
     assert_non_null(s);
     store_warm(s);
     long after = mapping_rss_kb(s->map);
-    /* the cold per-offer sections (day, airport, detail) are one stretch */
-    long detail_kb = (long)(s->n_offers * (sizeof(store_detail) + sizeof *s->dep_day + sizeof *s->airport) / 1024);
+    /* the per-offer sections not mapped ahead (run order, detail) are one stretch */
+    long detail_kb = (long)(s->n_offers * (sizeof(store_detail) + sizeof *s->run_offers + sizeof *s->run_day) / 1024);
     long other_kb = (long)(s->map_len / 1024) - detail_kb;
     long edges_kb = 2 * 2048;
     store_release(s);
@@ -543,8 +543,8 @@ static void test_verify_warms_hot_sections_only(void **state)
     store_t *s = store_open(tu_path(dir, "warm/data"), true, err, sizeof err);
     assert_non_null(s);
     long after = mapping_rss_kb(s->map);
-    /* the cold per-offer sections (day, airport, detail) are one stretch */
-    long detail_kb = (long)(s->n_offers * (sizeof(store_detail) + sizeof *s->dep_day + sizeof *s->airport) / 1024);
+    /* the per-offer sections not mapped ahead (run order, detail) are one stretch */
+    long detail_kb = (long)(s->n_offers * (sizeof(store_detail) + sizeof *s->run_offers + sizeof *s->run_day) / 1024);
     long other_kb = (long)(s->map_len / 1024) - detail_kb;
     long edges_kb = 2 * 2048;
     store_release(s);
