@@ -44,6 +44,10 @@
 # Heavy phases run one after the other (the machine has 2 cores); the load
 # average is recorded next to every phase, since the machine may be shared.
 set -euo pipefail
+# The rest of the script is one block, which bash reads whole before it runs
+# any of it: a checkout or an edit of this file during a long run (git
+# rebase in this worktree) cannot change or break the run.
+{
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
@@ -325,3 +329,5 @@ else
     python3 "$BENCH/report.py" --readme "$RES/readme_tables.md" "$RES"
 fi
 log "README.md's Performance tables from this run: $RES/readme_tables.md"
+exit
+}
