@@ -91,7 +91,21 @@ static void put_board(buf_t *b, const store_t *s, uint32_t o)
 
 #define AT_LIT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
 
-static inline char *at_u64(char *p, uint64_t v) { return p + u64_to_dec(v, p); }
+/* Most numbers of a row are below 100 (party, nights, stars, counts): those
+ * without a call. */
+static inline char *at_u64(char *p, uint64_t v)
+{
+    if (v < 10) {
+        *p = (char)('0' + v);
+        return p + 1;
+    }
+    if (v < 100) {
+        p[0] = (char)('0' + v / 10);
+        p[1] = (char)('0' + v % 10);
+        return p + 2;
+    }
+    return p + u64_to_dec(v, p);
+}
 
 static inline char *at_str(char *p, const char *v, size_t n)
 {

@@ -159,6 +159,13 @@ static size_t put_utf8_char(buf_t *b, const char *s, size_t n)
     return 1;
 }
 
+/* Byte tests on a 64-bit word: the high bit of each byte of the result is
+ * set for a byte that is zero (has_zero) or below b (has_below, b <= 0x80),
+ * possibly also for some bytes above one that is. */
+#define BYTES(b) (0x0101010101010101ull * (uint64_t)(b))
+static inline uint64_t has_zero(uint64_t x) { return (x - BYTES(1)) & ~x; }
+static inline uint64_t has_below(uint64_t x, unsigned b) { return (x - BYTES(b)) & ~x; }
+
 char *json_str_at(char *p, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -166,8 +173,22 @@ char *json_str_at(char *p, const char *s, size_t n)
     *p++ = '"';
     size_t i = 0;
     while (i < n) {
+        /* Eight bytes at a time while none needs a second look: no byte
+         * >= 0x80, < 0x20, '"' or '\\' (the tests below can only err
+         * towards a second look, never miss one). */
+        while (i + 8 <= n) {
+            uint64_t x;
+            memcpy(&x, s + i, 8);
+            if ((x | has_below(x, 0x20) | has_zero(x ^ BYTES(0x22)) | has_zero(x ^ BYTES(0x5C))) & BYTES(0x80))
+                break;
+            memcpy(p, &x, 8);
+            p += 8;
+            i += 8;
+        }
+        if (i == n)
+            break;
         unsigned c = u[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) { /* nearly every byte of a name */
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
             *p++ = (char)c;
             i++;
         } else if (c < 0x80) {

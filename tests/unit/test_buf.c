@@ -118,12 +118,49 @@ static void test_json_strings(void **state)
     JSON("\x01\x02\x03", "\"\\u0001\\u0002\\u0003\"");
 }
 
+/* Every special byte at every place of strings up to 40 bytes (the
+ * writer copies eight plain bytes at a time: each word position and the
+ * tail must still see it). */
+static void test_json_strings_long(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } pieces[] = {
+        {"\"", "\\\""}, {"\\", "\\\\"}, {"\x01", "\\u0001"}, {"\x1f", "\\u001f"}, {"\n", "\\n"},
+        {"\x80", "\xef\xbf\xbd"}, {"\xc3\xa9", "\xc3\xa9"}, {"\x7f", "\x7f"}, {" ", " "}, {"~", "~"},
+    };
+    for (size_t len = 0; len <= 40; len++)
+        for (size_t at = 0; at <= len; at++)
+            for (size_t k = 0; k < sizeof pieces / sizeof *pieces; k++) {
+                char in[64], want[128];
+                size_t n = 0, w = 0;
+                want[w++] = '"';
+                for (size_t i = 0; i <= len; i++) {
+                    if (i == at) {
+                        size_t pl = strlen(pieces[k].in), ol = strlen(pieces[k].out);
+                        memcpy(in + n, pieces[k].in, pl);
+                        memcpy(want + w, pieces[k].out, ol);
+                        n += pl, w += ol;
+                    }
+                    if (i < len) {
+                        in[n++] = (char)('a' + i % 26);
+                        want[w++] = (char)('a' + i % 26);
+                    }
+                }
+                want[w++] = '"';
+                want[w] = 0;
+                expect_json(in, n, want);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decimal_numbers),
         cmocka_unit_test(test_hex_numbers),
         cmocka_unit_test(test_json_strings),
+        cmocka_unit_test(test_json_strings_long),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
