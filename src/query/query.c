@@ -517,36 +517,68 @@ int offer_pos_cmp(const offer_pos *a, const offer_pos *b)
     return a->offer < b->offer ? -1 : a->offer > b->offer;
 }
 
-static int pos_cmp(const void *x, const void *y)
-{
-    return offer_pos_cmp(x, y);
-}
-
 /* Hotel offers: the page after `after` in (price, departure, offer) order.
  * Candidates come from the run's lane ranges; a max-heap of size `limit`
  * keeps the smallest, so a page costs O(matches * log(limit)) and needs no
- * full sort, however deep the cursor. */
+ * full sort, however deep the cursor.
+ *
+ * A candidate's departure time of day sits in its detail record, which is
+ * not mapped ahead and lies apart from the hotel's other offers (the store
+ * is in cell order): it is read only when two candidates have the same
+ * price and day, so a page costs a detail read per tie, not per offer. */
+typedef struct {
+    uint32_t price;
+    int32_t day;
+    int32_t sec;              /* -1 until read */
+    uint32_t offer, group;
+} hpos;
+
+static inline int32_t hpos_sec(const store_t *s, hpos *p)
+{
+    if (p->sec < 0)
+        p->sec = (int32_t)DETAIL_SEC(s->detail[p->offer].out_dep);
+    return p->sec;
+}
+
+static int hpos_cmp(const store_t *s, hpos *a, hpos *b)
+{
+    if (a->price != b->price)
+        return a->price < b->price ? -1 : 1;
+    if (a->day != b->day)
+        return a->day < b->day ? -1 : 1;
+    int32_t x = hpos_sec(s, a), y = hpos_sec(s, b);
+    if (x != y)
+        return x < y ? -1 : 1;
+    return a->offer < b->offer ? -1 : a->offer > b->offer;
+}
+
+static int hpos_qsort_cmp(const void *x, const void *y, void *s)
+{
+    return hpos_cmp(s, (hpos *)x, (hpos *)y);
+}
+
 typedef struct {
     const store_t *s;
     const search_t *q;
-    const offer_pos *after;
-    offer_pos *heap;
+    hpos after;
+    bool has_after;
+    hpos *heap;
     size_t n, limit, total, beyond;
     int32_t last_day;         /* latest departure day of the current group */
     uint32_t group;           /* the current group */
 } page_acc;
 
-static void heap_sift_down(offer_pos *h, size_t n, size_t i)
+static void heap_sift_down(const store_t *s, hpos *h, size_t n, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && offer_pos_cmp(&h[l], &h[m]) > 0)
+        if (l < n && hpos_cmp(s, &h[l], &h[m]) > 0)
             m = l;
-        if (r < n && offer_pos_cmp(&h[r], &h[m]) > 0)
+        if (r < n && hpos_cmp(s, &h[r], &h[m]) > 0)
             m = r;
         if (m == i)
             return;
-        offer_pos t = h[i];
+        hpos t = h[i];
         h[i] = h[m];
         h[m] = t;
         i = m;
@@ -556,50 +588,49 @@ static void heap_sift_down(offer_pos *h, size_t n, size_t i)
 static void page_lane(void *ctx, const store_lane *lane)
 {
     page_acc *a = ctx;
+    const store_t *s = a->s;
     uint32_t end = lane->start + lane->count;
-    uint32_t from = query_lower_day(a->s->run_day, lane->start, end, a->q->earliest);
-    uint32_t to = query_lower_day(a->s->run_day, from, end, a->last_day + 1);
+    uint32_t from = query_lower_day(s->run_day, lane->start, end, a->q->earliest);
+    uint32_t to = query_lower_day(s->run_day, from, end, a->last_day + 1);
     bool filters = offer_filters(a->q);
-    const uint32_t *run_offers = a->s->run_offers;
+    const uint32_t *run_offers = s->run_offers;
     if (!filters)
         a->total += to - from;
     for (uint32_t p = from; p < to; p++) {
-        uint32_t i = store_run_offer(a->s, p);
+        uint32_t i = store_run_offer(s, p);
         if (p + 8 < to)
-            __builtin_prefetch(&a->s->price[run_offers[p + 8]]);
+            __builtin_prefetch(&s->price[run_offers[p + 8]]);
         if (filters) {
-            if (!query_offer_passes_filters(a->s, a->q, i))
+            if (!query_offer_passes_filters(s, a->q, i))
                 continue;
             a->total++;
         }
-        /* Decide on the price column alone where it can (most offers): only
-         * candidates for the page read their detail record. */
-        uint32_t price = a->s->price[i];
-        if (a->after && price < a->after->price)
+        /* Decide on the price column alone where it can (most offers) */
+        uint32_t price = s->price[i];
+        if (a->has_after && price < a->after.price)
             continue;
         if (a->n == a->limit && a->n && price > a->heap[0].price) {
             a->beyond++;
             continue;
         }
-        offer_pos p = query_offer_pos(a->s, i);
-        p.group = a->group;
-        if (a->after && offer_pos_cmp(&p, a->after) <= 0)
+        hpos c = {price, s->run_day[p], -1, i, a->group};
+        if (a->has_after && hpos_cmp(s, &c, &a->after) <= 0)
             continue;
         if (a->n < a->limit) {
             /* sift up into the max-heap */
             size_t k = a->n++;
-            a->heap[k] = p;
-            while (k && offer_pos_cmp(&a->heap[(k - 1) / 2], &a->heap[k]) < 0) {
-                offer_pos t = a->heap[k];
+            a->heap[k] = c;
+            while (k && hpos_cmp(s, &a->heap[(k - 1) / 2], &a->heap[k]) < 0) {
+                hpos t = a->heap[k];
                 a->heap[k] = a->heap[(k - 1) / 2];
                 a->heap[(k - 1) / 2] = t;
                 k = (k - 1) / 2;
             }
         } else {
             a->beyond++;
-            if (a->limit && offer_pos_cmp(&p, &a->heap[0]) < 0) {
-                a->heap[0] = p;
-                heap_sift_down(a->heap, a->n, 0);
+            if (a->limit && hpos_cmp(s, &c, &a->heap[0]) < 0) {
+                a->heap[0] = c;
+                heap_sift_down(s, a->heap, a->n, 0);
             }
         }
     }
@@ -614,7 +645,14 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
     const store_hotel *ht = &s->hotels[hotel];
     if (q->min_stars_x10 && ht->stars_x10 < q->min_stars_x10)
         return;
-    page_acc a = {s, q, after, xmalloc((limit + 1) * sizeof(offer_pos)), 0, limit, 0, 0, 0, 0};
+    page_acc a = {.s = s, .q = q, .heap = xmalloc((limit + 1) * sizeof(hpos)), .limit = limit};
+    if (after) {
+        a.has_after = true;
+        a.after = (hpos){after->price, (int32_t)(after->departure / 86400), (int32_t)(after->departure % 86400),
+                         after->offer, 0};
+        if (after->departure < 0) /* not a departure isla writes: order it before every real one */
+            a.after = (hpos){after->price, INT32_MIN, 0, after->offer, 0};
+    }
     if (!a.heap)
         abort();
     uint32_t lo, hi;
@@ -647,7 +685,7 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
             query_for_each_lane(s, q, &s->runs[r], page_lane, &a);
         }
     }
-    qsort(a.heap, a.n, sizeof *a.heap, pos_cmp);
+    qsort_r(a.heap, a.n, sizeof *a.heap, hpos_qsort_cmp, (void *)s);
     if (out->cap < a.n) {
         out->cap = a.n;
         out->items = xrealloc(out->items, a.n * sizeof *out->items);
