@@ -374,6 +374,15 @@ typedef struct {
 static _Thread_local seg_job *tl_jobs;
 static _Thread_local size_t tl_jobs_cap;
 
+/* Hotel offers: a run taken whole, waiting to be read cheapest first. */
+typedef struct {
+    uint32_t min_price, run, group;
+    int32_t last_day;
+} whole_run;
+
+static _Thread_local whole_run *tl_whole;
+static _Thread_local size_t tl_whole_cap;
+
 /* Plans one group: the summary plan runs at once (one sequential pass over
  * the group's runs); the scan plan queues a job per accepted segment. */
 static void plan_group(scan_ctx *c, uint32_t gi, size_t *n_jobs)
@@ -483,10 +492,12 @@ void query_thread_done(void)
     free(tl_acc);
     free(tl_touched);
     free(tl_jobs);
+    free(tl_whole);
     tl_acc = NULL;
     tl_touched = NULL;
     tl_jobs = NULL;
-    tl_acc_cap = tl_jobs_cap = 0;
+    tl_whole = NULL;
+    tl_acc_cap = tl_jobs_cap = tl_whole_cap = 0;
 }
 
 int64_t query_find_run(const store_t *s, const store_group *g, uint32_t hotel)
@@ -566,6 +577,7 @@ typedef struct {
     size_t n, limit, total, beyond;
     int32_t last_day;         /* latest departure day of the current group */
     uint32_t group;           /* the current group */
+    bool counted;             /* the run's offers are in total already */
 } page_acc;
 
 static void heap_sift_down(const store_t *s, hpos *h, size_t n, size_t i)
@@ -594,7 +606,7 @@ static void page_lane(void *ctx, const store_lane *lane)
     uint32_t to = query_lower_day(s->run_day, from, end, a->last_day + 1);
     bool filters = offer_filters(a->q);
     const uint32_t *run_offers = s->run_offers;
-    if (!filters)
+    if (!filters && !a->counted)
         a->total += to - from;
     for (uint32_t p = from; p < to; p++) {
         uint32_t i = store_run_offer(s, p);
@@ -636,6 +648,33 @@ static void page_lane(void *ctx, const store_lane *lane)
     }
 }
 
+static int whole_cmp(const void *x, const void *y)
+{
+    const whole_run *a = x, *b = y;
+    if (a->min_price != b->min_price)
+        return a->min_price < b->min_price ? -1 : 1;
+    return a->run < b->run ? -1 : a->run > b->run;
+}
+
+/* One run of the hotel: read now, or (taken whole) queued. */
+static void page_run(page_acc *a, uint32_t r, uint32_t gi, size_t *n_whole)
+{
+    const store_t *s = a->s;
+    const search_t *q = a->q;
+    const store_run *run = &s->runs[r];
+    a->last_day = q->latest - (int32_t)s->groups[gi].nights;
+    a->group = gi;
+    bool whole = a->limit > 0 && !offer_filters(q) && q->earliest <= run->min_day && run->max_day <= a->last_day &&
+                 (q->any_airport ||
+                  (s->dict_len[STORE_DICT_AIRPORT] <= 64 && (run->airports & ~q->airports.w[0]) == 0));
+    if (!whole) {
+        query_for_each_lane(s, q, run, page_lane, a);
+        return;
+    }
+    a->total += run->count;
+    tl_whole[(*n_whole)++] = (whole_run){run->min_price, r, gi, a->last_day};
+}
+
 void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, const offer_pos *after,
                         size_t limit, offer_page *out)
 {
@@ -658,6 +697,14 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
     uint32_t lo, hi;
     query_group_range(s, q, &lo, &hi);
     uint32_t r0 = s->hotel_run_first[hotel], r1 = s->hotel_run_first[hotel + 1];
+    /* Runs the search takes whole (window, airports, no offer-level filter)
+     * wait in `whole`: their count is known, and they are read cheapest
+     * first only while one can still reach the page. */
+    size_t n_whole = 0;
+    if (tl_whole_cap < r1 - r0) {
+        tl_whole_cap = r1 - r0;
+        tl_whole = xrealloc(tl_whole, tl_whole_cap * sizeof *tl_whole);
+    }
     if (hi - lo > 2 * (r1 - r0)) {
         /* many groups (a search without party or length of stay): walk the
          * hotel's own runs instead, finding each one's group */
@@ -666,9 +713,7 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
             const store_group *g = &s->groups[gi];
             if (gi < lo || gi >= hi || !query_group_selected(s, q, g))
                 continue;
-            a.last_day = q->latest - (int32_t)g->nights;
-            a.group = gi;
-            query_for_each_lane(s, q, &s->runs[r], page_lane, &a);
+            page_run(&a, r, gi, &n_whole);
         }
     } else {
         for (uint32_t gi = lo; gi < hi; gi++) {
@@ -680,10 +725,23 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
             int64_t r = query_find_run(s, g, hotel);
             if (r < 0)
                 continue;
-            a.last_day = q->latest - (int32_t)g->nights;
-            a.group = gi;
-            query_for_each_lane(s, q, &s->runs[r], page_lane, &a);
+            page_run(&a, (uint32_t)r, gi, &n_whole);
         }
+    }
+    /* cheapest first; a run whose cheapest offer is dearer than a full
+     * page's dearest adds its count and nothing else */
+    qsort(tl_whole, n_whole, sizeof *tl_whole, whole_cmp);
+    for (size_t k = 0; k < n_whole; k++) {
+        const store_run *run = &s->runs[tl_whole[k].run];
+        if (a.n == a.limit && run->min_price > a.heap[0].price) {
+            a.beyond += run->count;
+            continue;
+        }
+        a.last_day = tl_whole[k].last_day;
+        a.group = tl_whole[k].group;
+        a.counted = true;
+        query_for_each_lane(s, q, run, page_lane, &a);
+        a.counted = false;
     }
     qsort_r(a.heap, a.n, sizeof *a.heap, hpos_qsort_cmp, (void *)s);
     if (out->cap < a.n) {
