@@ -288,8 +288,8 @@ int params_parse(const store_t *s, const char *qs, size_t n, params_kind kind, a
             api_error(res, 400, "unknown_parameter", NULL, "parameter name contains a NUL byte");
             return -1;
         }
-        for (int k = 0; k < P_COUNT; k++)
-            if (!strcmp(key, param_names[k]))
+        for (int k = 0; k < P_COUNT && p < 0; k++) /* names are distinct: the first match is the one */
+            if (key[0] == param_names[k][0] && !strcmp(key, param_names[k]))
                 p = k;
         if (p < 0) {
             if (key[0] == '_') /* cache busters such as jQuery's _=123 */
