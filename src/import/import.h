@@ -1,7 +1,8 @@
 /* `isla import`: CSV dump -> new published store generation.
  *
  * The pipeline (import.c): one reader thread cuts the input into ~8 MiB
- * chunks at line boundaries; worker threads parse the rows of each chunk
+ * chunks at line boundaries (reusing the buffers the workers are done
+ * with; a pipe is widened to 1 MiB); worker threads parse the rows of each chunk
  * (row.c); the builder (build.c) maps hotels, groups and sorts the offers
  * and produces the columns; the store (store.c) writes and publishes them.
  * Rejected rows go to the generation's rejects.csv with their line numbers. */
