@@ -146,6 +146,10 @@ typedef struct {
     uint32_t *run_bucket;     /* run -> bucket */
     uint32_t *bucket_run;     /* bucket -> run */
     uint32_t *g_segs, *g_cells;   /* per store group: counts, then first index */
+    uint32_t *g_weeks, *g_wstart; /* per store group: week index entries and starts (0: none),
+                                     then first index */
+    store_week *weeks;
+    uint32_t *week_start;
     bool cells_fill;
     atomic_size_t next_group;
     store_seg *segs;
@@ -477,19 +481,133 @@ static void group_cells(build_ctx *c, size_t g, uint32_t **hist, size_t *hist_ca
     }
 }
 
+/* Per-thread scratch of the week index: per week of the group being
+ * built, one hotel's count, cheapest offer and its day, and a write cursor. */
+typedef struct {
+    uint32_t *count, *min, *best, *cursor;
+    uint16_t *day;
+    size_t cap;
+} week_scratch;
+
+static void week_scratch_fit(week_scratch *w, uint32_t span)
+{
+    if (w->cap >= span)
+        return;
+    w->cap = span;
+    w->count = xrealloc(w->count, span * sizeof *w->count);
+    w->min = xrealloc(w->min, span * sizeof *w->min);
+    w->best = xrealloc(w->best, span * sizeof *w->best);
+    w->cursor = xrealloc(w->cursor, span * sizeof *w->cursor);
+    w->day = xrealloc(w->day, span * sizeof *w->day);
+}
+
+static void week_scratch_free(week_scratch *w)
+{
+    free(w->count);
+    free(w->min);
+    free(w->best);
+    free(w->cursor);
+    free(w->day);
+}
+
+/* The week index of group g (store.h, store_week). The first call counts
+ * its entries and decides whether the group gets one (entries fit 16-bit
+ * hotel slots and counts, and the group has STORE_WEEK_MIN_RATIO offers an
+ * entry); the second writes them, after group_cells made the permutation. */
+static void group_weeks(build_ctx *c, size_t g, week_scratch *w)
+{
+    store_group *G = &c->sgroups[g];
+    int32_t lo = INT32_MAX, hi = -1;
+    for (uint32_t r = G->first_run; r < G->first_run + G->run_count; r++) {
+        const offer_row *rows = c->sorted + c->bucket_start[c->run_bucket[r]];
+        for (uint32_t i = 0; i < c->bucket_keep[c->run_bucket[r]]; i++) {
+            lo = rows[i].dep_day < lo ? rows[i].dep_day : lo;
+            hi = rows[i].dep_day > hi ? rows[i].dep_day : hi;
+        }
+    }
+    if (hi < 0)
+        return;
+    uint32_t w0 = (uint32_t)lo / 7, span = (uint32_t)hi / 7 - w0 + 1;
+    week_scratch_fit(w, span);
+    memset(w->count, 0, span * sizeof *w->count);
+    memset(w->cursor, 0, span * sizeof *w->cursor);
+    /* entries per week (cursor), and whether counts fit 16 bits */
+    bool fits = c->n_hotels <= STORE_SLOT16_HOTELS;
+    uint64_t entries = 0, offers = 0;
+    for (uint32_t r = G->first_run; r < G->first_run + G->run_count; r++) {
+        const offer_row *rows = c->sorted + c->bucket_start[c->run_bucket[r]];
+        uint32_t n = c->bucket_keep[c->run_bucket[r]];
+        offers += n;
+        for (uint32_t i = 0; i < n; i++)
+            w->count[rows[i].dep_day / 7 - w0]++;
+        for (uint32_t k = 0; k < span; k++)
+            if (w->count[k]) {
+                fits &= w->count[k] <= UINT16_MAX;
+                w->cursor[k]++;
+                entries++;
+                w->count[k] = 0;
+            }
+    }
+    if (!c->cells_fill) {
+        bool worth = fits && offers >= STORE_WEEK_MIN_RATIO * entries;
+        c->g_weeks[g] = worth ? (uint32_t)entries : 0;
+        c->g_wstart[g] = worth ? span + 1 : 0;
+        return;
+    }
+    G->first_week = G->n_weeks = 0;
+    G->week_start = 0;
+    if (c->g_wstart[g] == UINT32_MAX) /* no index for this group */
+        return;
+    G->first_week = (uint16_t)w0;
+    G->n_weeks = (uint16_t)span;
+    G->week_start = c->g_wstart[g];
+    uint32_t *start = c->week_start + c->g_wstart[g], at = c->g_weeks[g];
+    for (uint32_t k = 0; k < span; k++) {
+        start[k] = at;
+        at += w->cursor[k];
+        w->cursor[k] = start[k];
+    }
+    start[span] = at;
+    for (uint32_t r = G->first_run; r < G->first_run + G->run_count; r++) {
+        uint32_t b = c->run_bucket[r];
+        const offer_row *rows = c->sorted + c->bucket_start[b];
+        uint32_t n = c->bucket_keep[b], o = c->runs[r].start;
+        /* rows are by (airport, day, price): the cheapest of a week is the
+         * lowest price, then the earliest day, then the lowest airport */
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t k = rows[i].dep_day / 7 - w0;
+            if (w->count[k]++ == 0 || rows[i].price < w->min[k] ||
+                (rows[i].price == w->min[k] && rows[i].dep_day < w->day[k])) {
+                w->min[k] = rows[i].price;
+                w->best[k] = c->perm[o + i];
+                w->day[k] = rows[i].dep_day;
+            }
+        }
+        for (uint32_t k = 0; k < span; k++)
+            if (w->count[k]) {
+                c->weeks[w->cursor[k]++] =
+                    (store_week){w->min[k], w->best[k], (uint16_t)c->bucket_slot[b], (uint16_t)w->count[k]};
+                w->count[k] = 0;
+            }
+    }
+}
+
 static void pass_cells(void *arg, int t)
 {
     build_ctx *c = arg;
     (void)t;
     uint32_t *hist = NULL;
     size_t cap = 0;
+    week_scratch w = {0};
     for (;;) {
         size_t g = atomic_fetch_add(&c->next_group, 1);
         if (g >= c->n_sgroups)
             break;
         group_cells(c, g, &hist, &cap);
+        group_weeks(c, g, &w);
     }
     free(hist);
+    week_scratch_free(&w);
 }
 
 static inline bool fits_minutes(int32_t seconds)
@@ -920,17 +1038,23 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     c.runs_w = runs;
     c.g_segs = xcalloc(n_groups + 1, sizeof *c.g_segs);
     c.g_cells = xcalloc(n_groups + 1, sizeof *c.g_cells);
+    c.g_weeks = xcalloc(n_groups + 1, sizeof *c.g_weeks);
+    c.g_wstart = xcalloc(n_groups + 1, sizeof *c.g_wstart);
     atomic_init(&c.next_group, 0);
     parallel_run(T, pass_cells, &c);
-    uint64_t n_segs = 0, n_cells = 0;
+    uint64_t n_segs = 0, n_cells = 0, n_weeks = 0, n_week_starts = 0;
     for (size_t g = 0; g < n_groups; g++) {
-        uint32_t ns = c.g_segs[g], nc = c.g_cells[g];
+        uint32_t ns = c.g_segs[g], nc = c.g_cells[g], nw = c.g_weeks[g], nws = c.g_wstart[g];
         c.g_segs[g] = (uint32_t)n_segs;
         c.g_cells[g] = (uint32_t)n_cells;
+        c.g_weeks[g] = (uint32_t)n_weeks;
+        c.g_wstart[g] = nws ? (uint32_t)n_week_starts : UINT32_MAX;
         n_segs += ns;
         n_cells += nc;
+        n_weeks += nw;
+        n_week_starts += nws;
     }
-    if (n_cells >= UINT32_MAX) {
+    if (n_cells >= UINT32_MAX || n_weeks >= UINT32_MAX || n_week_starts >= UINT32_MAX) {
         snprintf(err, errlen, "index too large for one generation");
         goto out;
     }
@@ -938,6 +1062,8 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     c.cell_day = own(out, xmalloc(n_cells * 2 + 2));
     c.cell_start = own(out, xmalloc(n_cells * 4 + 4));
     c.perm = own(out, xalloc_big((size_t)n_offers * 4 + 4));
+    c.weeks = own(out, xmalloc((n_weeks + 1) * sizeof *c.weeks));
+    c.week_start = own(out, xmalloc((n_week_starts + 1) * sizeof *c.week_start));
     c.cells_fill = true;
     atomic_store(&c.next_group, 0);
     parallel_run(T, pass_cells, &c);
@@ -982,6 +1108,10 @@ int build_image(row_block *blocks, size_t n_blocks, const hotel_list *hotels, im
     img->run_offers = c.perm;
     img->run_day = c.run_day;
     img->slot = c.slot;
+    img->n_weeks = (uint32_t)n_weeks;
+    img->weeks = c.weeks;
+    img->n_week_starts = (uint32_t)n_week_starts;
+    img->week_start = c.week_start;
     img->slot32 = c.slot32;
     img->far = far;
     img->n_far = (uint32_t)n_far;
@@ -1044,6 +1174,8 @@ out:
     free(c.bucket_slot);
     free(c.g_segs);
     free(c.g_cells);
+    free(c.g_weeks);
+    free(c.g_wstart);
     free(c.lane_start);
     if (rc < 0) {
         for (size_t b = 0; b < n_blocks; b++) {

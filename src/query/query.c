@@ -366,7 +366,7 @@ bool query_seg_selected(const store_t *s, const search_t *q, const store_seg *sg
 /* A segment window to scan: the segment, then its offer range. */
 typedef struct {
     const store_seg *sg;
-    int32_t last;             /* last departure day (the group's nights) */
+    int32_t first, last;      /* departure days to read */
     uint32_t group;
     uint32_t from, to;
 } seg_job;
@@ -383,8 +383,69 @@ typedef struct {
 static _Thread_local whole_run *tl_whole;
 static _Thread_local size_t tl_whole_cap;
 
-/* Plans one group: the summary plan runs at once (one sequential pass over
- * the group's runs); the scan plan queues a job per accepted segment. */
+static void push_job(scan_ctx *c, const store_seg *sg, int32_t first, int32_t last, uint32_t gi, size_t *n_jobs)
+{
+    const store_t *s = c->s;
+    if (*n_jobs == tl_jobs_cap) {
+        tl_jobs_cap = tl_jobs_cap ? tl_jobs_cap * 2 : 256;
+        tl_jobs = xrealloc(tl_jobs, tl_jobs_cap * sizeof *tl_jobs);
+    }
+    /* the binary search below reads this segment's day list: start
+     * loading its lines now, so the misses of all segments overlap */
+    const char *d0 = (const char *)(s->cell_day + sg->first_cell);
+    const char *d1 = (const char *)(s->cell_day + sg->first_cell + sg->n_cells);
+    for (const char *p = d0; p < d1; p += 64)
+        __builtin_prefetch(p);
+    tl_jobs[(*n_jobs)++] = (seg_job){sg, first, last, gi, 0, 0};
+}
+
+/* Floor of x / 7 (day numbers may be negative in a search). */
+static inline int32_t week_of(int32_t x)
+{
+    return x >= 0 ? x / 7 : -((-x + 6) / 7);
+}
+
+/* The weeks plan (any airport, no offer-level filter): the week index
+ * answers the window's whole weeks, one entry per hotel and week, and the
+ * days before and after them are scanned. Taken when the entries of those
+ * weeks are fewer than half the offers they summarise (the group's offers
+ * spread evenly over its days: the estimate from its statistics). Returns
+ * false when it does not apply or does not pay. */
+static bool plan_weeks(scan_ctx *c, uint32_t gi, int32_t last_day, size_t *n_jobs)
+{
+    const store_t *s = c->s;
+    const store_group *g = &s->groups[gi];
+    if (!g->n_weeks)
+        return false;
+    int32_t wf = week_of(c->q->earliest + 6), wl = week_of(last_day + 1) - 1;
+    if (wf < g->first_week)
+        wf = g->first_week;
+    if (wl > g->first_week + g->n_weeks - 1)
+        wl = g->first_week + g->n_weeks - 1;
+    if (wf > wl)
+        return false;
+    const uint32_t *ws = s->week_start + g->week_start;
+    uint32_t e0 = ws[wf - g->first_week], e1 = ws[wl + 1 - g->first_week];
+    double days = (double)(g->max_day - g->min_day + 1), full = 7.0 * (wl - wf + 1);
+    if ((double)(e1 - e0) * 2 > (double)g->count * (full < days ? full : days) / days)
+        return false;
+    uint32_t tag = SUMMARY_TAG | gi;
+    for (const store_week *w = s->weeks + e0; w < s->weeks + e1; w++) {
+        uint32_t k = w->slot & c->mask;
+        acc_add(s->dep_day, &c->acc[k], c->bits, k, w->count, w->best, w->min_price, tag);
+    }
+    /* the days around the whole weeks, over every airport */
+    for (uint32_t k = g->first_seg; k < g->first_seg + g->n_segs; k++) {
+        if (c->q->earliest < wf * 7)
+            push_job(c, &s->segs[k], c->q->earliest, wf * 7 - 1, gi, n_jobs);
+        if ((wl + 1) * 7 <= last_day)
+            push_job(c, &s->segs[k], (wl + 1) * 7, last_day, gi, n_jobs);
+    }
+    return true;
+}
+
+/* Plans one group: the summary and weeks plans read their index at once
+ * (sequential passes); the scan plan queues a job per accepted segment. */
 static void plan_group(scan_ctx *c, uint32_t gi, size_t *n_jobs)
 {
     const store_t *s = c->s;
@@ -401,21 +462,11 @@ static void plan_group(scan_ctx *c, uint32_t gi, size_t *n_jobs)
         }
         return;
     }
-    for (uint32_t k = g->first_seg; k < g->first_seg + g->n_segs; k++) {
-        const store_seg *sg = &s->segs[k];
-        if (!query_seg_selected(s, q, sg))
-            continue;
-        if (*n_jobs == tl_jobs_cap) {
-            tl_jobs_cap = tl_jobs_cap ? tl_jobs_cap * 2 : 256;
-            tl_jobs = xrealloc(tl_jobs, tl_jobs_cap * sizeof *tl_jobs);
-        }
-        /* the binary search below reads this segment's day list: start
-         * loading its lines now, so the misses of all segments overlap */
-        const char *d0 = (const char *)(s->cell_day + sg->first_cell), *d1 = (const char *)(s->cell_day + sg->first_cell + sg->n_cells);
-        for (const char *p = d0; p < d1; p += 64)
-            __builtin_prefetch(p);
-        tl_jobs[(*n_jobs)++] = (seg_job){sg, last_day, gi, 0, 0};
-    }
+    if (q->any_airport && !offer_filters(q) && plan_weeks(c, gi, last_day, n_jobs))
+        return;
+    for (uint32_t k = g->first_seg; k < g->first_seg + g->n_segs; k++)
+        if (query_seg_selected(s, q, &s->segs[k]))
+            push_job(c, &s->segs[k], q->earliest, last_day, gi, n_jobs);
 }
 
 /* Runs the queued scans: all windows are found first (each start and end
@@ -426,7 +477,7 @@ static void run_jobs(scan_ctx *c, size_t n_jobs)
     seg_job *jobs = tl_jobs;
     for (size_t j = 0; j < n_jobs; j++) {
         seg_job *jb = &jobs[j];
-        query_seg_window(s, jb->sg, c->q->earliest, jb->last, &jb->from, &jb->to);
+        query_seg_window(s, jb->sg, jb->first, jb->last, &jb->from, &jb->to);
         __builtin_prefetch(s->price + jb->from);
         __builtin_prefetch(s->slot + jb->from);
     }

@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #define STORE_MAGIC "ISLAGEN1"
-#define STORE_VERSION 8
+#define STORE_VERSION 9
 #define HEADER_SIZE 4096
 #define SECTION_ALIGN 64
 
@@ -567,6 +567,37 @@ static int validate(store_t *s, const file_header *h, char *err, size_t errlen)
         next_offer = at;
         next_seg += gr->n_segs;
     }
+    /* week indexes: each group's week starts tile WEEK_START, their entries
+     * tile WEEKS, and every entry names an offer */
+    uint64_t next_ws = 0, next_we = 0;
+    for (uint32_t g = 0; g < s->n_groups; g++) {
+        const store_group *gr = &s->groups[g];
+        if (!gr->n_weeks)
+            continue;
+        if (gr->week_start != next_ws || (uint64_t)gr->n_weeks + 1 > s->n_week_starts - next_ws) {
+            set_err(err, errlen, "week index of group %u corrupt", g);
+            return -1;
+        }
+        for (uint32_t w = 0; w <= gr->n_weeks; w++) {
+            uint32_t at = s->week_start[gr->week_start + w];
+            if ((w == 0 && at != next_we) || (w > 0 && at < s->week_start[gr->week_start + w - 1]) ||
+                at > s->n_weeks) {
+                set_err(err, errlen, "week index of group %u corrupt", g);
+                return -1;
+            }
+        }
+        next_we = s->week_start[gr->week_start + gr->n_weeks];
+        next_ws += (uint64_t)gr->n_weeks + 1;
+    }
+    if (next_ws != s->n_week_starts || next_we != s->n_weeks) {
+        set_err(err, errlen, "week index does not match the groups");
+        return -1;
+    }
+    for (uint32_t k = 0; k < s->n_weeks; k++)
+        if (s->weeks[k].best >= s->n_offers) {
+            set_err(err, errlen, "week index entry %u corrupt", k);
+            return -1;
+        }
     if (next_seg != s->n_segs || next_cell != s->n_cells || next_pos != s->n_offers) {
         set_err(err, errlen, "segment, cell or run index does not match the offers");
         return -1;

@@ -111,8 +111,22 @@ typedef struct {
     uint32_t first_seg, n_segs;   /* segments, in airport order */
     uint32_t start, count;        /* its offers (cell order), = its segments' */
     uint16_t min_day, max_day;    /* departure days of its offers */
-    uint32_t pad2;
+    uint16_t first_week, n_weeks; /* week index (0 weeks: none): weeks */
+    uint32_t week_start;          /* [first_week, first_week + n_weeks), their */
+                                  /* entries WEEK_START[week_start + w] .. [+ w + 1] */
 } store_group;
+
+/* The week index of a large group: per week (day / 7) and hotel with
+ * offers departing that week (any airport), their count, the cheapest
+ * price and one offer with it (the earliest departing). Entries of a week
+ * are in hotel order. A search over every airport whose window holds
+ * whole weeks reads these instead of the offers of those weeks. */
+typedef struct {
+    uint32_t min_price, best;
+    uint16_t slot, count;
+} store_week;
+#define STORE_WEEK_MIN_RATIO 8  /* a group gets a week index only if it has at
+                                   least this many offers per entry */
 
 /* Everything about an offer that only printing needs. Datetimes are kept
  * as written: the departure days come from the hot columns (inbound =
@@ -166,7 +180,8 @@ typedef struct {
     char name[31];            /* NUL-terminated UTF-8 */
 } store_dest_name;
 
-#define STORE_COUNTS(X) X(n_offers) X(n_hotels) X(n_groups) X(n_runs) X(n_lanes) X(n_segs) X(n_cells) X(n_far) X(n_dest_names)
+#define STORE_COUNTS(X) X(n_offers) X(n_hotels) X(n_groups) X(n_runs) X(n_lanes) X(n_segs) X(n_cells) X(n_far) X(n_dest_names) \
+    X(n_week_starts) X(n_weeks)
 
 /* The sections of offers.isla, in file order, one line each:
  *   X(NAME, field, element type, element count, HOT, LAZY or COLD)
@@ -202,6 +217,8 @@ typedef struct {
     X(SEGS,       segs,       store_seg,        c->n_segs,   HOT) \
     X(CELL_DAY,   cell_day,   uint16_t,         c->n_cells,  HOT)  /* departure day of a cell */ \
     X(CELL_START, cell_start, uint32_t,         c->n_cells,  HOT)  /* its first offer */ \
+    X(WEEK_START, week_start, uint32_t,         c->n_week_starts, HOT) /* per group week: first entry */ \
+    X(WEEKS,      weeks,      store_week,       c->n_weeks,  HOT)  /* week index entries */ \
     X(FAR,        far,        store_far_detail, c->n_far,    COLD) /* sorted by offer */ \
     X(HOTEL_RUN_FIRST, hotel_run_first, uint32_t, (uint64_t)c->n_hotels + 1, HOT) /* hotel h's runs are */ \
     X(HOTEL_RUNS, hotel_runs, uint32_t,         c->n_runs,   HOT)  /* hotel_runs[first[h] .. first[h + 1]), ascending */ \

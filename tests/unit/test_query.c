@@ -631,6 +631,70 @@ static void test_more_than_65536_hotels(void **state)
     free(wdir);
 }
 
+/* The weeks plan (store.h, store_week): a group dense enough to get a week
+ * index (3 hotels, 2 airports, 70 departure days, 8 offers a day each,
+ * prices repeating so that ties span weeks and airports). Every window
+ * over any airport - whole weeks with days around them, days inside one
+ * week, the whole span - gives what a plain pass over the offers gives:
+ * per hotel the count, the cheapest price and, on equal prices, the
+ * earliest departure. */
+static void test_week_index_matches_offers(void **state)
+{
+    (void)state;
+    char *wdir = tu_mkdtemp("query-weeks");
+    buf_t b = {0};
+    BUF_LIT(&b, TU_HEADER_2023);
+    for (unsigned h = 0; h < 3; h++)
+        for (int d = 0; d < 70; d++)
+            for (unsigned k = 0; k < 8; k++) {
+                char dep[11] = "", ret[11] = "";
+                format_date(D(2023, 6, 1) + d, dep);
+                format_date(D(2023, 6, 8) + d, ret);
+                unsigned price = 300 + (unsigned)((d * 37 + (int)k * 11 + (int)h * 5) % 90);
+                tu_offer(&b, 1 + h, dep, k % 2 ? "09:00" : "10:00", ret, "12:00", 2, 0, price + k, k % 2 ? "FRA" : "HAM",
+                         k < 4 ? "NONE" : "BREAKFAST", false, "DOUBLE");
+            }
+    store_t *keep = S;
+    S = tu_build_store(wdir, b.data, b.len);
+    buf_free(&b);
+    assert_int_equal(S->n_groups, 1);
+    assert_true(S->groups[0].n_weeks > 0); /* the fixture is dense enough for an index */
+    hotel_best_vec v = {0};
+    int tested = 0;
+    for (int e = -3; e < 75; e += 2)
+        for (int len = 0; len < 60; len += 3) {
+            search_t q = search(D(2023, 6, 1) + e, D(2023, 6, 1) + e + len + 7, 7, 2, 0, NULL);
+            query_best_offers(S, &q, &v);
+            /* the plain pass */
+            uint32_t cnt[3] = {0}, min[3] = {UINT32_MAX, UINT32_MAX, UINT32_MAX}, day[3] = {0};
+            for (uint32_t i = 0; i < S->n_offers; i++) {
+                int32_t dd = S->dep_day[i];
+                if (dd < q.earliest || dd + 7 > q.latest)
+                    continue;
+                uint32_t h = store_offer_hotel(S, i), id = S->hotels[h].id - 1;
+                cnt[id]++;
+                if (S->price[i] < min[id] || (S->price[i] == min[id] && (uint32_t)dd < day[id]))
+                    min[id] = S->price[i], day[id] = (uint32_t)dd;
+            }
+            size_t want = (cnt[0] > 0) + (cnt[1] > 0) + (cnt[2] > 0);
+            assert_int_equal(v.len, want);
+            for (size_t k = 0; k < v.len; k++) {
+                uint32_t id = S->hotels[v.items[k].hotel].id - 1;
+                assert_int_equal(v.items[k].count, cnt[id]);
+                assert_int_equal(v.items[k].min_price, min[id]);
+                assert_int_equal(S->price[v.items[k].best], min[id]);
+                assert_int_equal(S->dep_day[v.items[k].best], day[id]);
+            }
+            tested++;
+        }
+    assert_true(tested > 500);
+    hotel_best_vec_free(&v);
+    store_release(S);
+    S = keep;
+    tu_rmtree(wdir);
+    free(wdir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -646,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_hotel_offers_order_and_paging),
         cmocka_unit_test(test_unknown_hotel_placeholder),
         cmocka_unit_test(test_more_than_65536_hotels),
+        cmocka_unit_test(test_week_index_matches_offers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
