@@ -54,8 +54,10 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -422,6 +424,7 @@ int server_run(const server_config *cfg)
     pthread_mutex_init(&srv->lock, NULL);
     atomic_init(&srv->seq, 1);
     atomic_init(&srv->load.done, false);
+    srv->load.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     atomic_init(&srv->stopping, false);
     if (getrandom(&srv->boot_id, sizeof(srv->boot_id), GRND_NONBLOCK) != sizeof(srv->boot_id))
         srv->boot_id = (uint32_t)getpid() ^ (uint32_t)time(NULL);
@@ -610,8 +613,18 @@ int server_run(const server_config *cfg)
     uint64_t next_second = clock_mono_ms() + 1000;
     uint64_t next_memlog = clock_mono_ms() + cfg->memory_log_ms;
     while (!g_stop) {
-        struct timespec ts = {0, CONTROL_WAIT_MS * 1000000L};
-        nanosleep(&ts, NULL); /* a signal ends it early */
+        /* a signal, or the loader finishing, ends the wait early: a
+         * generation is published as soon as it is open and verified */
+        if (srv->load.wake_fd >= 0) {
+            struct pollfd pfd = {.fd = srv->load.wake_fd, .events = POLLIN};
+            uint64_t n;
+            if (poll(&pfd, 1, CONTROL_WAIT_MS) > 0 && read(srv->load.wake_fd, &n, sizeof n) < 0) {
+                /* drained or nothing to drain: the tick below looks anyway */
+            }
+        } else {
+            struct timespec ts = {0, CONTROL_WAIT_MS * 1000000L};
+            nanosleep(&ts, NULL);
+        }
         http_control_tick(srv);
         uint64_t now = clock_mono_ms();
         if (now >= next_second) {
@@ -639,6 +652,8 @@ int server_run(const server_config *cfg)
         if (srv->load.result != NULL)
             store_release(srv->load.result);
     }
+    if (srv->load.wake_fd >= 0)
+        close(srv->load.wake_fd);
     for (unsigned i = 0; i < srv->n_workers; i++)
         worker_release(&srv->workers[i]);
     alert_set_sink(NULL);

@@ -92,6 +92,9 @@ typedef struct {
     struct stat current_sb;   /* DIR/CURRENT as it was when the load started */
     bool have_current_sb;
     uint64_t ticket;          /* admin requests this load answers */
+    int wake_fd;              /* eventfd the loader writes when done, so the
+                               * control thread publishes at once instead of
+                               * at its next tick (-1: wait for the tick) */
 } loader;
 
 /* What the last load did, for the admin requests waiting on it. */
