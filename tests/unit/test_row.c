@@ -708,6 +708,108 @@ static void test_parse_dictionary_full(void **state)
     free(f);
 }
 
+/* The parser's caches (values as spelled, dates) and its datetime
+ * shortcut give the answers of the full checks: rows of good and bad
+ * airports, meals, rooms and datetimes in many spellings, parsed by one
+ * parser whose caches warm up over the rows, and each again by a fresh
+ * parser (empty caches, the same dictionaries): the same result, reason
+ * and row; and the datetimes are read as parse_iso_datetime reads them. */
+static void test_parse_caches_change_nothing(void **state)
+{
+    (void)state;
+    static const char *const airports[] = {"PMI", "pmi", "Pmi", "FMO", "fmo", "PM1", "PM", "PMIX", "", "P_I",
+                                           "STR", "str", " PMI", "PMI\t", "X1Y", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"};
+    static const char *const outs[] = {
+        "2023-02-04T12:50:00+00:00", "2023-02-04T12:50:00Z", "2023-02-04T12:50:00+01:00", "2023-02-04T12:50:00-05:30",
+        "2023-02-04T12:50:00+0100", "2023-02-04T12:50", "2023-02-04", "2023-02-30T12:50:00+00:00",
+        "2023-02-04T24:50:00+00:00", "2023-02-04T12:60:00+00:00", "2023-02-04T12:50:60+00:00",
+        "2023-02-04T12:50:00+24:00", "2023-02-04T12:50:00+00:60", "2023-02-04X12:50:00+00:00",
+        "2023-02-04T12:50:00.5+00:00", "2024-02-29T12:50:00+00:00", "2023-02-29T12:50:00+00:00",
+        "2023-02-04T1a:50:00+00:00", "2023-02-04T12:50:00+00:0a", "2023-02-04T12:50:00*00:00",
+        "2023-02-04 12:50:00+00:00", "2023-2-04T12:50:00+00:00", "1969-12-31T12:50:00+00:00",
+        "2150-01-01T12:50:00+00:00", "2023-02-05T10:50:00+00:00", "2023-02-04T12:50:00+00:00 "};
+    static const char *const ins[] = {"2023-02-15T10:50:00+00:00", "2023-02-15T10:50:00+02:00", "2023-02-15",
+                                      "2023-02-03T10:50:00+00:00", "2024-03-15T10:50:00+00:00",
+                                      "2023-02-15T10:50:00Z", "2023-13-15T10:50:00+00:00"};
+    static const char *const meals[] = {"BREAKFAST", "breakfast", "Breakfast", "NONE", "HALFBOARD", "BREAKFASTX", "",
+                                        "BREAK FAST", "ALLINCLUSIVE", "ACCORDINGDESCRIPTION", "accordingdescription",
+                                        "BREAKFASx", "ALLINCLUSIVX", "ACCORDINGDESCRIPTIOM"};
+    static const char *const rooms[] = {"APARTMENT", "apartment", "DOUBLE", "SUITE?", "", "DOUBLE ", "TRIPLE",
+                                        "SINGLE", "NOROOM", "double"};
+    parser_fixture *f = new_2023_parser();
+    row_parser *fresh = malloc(sizeof *fresh);
+    uint64_t x = 88172645463325252u;
+#define PICK(list) (list)[(x ^= x << 13, x ^= x >> 7, x ^= x << 17) % (sizeof(list) / sizeof *(list))]
+    int ok = 0, bad = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        x = 88172645463325252u; /* the same rows again, now through warm caches */
+        for (int i = 0; i < 3000; i++) {
+            const char *v[15];
+            memcpy(v, row422, sizeof v);
+            v[9] = PICK(airports), v[7] = PICK(airports), v[6] = PICK(airports), v[10] = PICK(airports);
+            v[1] = PICK(outs), v[11] = PICK(outs), v[2] = PICK(ins), v[8] = PICK(ins);
+            v[12] = PICK(meals), v[14] = PICK(rooms);
+            if (i % 2) { /* half the rows mostly good: one value changed */
+                static const int ap_cols[] = {6, 7, 9, 10}, dt_cols[] = {1, 11};
+                memcpy(v, row422, sizeof v);
+                switch (i % 7) {
+                case 1: {
+                    int c = PICK(ap_cols);
+                    v[c] = PICK(airports);
+                    break;
+                }
+                case 3: v[12] = PICK(meals); break;
+                case 5: v[14] = PICK(rooms); break;
+                case 6: {
+                    int c = PICK(dt_cols);
+                    v[c] = PICK(outs);
+                    break;
+                }
+                default: break;
+                }
+            }
+            join(v, 15, ',', i % 5 != 0);
+            offer_row a, b;
+            char wa[256], wb[256];
+            int ra = parse(f, line, &a, wa, sizeof wa);
+            row_parser_init(fresh, &f->L, f->dicts);
+            int rb = row_parse(fresh, line, strlen(line), &b, wb, sizeof wb);
+            if (ra != rb || (ra < 0 && strcmp(wa, wb)) || (ra == 0 && memcmp(&a, &b, sizeof a)))
+                fail_msg("pass %d row %d: %s\n  cached: %d %s\n  fresh:  %d %s", pass, i, line, ra, ra ? wa : "",
+                         rb, rb ? wb : "");
+            /* and the datetimes as parse_iso_datetime reads them */
+            static const int dt_order[4] = {1, 2, 11, 8};
+            iso_datetime dt[4];
+            int first_bad = -1;
+            for (int k = 0; k < 4 && first_bad < 0; k++) {
+                size_t n = strlen(v[dt_order[k]]);
+                while (n && v[dt_order[k]][n - 1] == ' ')
+                    n--;
+                if (!parse_iso_datetime(v[dt_order[k]], n, &dt[k]))
+                    first_bad = k;
+            }
+            if (first_bad >= 0) {
+                char want[128];
+                snprintf(want, sizeof want, "%s: not a date/datetime", cols2023[dt_order[first_bad]]);
+                if (ra == 0 || strncmp(wa, want, strlen(want)))
+                    fail_msg("pass %d row %d: %s\n  want '%s', got %d %s", pass, i, line, want, ra, ra ? wa : "");
+            } else if (ra == 0) {
+                assert_int_equal(a.dep_day, dt[0].day);
+                assert_int_equal(a.nights, dt[1].day - dt[0].day);
+                assert_int_equal(a.detail.out_arr_delta, (dt[2].day - dt[0].day) * 86400 + (int)dt[2].sec - (int)dt[0].sec);
+                assert_int_equal(a.detail.in_arr_delta, (dt[3].day - dt[1].day) * 86400 + (int)dt[3].sec - (int)dt[1].sec);
+            }
+            ok += ra == 0;
+            bad += ra < 0;
+        }
+    }
+#undef PICK
+    print_message("%d rows parsed, %d rejected\n", ok, bad);
+    assert_true(ok > 1000 && bad > 1000);
+    free(fresh);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -731,6 +833,7 @@ int main(void)
         cmocka_unit_test(test_parse_huge_field),
         cmocka_unit_test(test_parse_small_reason_buffer),
         cmocka_unit_test(test_parse_dictionary_full),
+        cmocka_unit_test(test_parse_caches_change_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
