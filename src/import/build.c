@@ -663,8 +663,10 @@ static void pass_columns(void *arg, int t)
                     c->far[t][c->n_far[t]++] = (store_far_detail){x, rd->out_arr_delta, rd->in_arr_delta};
                 }
                 if (i == 0 || r[i].airport != r[i - 1].airport)
-                    c->lanes[l++] = (store_lane){o, 0, r[i].airport, {0}};
+                    c->lanes[l++] = (store_lane){o, 0, UINT32_MAX, r[i].airport, {0}};
                 c->lanes[l - 1].count++;
+                if (r[i].price < c->lanes[l - 1].min_price)
+                    c->lanes[l - 1].min_price = r[i].price;
             }
             if (!n)
                 continue;

@@ -659,6 +659,11 @@ static void page_lane(void *ctx, const store_lane *lane)
     const uint32_t *run_offers = s->run_offers;
     if (!filters && !a->counted)
         a->total += to - from;
+    if (!filters && a->limit && a->n == a->limit && lane->min_price > a->heap[0].price) {
+        /* the page is full of cheaper offers: all of these come after it */
+        a->beyond += to - from;
+        return;
+    }
     for (uint32_t p = from; p < to; p++) {
         uint32_t i = store_run_offer(s, p);
         if (p + 8 < to)
@@ -791,7 +796,23 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
         a.last_day = tl_whole[k].last_day;
         a.group = tl_whole[k].group;
         a.counted = true;
-        query_for_each_lane(s, q, run, page_lane, &a);
+        /* its lanes cheapest first too, so the page fills early and the
+         * dearer lanes are skipped whole */
+        uint32_t order[64], n = 0, l = run->first_lane, end = run->first_lane + run->n_lanes;
+        for (; l < end && n < 64; l++)
+            if (q->any_airport || bitset_has(&q->airports, s->lanes[l].airport))
+                order[n++] = l;
+        for (uint32_t i = 1; i < n; i++) /* insertion sort by min price: a few lanes */
+            for (uint32_t j = i; j > 0 && s->lanes[order[j]].min_price < s->lanes[order[j - 1]].min_price; j--) {
+                uint32_t t = order[j];
+                order[j] = order[j - 1];
+                order[j - 1] = t;
+            }
+        for (uint32_t i = 0; i < n; i++)
+            page_lane(&a, &s->lanes[order[i]]);
+        for (; l < end; l++) /* more airports than fit: the rest in store order */
+            if (q->any_airport || bitset_has(&q->airports, s->lanes[l].airport))
+                page_lane(&a, &s->lanes[l]);
         a.counted = false;
     }
     qsort_r(a.heap, a.n, sizeof *a.heap, hpos_qsort_cmp, (void *)s);

@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #define STORE_MAGIC "ISLAGEN1"
-#define STORE_VERSION 9
+#define STORE_VERSION 10
 #define HEADER_SIZE 4096
 #define SECTION_ALIGN 64
 

@@ -77,9 +77,11 @@ typedef struct {
 } store_run;
 
 /* The offers of one run and one departure airport: run-order positions
- * [start, start + count), days ascending. */
+ * [start, start + count), days ascending, and the cheapest price among
+ * them (a page of hotel offers that is full below it skips the lane). */
 typedef struct {
     uint32_t start, count;
+    uint32_t min_price;
     uint8_t airport, pad[3];
 } store_lane;
 
