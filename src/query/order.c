@@ -173,50 +173,18 @@ void query_sort_best(const store_t *s, hotel_best *v, size_t n, best_sort by)
     free(keys);
 }
 
-/* ---- the first k: selection, then a sort of k items ----------------------
+/* ---- the first k: selection, then a sort of those -------------------------
  * A page of 20 out of 1,000 hotels needs the 20 first, not a sorted 1,000.
- * One pass keeps the k best seen so far in a max-heap (its top is the
- * worst of them; a later item enters only if it beats the top, which
- * after the first few hundred items is rare), so the pass is n compares
- * against one value. The top is then the k-th item of the order; moving
- * every item that does not come after it to the front gives exactly the k
- * first (the orders are total), which are sorted by query_sort_best.
- * (Measured against a buffer of 2k candidates below a threshold, sorted
- * when full: that was slower, 2.9 against 2.2 us for 20 of ~400.) */
-
-static void sift_down_u64(uint64_t *h, size_t n, size_t i)
-{
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n)
-            return;
-        if (c + 1 < n && h[c + 1] > h[c])
-            c++;
-        if (h[i] >= h[c])
-            return;
-        uint64_t t = h[i];
-        h[i] = h[c];
-        h[c] = t;
-        i = c;
-    }
-}
-
-/* The k-th smallest price key of v[0, n), 0 < k < n. */
-static uint64_t kth_price_key(const hotel_best *v, size_t n, size_t k, uint64_t *h)
-{
-    for (size_t i = 0; i < k; i++)
-        h[i] = price_key(&v[i]);
-    for (size_t i = k / 2; i-- > 0;)
-        sift_down_u64(h, k, i);
-    for (size_t i = k; i < n; i++) {
-        uint64_t key = price_key(&v[i]);
-        if (key < h[0]) {
-            h[0] = key;
-            sift_down_u64(h, k, 0);
-        }
-    }
-    return h[0];
-}
+ * In the price order three passes find them (below); the other orders need
+ * a comparator: one pass keeps the k best seen so far in a max-heap (its
+ * top is the worst of them; a later item enters only if it beats the top,
+ * which after the first few hundred items is rare), the top is then the
+ * k-th item, and moving every item that does not come after it to the
+ * front gives exactly the k first (the orders are total). Either way the
+ * front is then sorted by query_sort_best.
+ * Measured for 20 of ~400 hotels (10M, typical searches): the price
+ * histogram 1.1 us, the heap 2.2 us, a buffer of 2k candidates below a
+ * threshold, sorted when full, 2.9 us. */
 
 typedef int (*cmp_fn)(const void *, const void *);
 
@@ -266,18 +234,30 @@ void query_sort_best_first(const store_t *s, hotel_best *v, size_t n, size_t k, 
     enum { ON_STACK = 128 };
     size_t front = 0;
     if (by == SORT_PRICE) {
-        uint64_t small[ON_STACK];
-        uint64_t *buf = k <= ON_STACK ? small : xmalloc(k * sizeof *buf);
-        uint64_t last = kth_price_key(v, n, k, buf);
+        /* a histogram of the top 8 bits of the price (above the lowest)
+         * gives the bucket that holds the k-th price; every item of that
+         * bucket or a lower one goes to the front: those are the k first
+         * and a few more, and a price in a higher bucket is higher than
+         * all of them */
+        uint32_t lo = UINT32_MAX, hi = 0;
         for (size_t i = 0; i < n; i++) {
-            if (price_key(&v[i]) <= last) {
+            lo = v[i].min_price < lo ? v[i].min_price : lo;
+            hi = v[i].min_price > hi ? v[i].min_price : hi;
+        }
+        unsigned bits = 32 - (unsigned)__builtin_clz((hi - lo) | 1), shift = bits > 8 ? bits - 8 : 0;
+        uint32_t count[256] = {0};
+        for (size_t i = 0; i < n; i++)
+            count[(v[i].min_price - lo) >> shift]++;
+        uint32_t last = 0;
+        for (size_t below = 0; below + count[last] < k; last++)
+            below += count[last];
+        for (size_t i = 0; i < n; i++) {
+            if ((v[i].min_price - lo) >> shift <= last) {
                 hotel_best t = v[i];
                 v[i] = v[front];
                 v[front++] = t;
             }
         }
-        if (buf != small)
-            free(buf);
     } else {
         uint32_t small[ON_STACK];
         uint32_t *heap = k <= ON_STACK ? small : xmalloc(k * sizeof *heap);
@@ -294,5 +274,5 @@ void query_sort_best_first(const store_t *s, hotel_best *v, size_t n, size_t k, 
         if (heap != small)
             free(heap);
     }
-    query_sort_best(s, v, front, by); /* front == k: the orders are total */
+    query_sort_best(s, v, front, by); /* front >= k (== k for the heap: the orders are total) */
 }
