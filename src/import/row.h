@@ -113,6 +113,8 @@ typedef struct {
     raw_cache_slot raw[STORE_DICT_COUNT][RAW_CACHE_SLOTS];
     unsigned raw_used[STORE_DICT_COUNT];
     date_cache_slot dates[DATE_CACHE_SLOTS];
+    uint64_t zone6_key;       /* the last 6-byte zone ("+00:00") accepted, and its id */
+    int zone6_id;             /* -1: none yet */
 } row_parser;
 
 void row_parser_init(row_parser *p, const row_layout *layout, import_dict *dicts);
