@@ -54,7 +54,8 @@ static void *loader_main(void *arg)
     l->err[0] = '\0';
     l->result = store_open(srv->cfg->data_dir, srv->cfg->verify, l->err, sizeof(l->err));
     if (l->result) { /* before it serves: the first searches should not fault */
-        store_warm(l->result);
+        if (!srv->cfg->verify) /* verifying mapped the hot sections already */
+            store_warm(l->result);
         api_nlq_parser(l->result); /* the intent parser's tables, once per generation */
     }
     l->manifest = NULL;
