@@ -466,11 +466,17 @@ def main():
             cur = open(doc).read()
         except OSError:
             cur = f"# Benchmarks\n\n## Results\n\n{begin}\n{end}\n"
-        if begin not in cur or end not in cur:
-            cur += f"\n## Results\n\n{begin}\n{end}\n"
-        a, rest = cur.split(begin, 1)
-        _, b = rest.split(end, 1)
-        open(doc, "w").write(a + begin + "\n" + text + end + b)
+        # the markers count only on a line of their own: the page's prose
+        # names them too (in backquotes), and must stay as it is
+        lines = cur.split("\n")
+        try:
+            i = lines.index(begin)
+            j = lines.index(end, i + 1)
+        except ValueError:
+            lines += ["", "## Results", "", begin, end, ""]
+            i, j = len(lines) - 3, len(lines) - 2
+        out = lines[: i + 1] + text.rstrip("\n").split("\n") + lines[j:]
+        open(doc, "w").write("\n".join(out))
 
 
 if __name__ == "__main__":
