@@ -434,6 +434,14 @@ static void group_cells(build_ctx *c, size_t g, uint32_t **hist, size_t *hist_ca
         for (uint32_t i = 0; i < n; i++)
             h[base[rows[i].airport] + (size_t)(rows[i].dep_day - amin[rows[i].airport])]++;
     }
+    /* the group's day span (both calls: group_weeks reads it) */
+    G->min_day = UINT16_MAX;
+    G->max_day = 0;
+    for (int a = 0; a < 256; a++)
+        if (amax[a] >= 0) {
+            G->min_day = amin[a] < G->min_day ? (uint16_t)amin[a] : G->min_day;
+            G->max_day = amax[a] > G->max_day ? (uint16_t)amax[a] : G->max_day;
+        }
     if (!c->cells_fill) {
         uint32_t segs = 0, cells = 0;
         for (int a = 0; a < 256; a++)
@@ -447,8 +455,6 @@ static void group_cells(build_ctx *c, size_t g, uint32_t **hist, size_t *hist_ca
     uint32_t pos = c->runs[G->first_run].start, seg = c->g_segs[g], cell = c->g_cells[g];
     G->start = pos;
     G->first_seg = seg;
-    G->min_day = UINT16_MAX;
-    G->max_day = 0;
     for (int a = 0; a < 256; a++) {
         if (amax[a] < 0)
             continue;
@@ -466,10 +472,6 @@ static void group_cells(build_ctx *c, size_t g, uint32_t **hist, size_t *hist_ca
         }
         sg->count = pos - sg->start;
         sg->n_cells = cell - sg->first_cell;
-        if (amin[a] < G->min_day)
-            G->min_day = (uint16_t)amin[a];
-        if (amax[a] > G->max_day)
-            G->max_day = (uint16_t)amax[a];
     }
     G->n_segs = seg - G->first_seg;
     G->count = pos - G->start;
@@ -517,17 +519,7 @@ static void week_scratch_free(week_scratch *w)
 static void group_weeks(build_ctx *c, size_t g, week_scratch *w)
 {
     store_group *G = &c->sgroups[g];
-    int32_t lo = INT32_MAX, hi = -1;
-    for (uint32_t r = G->first_run; r < G->first_run + G->run_count; r++) {
-        const offer_row *rows = c->sorted + c->bucket_start[c->run_bucket[r]];
-        for (uint32_t i = 0; i < c->bucket_keep[c->run_bucket[r]]; i++) {
-            lo = rows[i].dep_day < lo ? rows[i].dep_day : lo;
-            hi = rows[i].dep_day > hi ? rows[i].dep_day : hi;
-        }
-    }
-    if (hi < 0)
-        return;
-    uint32_t w0 = (uint32_t)lo / 7, span = (uint32_t)hi / 7 - w0 + 1;
+    uint32_t w0 = G->min_day / 7u, span = G->max_day / 7u - w0 + 1; /* set by group_cells */
     week_scratch_fit(w, span);
     memset(w->count, 0, span * sizeof *w->count);
     memset(w->cursor, 0, span * sizeof *w->cursor);

@@ -51,22 +51,33 @@ static bool stars_ok(const store_t *s, const search_t *q, uint32_t hotel)
     return !q->min_stars_x10 || s->hotels[hotel].stars_x10 >= q->min_stars_x10;
 }
 
-/* One hotel: the run's lanes, each binary-searched to the window over the
- * run-order day column; only the offers inside are looked at. */
+typedef struct {
+    const store_t *s;
+    const search_t *q;
+    day_table *t;
+} lane_scan;
+
+/* One lane of one hotel, binary-searched to the window over the run-order
+ * day column; only the offers inside are looked at. */
+static void scan_lane(void *ctx, const store_lane *lane)
+{
+    const lane_scan *ls = ctx;
+    const store_t *s = ls->s;
+    day_table *t = ls->t;
+    uint32_t end = lane->start + lane->count;
+    for (uint32_t p = query_lower_day(s->run_day, lane->start, end, t->first);
+         p < end && (int32_t)s->run_day[p] <= t->last; p++) {
+        uint32_t i = store_run_offer(s, p);
+        if (query_offer_passes_filters(s, ls->q, i))
+            add(t, (uint32_t)(s->run_day[p] - t->first), s->price[i], 1);
+    }
+}
+
+/* One hotel: the lanes of its run whose airport the search accepts. */
 static void scan_run(const store_t *s, const search_t *q, const store_run *run, day_table *t)
 {
-    for (uint32_t l = run->first_lane; l < run->first_lane + run->n_lanes; l++) {
-        const store_lane *lane = &s->lanes[l];
-        if (!q->any_airport && !bitset_has(&q->airports, lane->airport))
-            continue;
-        uint32_t end = lane->start + lane->count;
-        for (uint32_t p = query_lower_day(s->run_day, lane->start, end, t->first);
-             p < end && (int32_t)s->run_day[p] <= t->last; p++) {
-            uint32_t i = store_run_offer(s, p);
-            if (query_offer_passes_filters(s, q, i))
-                add(t, (uint32_t)(s->run_day[p] - t->first), s->price[i], 1);
-        }
-    }
+    lane_scan ls = {s, q, t};
+    query_for_each_lane(s, q, run, scan_lane, &ls);
 }
 
 /* Every hotel of a group: per accepted airport, the cells of the window,
@@ -84,10 +95,7 @@ static void scan_group(const store_t *s, const search_t *q, const store_group *g
             uint32_t d = (uint32_t)(s->cell_day[c] - t->first);
             uint32_t from = s->cell_start[c], to = c + 1 < c1 ? s->cell_start[c + 1] : end;
             if (!filtered && !q->min_stars_x10) {
-                uint32_t m = UINT32_MAX;
-                for (uint32_t i = from; i < to; i++)
-                    m = s->price[i] < m ? s->price[i] : m;
-                add(t, d, m, to - from);
+                add(t, d, query_min_u32(s->price + from, to - from), to - from);
                 continue;
             }
             for (uint32_t i = from; i < to; i++)

@@ -1,8 +1,7 @@
-/* Search execution. A search touches exactly one group (adults, children,
- * nights) and, inside it, one run per hotel; within a run offers are sorted
- * by departure day, so the date window is a binary search plus a scan of
- * the offers that depart inside it. Each scanned offer costs a few byte
- * compares on columns that sit next to each other in memory. */
+/* Search execution over the store's two orders (store.h): best offers by
+ * the planner below (run summaries, the week index, or a front-to-back scan
+ * of the offers a window matches in cell order); one hotel's offers through
+ * the run order, lane by lane. */
 #include "query/query.h"
 #include "util/xalloc.h"
 
@@ -132,41 +131,6 @@ uint32_t query_lower_day(const uint16_t *days, uint32_t lo, uint32_t hi, int32_t
     return (uint32_t)(base - days) + (n == 1 && (int32_t)*base < day);
 }
 
-/* Minimum of p[0..n). Four independent accumulators: the compiler turns
- * this into SIMD, and the CPU overlaps the compares. */
-static inline uint32_t min_u32(const uint32_t *p, uint32_t n)
-{
-    uint32_t m0 = UINT32_MAX, m1 = UINT32_MAX, m2 = UINT32_MAX, m3 = UINT32_MAX;
-    uint32_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        m0 = p[i] < m0 ? p[i] : m0;
-        m1 = p[i + 1] < m1 ? p[i + 1] : m1;
-        m2 = p[i + 2] < m2 ? p[i + 2] : m2;
-        m3 = p[i + 3] < m3 ? p[i + 3] : m3;
-    }
-    for (; i < n; i++)
-        m0 = p[i] < m0 ? p[i] : m0;
-    m0 = m1 < m0 ? m1 : m0;
-    m2 = m3 < m2 ? m3 : m2;
-    return m2 < m0 ? m2 : m0;
-}
-
-static inline uint32_t first_equal(const uint32_t *p, uint32_t v)
-{
-    uint32_t i = 0;
-    while (p[i] != v)
-        i++;
-    return i;
-}
-
-static inline uint32_t count_le(const uint32_t *p, uint32_t n, uint32_t max)
-{
-    uint32_t c = 0;
-    for (uint32_t i = 0; i < n; i++)
-        c += p[i] <= max;
-    return c;
-}
-
 bool query_offer_passes_filters(const store_t *s, const search_t *q, uint32_t i)
 {
     if (s->price[i] > q->max_price)
@@ -187,9 +151,6 @@ static inline bool per_offer_filters(const search_t *q)
     return !q->any_meal || !q->any_room || q->ocean_view >= 0;
 }
 
-/* Calls fn(ctx, from, to) for the departure-window range of every lane of
- * the run whose airport the search accepts. With <= 64 airports a run's
- * lanes are found from its airport mask: lane = popcount of lower bits. */
 /* Calls fn(ctx, lane) for every lane of the run whose airport the search
  * accepts. With <= 64 airports a run's lanes are found from its airport
  * mask (lane = popcount of the lower bits), so a run without the searched
@@ -210,11 +171,13 @@ void query_for_each_lane(const store_t *s, const search_t *q, const store_run *r
     }
 }
 
-/* Best offers: the access path per group (a planner with two plans).
+/* Best offers: the access path per group (a planner with three plans).
  *
  *  - Summary: any airport, no offer-level filter, and a window that covers
  *    every departure day of the group. Each run's summary is its answer:
  *    one record per hotel, whatever the number of offers.
+ *  - Weeks: any airport, no offer-level filter, whole weeks in the window
+ *    and a week index that pays (plan_weeks).
  *  - Scan: otherwise. Per accepted airport, the window is one contiguous
  *    range of the group's segment (two binary searches over its cells),
  *    and the range is read front to back: per offer its hotel slot and
@@ -231,7 +194,8 @@ void query_for_each_lane(const store_t *s, const search_t *q, const store_run *r
  * docs/ARCHITECTURE.md ("The search planner"). */
 
 /* tag: where the best offer came from - a scan job's index, or
- * SUMMARY_TAG | group for a run summary (see group_of_tag). */
+ * SUMMARY_TAG | group for a run summary or week entry (the answer loop
+ * turns it back into the group). */
 typedef struct {
     uint32_t min, count, best, tag;
 } hotel_acc;
@@ -251,7 +215,7 @@ static _Thread_local size_t tl_acc_cap;
 static uint32_t slot_mask(const store_t *s)
 {
     uint32_t mask = 63;
-    while (mask < s->n_hotels - 1 && s->n_hotels)
+    while (mask + 1 < s->n_hotels)
         mask = mask << 1 | 1;
     return mask;
 }
@@ -796,12 +760,11 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
         a.last_day = tl_whole[k].last_day;
         a.group = tl_whole[k].group;
         a.counted = true;
-        /* its lanes cheapest first too, so the page fills early and the
-         * dearer lanes are skipped whole */
-        uint32_t order[64], n = 0, l = run->first_lane, end = run->first_lane + run->n_lanes;
-        for (; l < end && n < 64; l++)
-            if (q->any_airport || bitset_has(&q->airports, s->lanes[l].airport))
-                order[n++] = l;
+        /* its lanes (all accepted: the run is taken whole) cheapest first
+         * too, so the page fills early and the dearer lanes are skipped */
+        uint32_t order[64], n = run->n_lanes < 64 ? run->n_lanes : 64;
+        for (uint32_t i = 0; i < n; i++)
+            order[i] = run->first_lane + i;
         for (uint32_t i = 1; i < n; i++) /* insertion sort by min price: a few lanes */
             for (uint32_t j = i; j > 0 && s->lanes[order[j]].min_price < s->lanes[order[j - 1]].min_price; j--) {
                 uint32_t t = order[j];
@@ -810,9 +773,8 @@ void query_hotel_offers(const store_t *s, const search_t *q, uint32_t hotel, con
             }
         for (uint32_t i = 0; i < n; i++)
             page_lane(&a, &s->lanes[order[i]]);
-        for (; l < end; l++) /* more airports than fit: the rest in store order */
-            if (q->any_airport || bitset_has(&q->airports, s->lanes[l].airport))
-                page_lane(&a, &s->lanes[l]);
+        for (uint32_t l = run->first_lane + n; l < run->first_lane + run->n_lanes; l++)
+            page_lane(&a, &s->lanes[l]); /* more airports than fit: the rest in store order */
         a.counted = false;
     }
     qsort_r(a.heap, a.n, sizeof *a.heap, hpos_qsort_cmp, (void *)s);

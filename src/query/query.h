@@ -118,6 +118,24 @@ void query_seg_window(const store_t *s, const store_seg *sg, int32_t first, int3
                       uint32_t *to);
 /* True if the search accepts the segment's departure airport. */
 bool query_seg_selected(const store_t *s, const search_t *q, const store_seg *sg);
+/* Minimum of p[0..n) (UINT32_MAX if empty). Four independent
+ * accumulators: the compiler turns this into SIMD. */
+static inline uint32_t query_min_u32(const uint32_t *p, uint32_t n)
+{
+    uint32_t m0 = UINT32_MAX, m1 = UINT32_MAX, m2 = UINT32_MAX, m3 = UINT32_MAX;
+    uint32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        m0 = p[i] < m0 ? p[i] : m0;
+        m1 = p[i + 1] < m1 ? p[i + 1] : m1;
+        m2 = p[i + 2] < m2 ? p[i + 2] : m2;
+        m3 = p[i + 3] < m3 ? p[i + 3] : m3;
+    }
+    for (; i < n; i++)
+        m0 = p[i] < m0 ? p[i] : m0;
+    m0 = m1 < m0 ? m1 : m0;
+    m2 = m3 < m2 ? m3 : m2;
+    return m2 < m0 ? m2 : m0;
+}
 /* Calls fn(ctx, lane) for each lane of run whose airport q accepts (lanes
  * hold run-order positions: s->run_offers[p] is the offer). */
 typedef void (*lane_fn)(void *ctx, const store_lane *lane);
